@@ -1,0 +1,5 @@
+import sys
+
+from punchlist.cli import main
+
+sys.exit(main())

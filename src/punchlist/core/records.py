@@ -1,0 +1,134 @@
+"""Plain records the rules run over: what a spreadsheet row or a database row becomes.
+
+Nothing here knows where a record came from; ``row`` is kept only so that a finding can point back at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+
+class Determination(Enum):
+    """An assessor's finding on a requirement (R-FIND-1, R-FIND-2)."""
+
+    MET = "MET"
+    NOT_MET = "NOT MET"
+    NOT_APPLICABLE = "N/A"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(slots=True)
+class RequirementResult:
+    """The determination on one requirement, as a self-assessment or an SSP records it."""
+
+    requirement: str  # catalog id, "3.1.1"
+    determination: Determination
+    # The 3-point case of 3.5.3 (MFA for remote and privileged users only) or 3.13.11 (encryption employed but
+    # not FIPS-validated), R-SCORE-2. Ignored on every other requirement.
+    partial: bool = False
+    # Whether a NOT MET requirement has a plan of action (R-SCORE-4). None: not known, so not applied.
+    has_plan: bool | None = None
+    implementation: str = ""
+    row: int | None = None
+
+
+class ItemStatus(Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    IN_PROGRESS = "in progress"
+    READY_FOR_VERIFICATION = "ready for verification"
+    CLOSED = "closed"
+    RISK_ACCEPTED = "risk accepted"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (ItemStatus.CLOSED, ItemStatus.RISK_ACCEPTED)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class RecordKind(Enum):
+    """The two records R-CLOSE-4 keeps apart."""
+
+    # A POA&M under 32 CFR 170.21: only eligible requirements, closed out within 180 days (R-CLOSE-1).
+    ASSESSMENT_POAM = "assessment POA&M"
+    # The 3.12.2 operational plan of action for temporary deficiencies: no remediation clock.
+    OPERATIONAL_PLAN = "operational plan of action"
+
+    @property
+    def has_closeout_clock(self) -> bool:
+        return self is RecordKind.ASSESSMENT_POAM
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Severity(Enum):
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_SEVERITY_RANK = {Severity.LOW: 1, Severity.MODERATE: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+@dataclass(slots=True)
+class Milestone:
+    description: str
+    due: date | None = None
+    done_on: date | None = None
+
+
+@dataclass(slots=True)
+class PoamItem:
+    """One weakness and the plan to fix it. Text fields hold what was written, stripped; "" when empty."""
+
+    id: str | None = None
+    # Requirement ids as written ("AC.L2-3.1.1", "3.1.1[a]"); several in one cell stay several (a finding).
+    requirements: list[str] = field(default_factory=list)
+    objectives: list[str] = field(default_factory=list)  # the NOT MET objectives, "3.1.1[a]"
+    title: str = ""
+    weakness: str = ""
+    severity: Severity | None = None
+    remediation: str = ""
+    responsible_unit: str = ""
+    primary_owner: str = ""
+    supporting_owner: str = ""
+    approval_authority: str = ""
+    evidence_custodian: str = ""
+    resources: str = ""
+    source: str = ""  # where the weakness was found: the assessment, a scanner, ...
+    start_date: date | None = None
+    scheduled_completion: date | None = None
+    completion_date: date | None = None
+    last_updated: date | None = None
+    milestones: list[Milestone] = field(default_factory=list)
+    status: ItemStatus = ItemStatus.OPEN
+    kind: RecordKind = RecordKind.ASSESSMENT_POAM
+    evidence: str = ""
+    row: int | None = None  # where the item came from, for findings that point back at it
+
+
+@dataclass(slots=True)
+class Poam:
+    """A POA&M as read: its items and which item fields its source carries at all.
+
+    A check of a field the source has no column for speaks once, for the whole file, not once per item.
+    """
+
+    items: list[PoamItem]
+    fields: frozenset[str] = frozenset(PoamItem.__slots__)
+    source: str = ""
