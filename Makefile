@@ -23,8 +23,12 @@ demo: install
 	@echo "== punchlist lint examples/ridgeline-poam.csv --as-of $(DEMO_AS_OF)"
 	@$(BIN)/punchlist lint examples/ridgeline-poam.csv --as-of $(DEMO_AS_OF); test $$? -le 1
 
+# The PostgreSQL that CI and every developer machine run (trust auth); override to point elsewhere.
+TEST_POSTGRESQL ?= postgresql://postgres@127.0.0.1:5432/test
+
 test: install
 	$(BIN)/python -m pytest
+	PUNCHLIST_DATABASE_URL=$(TEST_POSTGRESQL) $(BIN)/python -m pytest tests/register tests/audit
 
 bench: install
 	$(BIN)/python -m benchmarks

@@ -1,0 +1,5 @@
+"""The tamper-evident audit trail: append-only events, each carrying the hash of the one before.
+
+Database triggers refuse UPDATE and DELETE on the events (migration 0002); ``verify_chain`` finds any row
+changed behind the application's back, because its hash, or the next event's link to it, no longer matches.
+"""

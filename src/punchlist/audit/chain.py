@@ -1,0 +1,223 @@
+"""Appending to and verifying the hash chains of the audit trail.
+
+One chain per organization (so an organization's trail can be handed to its assessor and verified alone)
+and one for events that belong to none. Each event's hash is SHA-256 over a canonical JSON of its fields and
+the previous event's hash; changing, removing or reordering any event breaks the chain at that event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditEvent, ChainHead
+
+GENESIS = "0" * 64
+SYSTEM_CHAIN = "system"
+
+
+class AuditError(RuntimeError):
+    """The audit trail was used wrongly (an event written outside a transaction, say)."""
+
+
+def chain_key(organization) -> str:
+    return f"org-{organization.pk}" if organization is not None else SYSTEM_CHAIN
+
+
+_PLAIN = frozenset({str, int, float, bool})
+
+
+def jsonable(value):
+    """Dates and datetimes as ISO text, so before/after values hash the same after a database round trip."""
+    if value is None or type(value) in _PLAIN:
+        return value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "value") and hasattr(value, "name"):  # an Enum
+        return value.value
+    return value
+
+
+HASHED_FIELDS = ("chain", "seq", "organization", "actor", "actor_name", "at", "action", "object_type",
+                 "object_id", "subject", "before", "after", "reason", "prev_hash")
+
+
+def canonical(event: AuditEvent) -> bytes:
+    """The bytes an event's hash covers: every field but the hash itself, keys sorted, no spaces."""
+    return _canonical_values(
+        event.chain, event.seq, event.organization_id, event.actor_id, event.actor_name, event.at, event.action,
+        event.object_type, event.object_id, event.subject, event.before, event.after, event.reason,
+        event.prev_hash)
+
+
+def _canonical_values(*values) -> bytes:
+    fields = dict(zip(HASHED_FIELDS, values))
+    fields["at"] = jsonable(fields["at"])
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def compute_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def lock(organization) -> ChainHead:
+    """Take the chain's head row for the rest of the transaction: writers of one organization queue here.
+
+    Services call this first, before touching anything else, so every writer takes its locks in the same
+    order and none can deadlock another.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise AuditError("the audit chain may only be locked inside transaction.atomic()")
+    key = chain_key(organization)
+    head = ChainHead.objects.select_for_update().filter(key=key).first()
+    if head is None:
+        # Two first writers may race to create the head; the loser's savepoint rolls back and it reads the
+        # winner's row (unique key), then waits on its lock.
+        head, _ = ChainHead.objects.get_or_create(key=key, defaults={"last_hash": GENESIS})
+        head = ChainHead.objects.select_for_update().get(pk=head.pk)
+    return head
+
+
+def record(*, organization, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
+           subject: str = "", before=None, after=None, reason: str = "", head: ChainHead | None = None,
+           at: datetime | None = None) -> AuditEvent:
+    """Append one event to the organization's chain, in the caller's transaction.
+
+    If the caller's transaction rolls back, so does the event: the trail never shows a write that did not
+    happen, and never misses one that did.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise AuditError("audit events are written in the same transaction as the change they record")
+    head = head if head is not None else lock(organization)
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    event = AuditEvent(
+        chain=head.key,
+        seq=head.last_seq + 1,
+        organization=organization,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=getattr(actor, "username", "") or "",
+        at=at or timezone.now(),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        subject=subject,
+        before=jsonable(before),
+        after=jsonable(after),
+        reason=reason or "",
+        prev_hash=head.last_hash,
+    )
+    event.hash = compute_hash(event)
+    event.save(force_insert=True)
+    head.last_seq = event.seq
+    head.last_hash = event.hash
+    head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+def record_many(*, organization, actor, entries: list[dict], head: ChainHead) -> int:
+    """Append many events at once (an import of thousands of rows), linked exactly as ``record`` links them.
+
+    Each entry holds ``action`` and optionally object_type, object_id, subject, before, after and reason
+    (``obj`` may stand for object_type and object_id); before and after must already be ``jsonable``. Rows
+    go in without model instances.
+    """
+    from punchlist.dbinsert import insert_rows
+
+    if not transaction.get_connection().in_atomic_block:
+        raise AuditError("audit events are written in the same transaction as the change they record")
+    at = timezone.now()
+    actor_id = getattr(actor, "pk", None)
+    actor_name = getattr(actor, "username", "") or ""
+    organization_id = organization.pk if organization is not None else None
+    rows = []
+    for entry in entries:
+        obj = entry.get("obj")
+        values = (
+            head.key, head.last_seq + 1, organization_id, actor_id, actor_name, at, entry["action"],
+            entry.get("object_type") or (obj._meta.label_lower if obj is not None else ""),
+            entry.get("object_id") or (str(obj.pk) if obj is not None else ""),
+            entry.get("subject", ""), entry.get("before"), entry.get("after"),
+            entry.get("reason", ""), head.last_hash,
+        )
+        digest = hashlib.sha256(_canonical_values(*values)).hexdigest()
+        head.last_seq, head.last_hash = values[1], digest
+        rows.append(values + (digest,))
+    insert_rows(AuditEvent, [*HASHED_FIELDS, "hash"], rows)
+    head.save(update_fields=["last_seq", "last_hash"])
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of walking one or more chains."""
+
+    intact: bool
+    events: int  # how many events were checked
+    chains: int
+    first_bad: AuditEvent | None = None
+    problem: str = ""
+
+    def __str__(self):
+        if self.intact:
+            return f"audit trail intact: {self.events} events in {self.chains} chain(s) verified"
+        where = str(self.first_bad) if self.first_bad is not None else "the chain head"
+        return f"audit trail BROKEN at {where}: {self.problem}"
+
+
+def verify_chain(organization=None, *, all_chains: bool | None = None) -> Verification:
+    """Walk the chain of one organization (or every chain when none is given) and report the first event
+    whose hash, link or position does not match."""
+    if organization is not None and not all_chains:
+        keys = [chain_key(organization)]
+    else:
+        keys = sorted(set(ChainHead.objects.values_list("key", flat=True))
+                      | set(AuditEvent.objects.values_list("chain", flat=True).distinct()))
+    total = 0
+    for key in keys:
+        result = _verify_one(key)
+        total += result.events
+        if not result.intact:
+            return Verification(False, total, len(keys), result.first_bad, result.problem)
+    return Verification(True, total, len(keys))
+
+
+def _verify_one(key: str) -> Verification:
+    previous_hash = GENESIS
+    expected_seq = 1
+    count = 0
+    last = None
+    for event in AuditEvent.objects.filter(chain=key).order_by("seq").iterator(chunk_size=2000):
+        count += 1
+        if event.seq != expected_seq:
+            return Verification(False, count, 1, event,
+                                f"event #{expected_seq} is missing (the chain jumps from #{expected_seq - 1} to "
+                                f"#{event.seq}): events were deleted")
+        if event.prev_hash != previous_hash:
+            return Verification(False, count, 1, event,
+                                "its link to the previous event does not match: an earlier event was replaced "
+                                "or the chain was rewritten from here")
+        if compute_hash(event) != event.hash:
+            return Verification(False, count, 1, event,
+                                "its content does not match its hash: the row was altered after it was written")
+        previous_hash = event.hash
+        expected_seq += 1
+        last = event
+    head = ChainHead.objects.filter(key=key).first()
+    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != previous_hash):
+        return Verification(False, count, 1, last,
+                            f"the chain ends at #{expected_seq - 1} but its head records #{head.last_seq}: "
+                            "the latest events were removed")
+    return Verification(True, count, 1)

@@ -1,0 +1,38 @@
+"""The `punchlist` command.
+
+Each sub-command lives in a module that registers its parser; the offline ones (`score`, `lint`) need no
+server and no database, only the file a contractor already has.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from punchlist import __version__
+
+from punchlist.register import cli as register_cli
+
+from . import offline
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="punchlist",
+        description="A living POA&M for NIST SP 800-171 Rev 2 / CMMC Level 2.",
+    )
+    parser.add_argument("--version", action="version", version=f"punchlist {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    offline.register(commands)
+    register_cli.add_commands(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except BrokenPipeError:  # `punchlist lint big.xlsx | head`
+        sys.stderr.close()
+        return offline.EXIT_OK

@@ -1,0 +1,96 @@
+"""Reading a weakness: does it hold several problems, and does it say encryption is missing altogether?"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# A requirement id written into prose: "3.1.1", "AC.L2-3.1.1", "3.1.1[a]".
+_REQUIREMENT_ID = re.compile(r"(?i)(?<![\d.])(?:[a-z]{2}\.l[12]-)?(3\.\d{1,2}\.\d{1,2})(?![\d])")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+|\n+")
+# Enumeration markers: bullets at the start of a line; "1)", "(1)", "1.", "a)", "(a)" after a boundary.
+_MARKER = re.compile(
+    r"(?m)(?:^[ \t]*(?P<bullet>[-*\u2022\u25aa\u25e6\u00b7])[ \t]+"
+    r"|(?:^|(?<=[\s:;,]))\(?(?P<label>\d{1,2}|[a-hA-H])(?:\)|(?<=\d)\.(?=\s))[ \t]*"
+    r"|(?P<inline>[\u2022\u25aa])\s*)"
+)
+_WORD = re.compile(r"[A-Za-z0-9]+")
+# An enumerated part this long describes a problem; shorter parts list the objects of one problem
+# ("MFA is missing on: 1) admin01 2) svc-backup").
+MIN_PROBLEM_WORDS = 4
+
+
+def _may_enumerate(text: str) -> bool:
+    """A cheap test before the marker regex: every list has a line break, a bullet, "1)", "1.", "a)" or "A)"."""
+    return (
+        "\n" in text or "1)" in text or "1." in text or "a)" in text or "A)" in text
+        or "\u2022" in text or "\u25aa" in text
+    )
+
+
+@lru_cache(maxsize=1 << 14)
+def blended_reason(text: str) -> str | None:
+    """Why a weakness describes several problems, or None when it describes one.
+
+    "MFA is not enforced for remote and privileged accounts" is one problem: an "and" is not a list.
+    Only enumerations of problem-sized parts, and different requirements named in different sentences, count.
+    """
+    if not text:
+        return None
+    if _may_enumerate(text) and _MARKER.search(text):
+        problems = _enumerated_problems(text)
+        if problems >= 2:
+            return f"enumerates {problems} separate problems"
+    if "3." in text:
+        ids = {match.group(1) for match in _REQUIREMENT_ID.finditer(text)}
+        if len(ids) >= 2:
+            sentences = [
+                frozenset(m.group(1) for m in _REQUIREMENT_ID.finditer(sentence))
+                for sentence in _SENTENCE_BREAK.split(text)
+            ]
+            naming = [found for found in sentences if found]
+            if len(naming) >= 2 and len(frozenset().union(*naming)) >= 2:
+                return f"describes problems of {len(ids)} requirements ({', '.join(sorted(ids, key=_id_key))})"
+    return None
+
+
+def _enumerated_problems(text: str) -> int:
+    """How many problem-sized parts a list in the text has (0 when the markers do not form a list)."""
+    markers = list(_MARKER.finditer(text))
+    labels = [m["label"].lower() if m["label"] else "*" for m in markers]
+    is_list = labels.count("*") >= 2 or ("1" in labels and "2" in labels) or ("a" in labels and "b" in labels)
+    if not is_list:
+        return 0
+    parts = [text[m.end() : following.start()] for m, following in zip(markers, markers[1:])]
+    parts.append(text[markers[-1].end() :])
+    return sum(1 for part in parts if len(_WORD.findall(part)) >= MIN_PROBLEM_WORDS)
+
+
+def _id_key(requirement: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in requirement.split("."))
+
+
+# R-POAM-3: 3.13.11 may be on a POA&M only "if encryption is employed but it is not FIPS-validated".
+# These phrases say encryption is not employed at all; "non-FIPS encryption", "no FIPS-validated encryption",
+# "not encrypted with a validated module" say it is employed, and do not match.
+_NOT_FIPS = r"(?:fips|validated|approved|certified|compliant|cmvp|nist)"
+_NO_ENCRYPTION = re.compile(
+    rf"""(?ix)
+    \bunencrypted\b
+    | \b(?:clear|plain)[\s-]?text\b
+    | \bno\s+(?:(?!{_NOT_FIPS})[\w-]+\s+){{0,2}}encrypt(?:ion|ed)\b
+    | \bnot\s+(?:be(?:ing|en)?\s+)?encrypted\b(?!\s+(?:with|using|by|via|under|in|to)\s+(?:an?\s+|the\s+)?{_NOT_FIPS})
+    | \bwithout\s+(?:any\s+)?encrypt(?:ion|ing)\b
+    | \bencryption\s+(?:is\s+|was\s+|has\s+been\s+)?(?:not\s+(?:employed|used|enabled|implemented|configured|
+        applied|in\s+place|present|turned\s+on|deployed)|disabled|absent|missing|turned\s+off)\b
+    | \b(?:does|do|did)\s+not\s+(?:use|employ|support|have|apply)\s+(?:any\s+)?encryption\b
+    | \black(?:s|ing)?\s+(?:any\s+)?encryption\b
+    | \black\s+of\s+(?:any\s+)?encryption\b
+    """
+)
+
+
+@lru_cache(maxsize=1 << 12)
+def says_no_encryption(text: str) -> bool:
+    """Whether an item's text says encryption is not employed at all (the 5-point case of 3.13.11, R-SCORE-2)."""
+    return bool(text) and _NO_ENCRYPTION.search(text) is not None

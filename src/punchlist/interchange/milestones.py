@@ -1,0 +1,294 @@
+"""Milestones as people write them in one cell.
+
+Forms read (one milestone per line, or per "(n)" marker as the FedRAMP template asks):
+
+    (1) 2014/05/23: Milestone description        FedRAMP's "(##) xxxx-xx-xx: Milestone Description"
+    2026-01-15 - Deploy Duo to all users          a leading date
+    Deploy Duo to all users (due 01/15/2026)      "due", "by", "target" ... or a trailing date
+    [x] 2026-01-10: Pilot with IT                 done: "[x]", "(done 2026-01-10)", "Completed 2026-01-10"
+
+A milestone with no date is kept, with ``due=None``: that it has no date is the lint's finding to make.
+A "[x]" milestone with no date of its own is taken as done on its due date; with no date at all it cannot
+be marked done (``Milestone`` has only ``done_on``).
+
+Milestone cells are mostly unique text, so they are read without running many regexes over each: the
+common one-date-per-line cell with string methods (``_plain_lines``), the rest by one scan for date
+tokens and string methods for the words around them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from punchlist.core.records import Milestone
+
+from .values import CellError, exact_date, remembered, text
+
+# A numeric date (2026-01-15, 01/15/2026, 1/15/26) or day-month-year (15-Jan-2026, 15 January 2026). Its
+# first element is a plain character class, so the regex engine skips to the digits in C instead of trying
+# the pattern at every position: milestone cells are mostly unique text and each is scanned once.
+# Dots only after a four-digit year (2026.01.15): "3.1.12" is a requirement and "3.0.13" a version.
+_NUMERIC_DATE = re.compile(
+    r"[0-9](?:[0-9]{3}(?P<iso>[-/.])[0-9]{1,2}(?P=iso)[0-9]{1,2}"
+    r"|[0-9]?(?P<us>[-/])[0-9]{1,2}(?P=us)(?:[0-9]{4}|[0-9]{2})"
+    r"|[0-9]?(?:st|nd|rd|th)?[-\s](?P<month>[A-Za-z]{3,9})\.?[-\s,]+(?:[0-9]{4}|[0-9]{2}))(?![0-9])")
+# Month first (January 15, 2026), looked for only where there is a digit but no numeric date.
+_WORDY_DATE = re.compile(r"\b(?P<month>[A-Za-z]{3,9})\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?,?\s+[0-9]{4}(?![0-9])")
+_DIGIT = re.compile(r"[0-9]")
+_MARKER = re.compile(r"\(\s*[0-9]{1,3}\s*\)")
+_BULLET = re.compile(r"(?:[-*\u2022\u00b7]+|\d{1,3}[.)](?!\d))\s*")
+_CHECKED = re.compile(r"(?:\[\s*[xX\u2713\u2714]\s*\]|[\u2611\u2705\u2714\u2713])\s*")
+_UNCHECKED = re.compile(r"(?:\[\s*\]|\u2610)\s*")
+_MONTH_WORDS = frozenset({
+    "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june", "jul", "july",
+    "aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november", "dec", "december",
+})
+
+# Words before a date that say what the date is; longest first, so that "done on" wins over "on".
+_DONE_WORDS = ("completed on", "complete on", "finished on", "closed on", "done on", "completed", "complete",
+               "finished", "closed", "done")
+_DUE_WORDS = ("scheduled for", "planned for", "target date", "due on", "due by", "scheduled", "planned",
+              "target", "deadline", "due", "eta", "by")
+_DONE_ALONE = ("completed", "complete", "finished", "done")
+_DATE_WORDS = _DONE_WORDS + _DUE_WORDS
+_OPENING = " \t:;,-\u2013\u2014([@"  # between a word and its date: "due: ", "(done ", "by - "
+_CLOSING = " \t)].;,"
+_EDGES = " \t:;,-\u2013\u2014"
+
+
+def parse_milestones(value) -> list[Milestone]:
+    """The milestones in one cell; new Milestone objects each time, so no two items share one."""
+    written = value if type(value) is str else text(value)
+    if not written:
+        return []
+    return [Milestone(description, due, done_on) for description, due, done_on in _parse(written)]
+
+
+@remembered
+def _parse(written: str) -> tuple[tuple[str, date | None, date | None], ...]:
+    plain = _plain_lines(written)
+    if plain is not None:
+        return plain
+    milestones = []
+    for number, entry in enumerate(_entries(written), start=1):
+        try:
+            milestones.append(_milestone(entry))
+        except CellError as error:
+            raise CellError(f"milestone {number} ({entry!r}): {error}") from None
+    return tuple(milestones)
+
+
+# The form most cells take: one milestone per line, each with one numeric date at its start or its end,
+#     2026-01-15: Deploy Duo to all users        Deploy Duo to all users - 01/15/2026
+# is read with string methods, a line at a time; milestone cells are mostly unique text, and regexes over
+# each cost more than the rest of the mapping. Anything else (markers, numbering, "due"/"done" words, a
+# second date, a date in words) is left to the general reading below.
+_DATE_TEXT = re.compile(r"[0-9]{4}([-/.])[0-9]{1,2}\1[0-9]{1,2}|[0-9]{1,2}([-/])[0-9]{1,2}\2(?:[0-9]{4}|[0-9]{2})")
+_DATE_LIKE = re.compile(r"[0-9]([-/])[0-9]{1,2}\1[0-9]|[0-9]{4}\.[0-9]{1,2}\.[0-9]")
+_TOKEN_DATES: dict[str, date | None] = {}
+_NOT_A_DATE = object()
+_CHECKBOXES = "[\u2610\u2611\u2705\u2714\u2713"
+_SPECIAL_FIRST = _CHECKBOXES + "-*\u20220123456789"
+
+
+def _token_date(token: str) -> date | None:
+    """The date a whole token is ("2026-01-15"), or None; CellError for a date-shaped non-date (13/45/2026)."""
+    found = _TOKEN_DATES.get(token, _NOT_A_DATE)
+    if found is _NOT_A_DATE:
+        found = exact_date(token) if _DATE_TEXT.fullmatch(token) else None
+        if len(_TOKEN_DATES) >= 65536:
+            _TOKEN_DATES.clear()
+        _TOKEN_DATES[token] = found
+    return found
+
+
+def _plain_lines(written: str):
+    """The cell read a line at a time, or None where it needs the general reading."""
+    if written.lstrip().startswith("(") or "\n" not in written and ";" in written:
+        return None  # "(1) ..." markers (their text may wrap onto the next line); "Buy; Deploy" on one line
+    token_dates = _TOKEN_DATES
+    milestones = []
+    try:
+        for line in written.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            first = line[0]
+            if first in _SPECIAL_FIRST:
+                if first in _CHECKBOXES:
+                    return None  # "[x] ...": the general reading says when it was done
+                if first in "-*\u2022":
+                    line = line[1:].lstrip()
+                    if not line:
+                        continue
+                elif line[1:4].lstrip("0123456789")[:1] in (".", ")"):
+                    number, _, line = line.partition(" ")  # "1. Buy licences", "2) Deploy"
+                    if not number[:-1].isdigit() or not line:
+                        return None
+            head, _, last = line.rpartition(" ")
+            due = token_dates.get(last, _NOT_A_DATE)
+            if due is _NOT_A_DATE:
+                due = _token_date(last.strip("()[]")) if head and last[-1] in "0123456789)]" else None
+            if due is not None and head:
+                description = head.rstrip(_OPENING)
+                tail = description[-14:].lower()
+                if tail.endswith(_DATE_WORDS) and _ending(tail, _DATE_WORDS):
+                    return None  # "... (due 2026-01-15)", "... completed 2026-01-10"
+            else:
+                first, _, rest = line.partition(" ")
+                if first[0].isdigit():
+                    first = first.rstrip(":,-\u2013\u2014")
+                    due = token_dates.get(first, _NOT_A_DATE)
+                    if due is _NOT_A_DATE:
+                        due = _token_date(first)
+                if due is not None:
+                    description = rest.lstrip(_EDGES)
+                elif _DIGIT.search(line):
+                    return None  # numbering, or a date in words ("March 1, 2026")
+                else:
+                    description = line
+                if description.lower().rstrip(_CLOSING).endswith(_DONE_ALONE):
+                    return None  # "2026-01-15: Pilot - done"
+            if ("-" in description or "/" in description or "." in description) and _DATE_LIKE.search(description):
+                return None  # a second date
+            milestones.append((description, due, None))
+    except CellError:
+        return None  # the general reading says which milestone and why
+    return tuple(milestones)
+
+
+def _entries(written: str) -> list[str]:
+    """One string per milestone, its lines joined: FedRAMP's descriptions wrap onto the next line.
+
+    "(n)" markers split the cell only where it starts with one, as FedRAMP's "(1) ... (2) ..." does: in
+    "Deploy (2) firewalls" the "(2)" is a count.
+    """
+    stripped = written.lstrip()
+    if stripped[:1] == "(" and _MARKER.match(stripped):
+        parts = _MARKER.split(stripped)
+    elif "\n" in written:
+        parts = written.splitlines()
+    else:
+        parts = written.split(";")
+    entries = []
+    for part in parts:
+        part = part.strip()
+        if part:
+            if "\n" in part or "  " in part or "\t" in part:
+                part = " ".join(part.split())
+            entries.append(part)
+    return entries
+
+
+def _milestone(entry: str) -> tuple[str, date | None, date | None]:
+    done = False
+    first = entry[0]
+    if first in "-*\u2022\u00b7" or (first.isdigit() and entry[1:4].strip("0123456789")[:1] in (".", ")")):
+        if match := _BULLET.match(entry):  # "- ", "* ", "1. ", "2) "
+            entry = entry[match.end():]
+    if entry[:1] in ("[", "\u2610", "\u2611", "\u2705", "\u2714", "\u2713"):
+        if match := _CHECKED.match(entry):
+            done, entry = True, entry[match.end():]
+        elif match := _UNCHECKED.match(entry):
+            entry = entry[match.end():]
+    first_date = _NUMERIC_DATE.search(entry)
+    if first_date is not None and not done:
+        simple = _one_plain_date(entry, first_date)
+        if simple is not None:
+            return simple
+    due = done_on = None
+    tokens = _date_tokens(entry, first_date)
+    if tokens:
+        pieces = []
+        position = 0
+        last = len(tokens) - 1
+        for number, (start, end) in enumerate(tokens):
+            before = entry[position:start]
+            written = entry[start:end]
+            lead = before.rstrip(_OPENING)
+            opened = "(" in before[len(lead):] or "[" in before[len(lead):]
+            if (word := _ending(lead, _DONE_WORDS)) and done_on is None:
+                done_on = exact_date(written)
+            elif (word := _ending(lead, _DUE_WORDS)) and due is None:
+                due = exact_date(written)
+            elif due is None and ((position == 0 and not lead.strip(_EDGES)) or
+                                  (number == last and not entry[end:].strip(_CLOSING))):
+                due, word = exact_date(written), ""  # a leading or trailing date is the due date
+            else:
+                found = exact_date(written)
+                due = due or found  # a date mid-sentence, the only one given: the text keeps it
+                pieces.append(before + written)
+                position = end
+                continue
+            kept = lead[:len(lead) - len(word)].rstrip(_EDGES)
+            if kept.endswith(("(", "[")):
+                kept, opened = kept[:-1], True
+            pieces.append(kept)
+            position = end
+            if opened:  # skip the bracket closing "(due 01/15/2026)"
+                rest = entry[end:].lstrip()
+                if rest[:1] in (")", "]"):
+                    position = len(entry) - len(rest) + 1
+        pieces.append(entry[position:])
+        entry = " ".join(piece.strip(_EDGES) for piece in pieces if piece.strip(_EDGES))
+    if done_on is None:
+        lowered = entry.lower().rstrip(_CLOSING)
+        if lowered.endswith(_DONE_ALONE):
+            word = _ending(lowered, _DONE_ALONE)
+            if word:
+                done, entry = True, entry[:len(lowered) - len(word)].rstrip(_OPENING)
+    if done and done_on is None:
+        done_on = due  # "[x]" with no date of its own: done by its due date is the best that is known
+    return entry.strip(_EDGES), due, done_on
+
+
+def _one_plain_date(entry: str, match: re.Match) -> tuple[str, date | None, date | None] | None:
+    """The commonest forms, read without the general loop: one numeric date, leading or trailing, with no
+    "due"/"done" word before it: "2026-01-15: Deploy Duo", "Deploy Duo - 2026-01-15". None otherwise."""
+    start, end = match.span()
+    if match["month"] is not None or _NUMERIC_DATE.search(entry, end) is not None:
+        return None
+    if start == 0:
+        description = entry[end:].strip(_EDGES)
+    elif entry[start - 1] in "0123456789/.-" or entry[end:].strip(_CLOSING):
+        return None
+    else:
+        description = entry[:start].rstrip(_OPENING)
+        if description.lower().endswith(_DATE_WORDS):
+            return None  # "... (due 2026-01-15)", "... completed 2026-01-10": the general reading
+        if description.endswith(("(", "[")):
+            description = description[:-1].rstrip(_EDGES)
+    if description.lower().rstrip(_CLOSING).endswith(_DONE_ALONE):
+        return None  # "2026-01-15: Pilot - done"
+    due = exact_date(match[0])
+    return description.strip(_EDGES), due, None
+
+
+def _date_tokens(entry: str, match: re.Match | None) -> list[tuple[int, int]]:
+    """Where the dates are (``match``: the first numeric one): digits not glued to digits or separators
+    before them, and real month names."""
+    tokens = []
+    search = _NUMERIC_DATE.search
+    while match is not None:
+        start = match.start()
+        if (start == 0 or entry[start - 1] not in "0123456789/.-") and (
+                match["month"] is None or match["month"].lower() in _MONTH_WORDS):
+            tokens.append((start, match.end()))
+        match = search(entry, match.end())
+    if not tokens and _DIGIT.search(entry):
+        tokens = [(m.start(), m.end()) for m in _WORDY_DATE.finditer(entry) if m["month"].lower() in _MONTH_WORDS]
+    return tokens
+
+
+def _ending(lowered_or_text: str, words: tuple[str, ...]) -> str:
+    """The word of ``words`` that ``lowered_or_text`` ends with as a whole word, or ""."""
+    lowered = lowered_or_text.lower()
+    if not lowered.endswith(words):
+        return ""
+    for word in words:
+        if lowered.endswith(word):
+            before = len(lowered) - len(word) - 1
+            if before < 0 or not lowered[before].isalnum():
+                return word
+    return ""

@@ -1,0 +1,310 @@
+"""A POA&M as an OSCAL plan-of-action-and-milestones document (JSON), valid against OSCAL 1.1.3 and 1.2.1.
+
+Each item becomes a poam-item with one observation (the weakness), one risk (status, deadline) and one
+planned response (the remediation, its milestones as tasks, the resources as required assets, the four
+people and the responsible unit as the response's originating parties). Evidence goes to back-matter
+resources, with their SHA-256 where known.
+
+UUIDs are uuid5 from the organization and the item id, so a re-export keeps them and a receiver can match
+items across versions. Every field of an item is carried: where OSCAL has no place for a Punchlist field,
+or its place would change the text (a one-line title, say), a property in ``PUNCHLIST_NS`` holds the exact
+value, JSON-encoded (``class: "json"``) when it is not a single trimmed line. ``read_oscal_poam`` reads it
+all back (see ``oscal_import``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+from punchlist.core.records import ItemStatus, Poam, PoamItem
+
+from .exports import ROLES, EvidenceEntry, EvidenceMap, ExportContext, evidence_for
+
+OSCAL_VERSION = "1.1.3"
+PUNCHLIST_NS = "urn:punchlist:oscal"
+FEDRAMP_NS = "https://fedramp.gov/ns/oscal"
+# Fixed for all time: changing it changes every exported UUID.
+UUID_NAMESPACE = uuid.UUID("b120d5cd-288b-4ca8-aee3-5c574bce0410")
+
+# OSCAL role ids for the item roles (R-CONT-3: an accountable owner) and the responsible unit.
+ROLE_IDS = {field: field.replace("_", "-") for field, _ in ROLES}
+ROLE_IDS["responsible_unit"] = "responsible-unit"
+ROLE_TITLES = dict(ROLES) | {"responsible_unit": "Responsible unit"}
+
+RISK_STATUS = {
+    ItemStatus.DRAFT: "open",
+    ItemStatus.OPEN: "open",
+    ItemStatus.IN_PROGRESS: "remediating",
+    ItemStatus.READY_FOR_VERIFICATION: "remediating",
+    ItemStatus.CLOSED: "closed",
+    ItemStatus.RISK_ACCEPTED: "deviation-approved",
+}
+
+# OSCAL StringDatatype: one line, no leading or trailing whitespace. "One line" as ECMA-262 patterns (which
+# JSON Schema validators use) see it: no CR, LS or PS either.
+_STRING = re.compile(r"\S(?:[^\n\r\u2028\u2029]*\S)?\Z")
+
+
+def is_oscal_string(text: str) -> bool:
+    return bool(_STRING.match(text))
+
+
+def one_line(text: str, fallback: str) -> str:
+    """A markup-line (a title): one non-empty line."""
+    line = " ".join(text.split())
+    return line or fallback
+
+
+def prop(name: str, value: str, ns: str = PUNCHLIST_NS) -> dict:
+    """A property that keeps ``value`` exactly: JSON-encoded where OSCAL's string type cannot hold it."""
+    if is_oscal_string(value):
+        return {"name": name, "ns": ns, "value": value}
+    return {"name": name, "ns": ns, "class": "json", "value": json.dumps(value)}
+
+
+def oscal_datetime(moment: date | datetime) -> str:
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time(), tzinfo=timezone.utc)
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    text = moment.isoformat(timespec="seconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def item_uuid(organization: str, item: PoamItem, position: int, repeat: int = 0) -> uuid.UUID:
+    """From the organization and the item id (the position only for an item without one); ``repeat`` counts
+    earlier items with the same id, so that a duplicated id never gives two items one UUID."""
+    key = f"id\x1f{item.id}" if item.id is not None else f"position\x1f{position}"
+    if repeat:
+        key += f"\x1frepeat\x1f{repeat}"
+    return uuid.uuid5(UUID_NAMESPACE, f"{organization}\x1fpoam-item\x1f{key}")
+
+
+def party_uuid(organization: str, kind: str, name: str) -> str:
+    return str(uuid.uuid5(UUID_NAMESPACE, f"{organization}\x1f{kind}\x1f{name}"))
+
+
+def _party(organization: str, kind: str, name: str, org_uuid: str | None) -> dict:
+    party = {"uuid": party_uuid(organization, kind, name),
+             "type": "organization" if kind != "person" else "person",
+             "name": one_line(name, "(unnamed)")}
+    if party["name"] != name:
+        party["props"] = [prop("name", name)]
+    if org_uuid is not None:
+        party["member-of-organizations"] = [org_uuid]
+    return party
+
+
+def _metadata(poam: Poam, context: ExportContext, oscal_version: str) -> dict:
+    organization = context.organization
+    org_uuid = party_uuid(organization, "organization", organization)
+    parties = {org_uuid: _party(organization, "organization", organization, None)}
+    holders: dict[str, set[str]] = {role: set() for role in ROLE_IDS.values()}
+    for item in poam.items:
+        for field, role_id in ROLE_IDS.items():
+            name = getattr(item, field)
+            if not name:
+                continue
+            kind = "unit" if field == "responsible_unit" else "person"
+            uid = party_uuid(organization, kind, name)
+            if uid not in parties:
+                parties[uid] = _party(organization, kind, name, org_uuid)
+            holders[role_id].add(uid)
+    roles = [{"id": "prepared-for", "title": "Prepared For"}]
+    roles += [{"id": role_id, "title": ROLE_TITLES[field]} for field, role_id in ROLE_IDS.items()]
+    responsible = [{"role-id": "prepared-for", "party-uuids": [org_uuid]}]
+    responsible += [{"role-id": role_id, "party-uuids": sorted(uids)}
+                    for role_id, uids in holders.items() if uids]
+    return {
+        "title": one_line(f"{context.system} Plan of Action and Milestones ({organization})", "POA&M"),
+        "last-modified": oscal_datetime(context.generated_utc),
+        "version": one_line(context.document_version, "1.0"),
+        "oscal-version": oscal_version,
+        "props": [{"name": "marking", "value": context.marking},
+                  prop("generator", "punchlist")],
+        "roles": roles,
+        "parties": list(parties.values()),
+        "responsible-parties": responsible,
+    }
+
+
+def _item_props(item: PoamItem) -> list[dict]:
+    props = []
+    if item.id is not None:
+        props.append(prop("POAM-ID", item.id, FEDRAMP_NS))
+    props += [prop("requirement", text) for text in item.requirements]
+    props += [prop("objective", text) for text in item.objectives]
+    if item.severity is not None:
+        props.append(prop("severity", item.severity.value))
+    props.append(prop("status", item.status.value))
+    props.append(prop("record-kind", item.kind.value))  # R-CLOSE-4: the two records stay apart
+    if one_line(item.title, "") != item.title or not item.title:
+        props.append(prop("title", item.title))
+    for name, value in (("start-date", item.start_date), ("scheduled-completion", item.scheduled_completion),
+                        ("completion-date", item.completion_date), ("last-updated", item.last_updated)):
+        if value is not None:
+            props.append(prop(name, value.isoformat()))
+    if item.source:
+        props.append(prop("source", item.source))
+    return props
+
+
+def _tasks(item: PoamItem, base: uuid.UUID) -> list[dict]:
+    tasks = []
+    for number, milestone in enumerate(item.milestones, 1):
+        task = {"uuid": str(uuid.uuid5(base, f"milestone\x1f{number}")), "type": "milestone",
+                "title": one_line(milestone.description, f"Milestone {number}")}
+        props = []
+        if task["title"] != milestone.description:
+            props.append(prop("description", milestone.description))
+        if milestone.done_on is not None:
+            props.append(prop("done-on", milestone.done_on.isoformat()))
+        if props:
+            task["props"] = props
+        if milestone.due is not None:
+            task["timing"] = {"on-date": {"date": oscal_datetime(milestone.due)}}
+        tasks.append(task)
+    return tasks
+
+
+def _resource(item: PoamItem, entry: EvidenceEntry, resource_uuid: str) -> dict:
+    label = item.id or item.title or "POA&M item"
+    resource = {"uuid": resource_uuid, "title": one_line(f"Evidence for {label}", "Evidence"),
+                "description": entry.description}
+    props = [prop("evidence-for", item.id)] if item.id is not None else []
+    if entry.added_by:
+        props.append(prop("added-by", entry.added_by))
+    if entry.added_on:
+        props.append(prop("added-on", entry.added_on.isoformat()))
+    if entry.size is not None:
+        props.append(prop("size", str(entry.size)))
+    locator = entry.href or (quote(entry.filename) if entry.filename else None)
+    if locator:
+        rlink = {"href": locator}
+        if entry.media_type:
+            rlink["media-type"] = entry.media_type
+        if entry.sha256:
+            rlink["hashes"] = [{"algorithm": "SHA-256", "value": entry.sha256}]
+        resource["rlinks"] = [rlink]
+    elif entry.sha256:
+        props.append(prop("sha-256", entry.sha256))
+    if props:
+        resource["props"] = props
+    return resource
+
+
+def _item_parts(item: PoamItem, position: int, repeat: int, context: ExportContext,
+                evidence: EvidenceMap | None):
+    """The poam-item, its observation, its risk and its back-matter resources."""
+    organization = context.organization
+    base = item_uuid(organization, item, position, repeat)
+    observation_uuid = str(uuid.uuid5(base, "observation"))
+    risk_uuid = str(uuid.uuid5(base, "risk"))
+    label = item.id or f"item {position}"
+    title = one_line(item.title, one_line(item.weakness, label)[:200])
+
+    resources, relevant = [], []
+    for number, entry in enumerate(evidence_for(item, evidence), 1):
+        resource_uuid = str(uuid.uuid5(base, f"evidence\x1f{number}"))
+        resources.append(_resource(item, entry, resource_uuid))
+        relevant.append({"href": f"#{resource_uuid}", "description": entry.description})
+
+    collected = item.start_date or context.generated_utc
+    observation = {"uuid": observation_uuid, "title": one_line(f"Weakness: {title}", "Weakness"),
+                   "description": item.weakness, "methods": ["UNKNOWN"], "types": ["finding"],  # how: not recorded
+                   "collected": oscal_datetime(collected)}
+    if relevant:
+        observation["relevant-evidence"] = relevant
+
+    response = {"uuid": str(uuid.uuid5(base, "remediation")), "lifecycle": "planned",
+                "title": one_line(f"Remediation plan for {label}", "Remediation plan"),
+                "description": item.remediation}
+    actors = []
+    for field, role_id in ROLE_IDS.items():
+        name = getattr(item, field)
+        if name:
+            kind = "unit" if field == "responsible_unit" else "person"
+            actors.append({"type": "party", "actor-uuid": party_uuid(organization, kind, name),
+                           "role-id": role_id})
+    if actors:
+        response["origins"] = [{"actors": actors}]
+    if item.resources:
+        response["required-assets"] = [{"uuid": str(uuid.uuid5(base, "resources")),
+                                        "description": item.resources}]
+    tasks = _tasks(item, base)
+    if tasks:
+        response["tasks"] = tasks
+
+    risk = {"uuid": risk_uuid, "title": title, "description": item.weakness, "statement": item.weakness,
+            "status": RISK_STATUS[item.status], "remediations": [response],
+            "related-observations": [{"observation-uuid": observation_uuid}]}
+    if item.scheduled_completion is not None:
+        risk["deadline"] = oscal_datetime(item.scheduled_completion)
+    if item.completion_date is not None:
+        entry = {"uuid": str(uuid.uuid5(base, "completed")), "title": "Remediation completed",
+                 "start": oscal_datetime(item.completion_date)}
+        if item.status is ItemStatus.CLOSED:
+            entry["status-change"] = "closed"
+        risk["risk-log"] = {"entries": [entry]}
+
+    poam_item = {"uuid": str(base), "title": title, "description": item.weakness or title,
+                 "props": _item_props(item),
+                 "related-observations": [{"observation-uuid": observation_uuid}],
+                 "related-risks": [{"risk-uuid": risk_uuid}]}
+    return poam_item, observation, risk, resources
+
+
+def poam_to_oscal(poam: Poam, context: ExportContext, *, oscal_version: str = OSCAL_VERSION,
+                  evidence: EvidenceMap | None = None) -> dict:
+    """The OSCAL document as a dict. ``evidence`` maps item ids to their evidence entries (with hashes);
+    without it, each item's evidence text is one entry."""
+    if not poam.items:
+        raise ValueError("an OSCAL POA&M needs at least one item (poam-items is required)")
+    items, observations, risks, resources = [], [], [], []
+    seen: dict[str, int] = {}
+    for position, item in enumerate(poam.items, 1):
+        repeat = seen.get(item.id, 0) if item.id is not None else 0
+        if item.id is not None:
+            seen[item.id] = repeat + 1
+        poam_item, observation, risk, item_resources = _item_parts(item, position, repeat, context, evidence)
+        items.append(poam_item)
+        observations.append(observation)
+        risks.append(risk)
+        resources += item_resources
+    document = {
+        "uuid": str(uuid.uuid5(UUID_NAMESPACE, f"{context.organization}\x1fpoam\x1f{context.system}")),
+        "metadata": _metadata(poam, context, oscal_version),
+    }
+    if context.ssp_href:
+        document["import-ssp"] = {"href": context.ssp_href}
+    if context.system_id:
+        document["system-id"] = {"id": context.system_id}
+    else:  # a stable UUID for the system, as NIST's example does
+        system = uuid.uuid5(UUID_NAMESPACE, f"{context.organization}\x1fsystem\x1f{context.system}")
+        document["system-id"] = {"identifier-type": "http://ietf.org/rfc/rfc4122", "id": str(system)}
+    document["observations"] = observations
+    document["risks"] = risks
+    document["poam-items"] = items
+    if resources:
+        document["back-matter"] = {"resources": resources}
+    return {"plan-of-action-and-milestones": document}
+
+
+def write_oscal(poam: Poam, context: ExportContext, path: str | Path, *,
+                oscal_version: str = OSCAL_VERSION, evidence: EvidenceMap | None = None) -> Path:
+    """Write the document as UTF-8 JSON: to a temporary file first, so nothing is half-written."""
+    document = poam_to_oscal(poam, context, oscal_version=oscal_version, evidence=evidence)
+    path = Path(path)
+    temporary = path.with_name(path.name + ".part")
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, ensure_ascii=False, indent=2)
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path

@@ -1,0 +1,387 @@
+"""Reading a POA&M spreadsheet into a ``Poam``: the FedRAMP template, eMASS exports, people's own sheets.
+
+Only mapping happens here; whether an item is any good is the lint's business (``punchlist.core``).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from contextlib import contextmanager
+from datetime import date
+from dataclasses import fields
+from itertools import islice
+from operator import itemgetter
+
+from punchlist.core.records import ItemStatus, Milestone, Poam, PoamItem
+from punchlist.errors import InputError, InputErrors
+
+from .columns import POAM, Layout, find_layout, settle_columns
+from .milestones import parse_milestones
+from .sources import Book, Sheet, open_book
+from .values import (
+    CellError,
+    _date_from_value,
+    identifier,
+    item_status,
+    key,
+    parse_date,
+    record_kind,
+    requirement_list,
+    severity,
+    text,
+)
+
+PARSERS = {
+    "id": identifier,
+    "requirements": requirement_list,
+    "objectives": requirement_list,
+    "title": text,
+    "weakness": text,
+    "severity": severity,
+    "remediation": text,
+    "responsible_unit": text,
+    "primary_owner": text,
+    "supporting_owner": text,
+    "approval_authority": text,
+    "evidence_custodian": text,
+    "resources": text,
+    "source": text,
+    "start_date": parse_date,
+    "scheduled_completion": parse_date,
+    "completion_date": parse_date,
+    "last_updated": parse_date,
+    "milestones": parse_milestones,
+    "milestone_due": parse_date,
+    "milestone_done": parse_date,
+    "status": item_status,
+    "kind": record_kind,
+    "evidence": text,
+}
+# Columns that describe one milestone of the item above them (eMASS lists one milestone per row).
+_MILESTONE_COLUMNS = ("milestones", "milestone_due", "milestone_done")
+# How many rows under the header a template's guidance may take (FedRAMP: descriptions, formats, example).
+_GUIDANCE_ROWS = 5
+
+
+def _fits(parse):
+    def test(cell) -> bool:
+        try:
+            return parse(cell) is not None
+        except CellError:
+            return False
+
+    return test
+
+
+_COLUMN_CHECKS = {
+    "requirements": lambda cell: any(ch.isdigit() for ch in text(cell)),
+    "severity": _fits(severity),
+    "kind": _fits(record_kind),
+}
+
+
+def read_poam(path: str | os.PathLike) -> Poam:
+    """The POA&M in a spreadsheet; InputError(s) naming file, row and column for whatever cannot be read.
+
+    In a workbook the first sheet with a recognised header row is read. Where it is an "open" sheet beside a
+    "closed" one (FedRAMP's "Open POA&M Items" and "Closed POA&M Items"), both are read and the closed
+    sheet's items are closed: the template has no status column, the sheet is the status.
+    """
+    book = open_book(path)
+    found = _first_recognised(book)
+    if found is None:
+        raise book.no_header_error("requirement", POAM.accepted("requirements"))
+    sheet, layout = found
+    parts = [(sheet, layout, ItemStatus.OPEN)]
+    closed = _closed_companion(book, sheet.name)
+    if closed is not None:
+        parts.append((closed[0], closed[1], ItemStatus.CLOSED))
+    items: list[PoamItem] = []
+    errors: list[InputError] = []
+    present: set[str] = set()
+    for part_sheet, part_layout, default_status in parts:
+        present |= _read_sheet(part_sheet, part_layout, default_status, items, errors)
+    if errors:
+        raise errors[0] if len(errors) == 1 else InputErrors(errors)
+    if closed is not None:
+        present.add("status")  # given by the sheet each item is on
+    return Poam(items=items, fields=frozenset(present), source=book.label)
+
+
+def _first_recognised(book: Book) -> tuple[Sheet, Layout] | None:
+    for sheet in book.sheets():
+        layout = find_layout(sheet.head(), POAM)
+        if layout is not None:
+            return sheet, layout
+    return None
+
+
+def _closed_companion(book: Book, name: str) -> tuple[Sheet, Layout] | None:
+    """The "Closed ..." sheet that goes with an "Open ..." one, if the workbook has it with a header row."""
+    open_key = key(name)
+    if not open_key.startswith("open"):
+        return None
+    for other in book.names:
+        if key(other) == "closed" + open_key[4:]:
+            sheet = book.sheet(other)
+            layout = find_layout(sheet.head(), POAM)
+            return (sheet, layout) if layout is not None else None
+    return None
+
+
+def _read_sheet(sheet: Sheet, layout: Layout, default_status: ItemStatus, items: list[PoamItem],
+                errors: list[InputError]) -> set[str]:
+    """Append the sheet's items to ``items`` (its bad cells to ``errors``); return the fields it has."""
+    rows = sheet.rows()
+    settle_columns(layout, rows, _COLUMN_CHECKS)
+    columns = dict(layout.columns)
+    if "title" in columns and "weakness" not in columns:
+        columns["weakness"] = columns.pop("title")  # the only words about the weakness are its name
+    reader = _SheetReader(sheet, layout, columns, default_status, rows, items, errors)
+    start = layout.header_index + 1
+    end = reader.end_of_data(start)
+    body = min(start + _GUIDANCE_ROWS, end)
+    with _collector_paused():
+        reader.read_carefully(range(start, body), skip_guidance=True)
+        if not reader.read_quickly(body, end):
+            reader.read_carefully(range(body, end))
+    return {_FIELD.get(name, name) for name in columns}
+
+
+class _SheetReader:
+    """One sheet's rows mapped to items, the quick way where the rows allow it, else row by row."""
+
+    def __init__(self, sheet: Sheet, layout: Layout, columns: dict[str, list[int]], default_status: ItemStatus,
+                 rows: list[list], items: list[PoamItem], errors: list[InputError]):
+        self.sheet, self.layout, self.columns, self.rows = sheet, layout, columns, rows
+        self.items, self.errors = items, errors
+        self.map_row = _row_mapper(columns, default_status)
+        self.map_text_row = _row_mapper(columns, default_status, optimistic=True)
+        mapped = [place for places in columns.values() for place in places]
+        self.pick = itemgetter(*mapped) if len(mapped) > 1 else (lambda row, _place=mapped[0]: (row[_place],))
+        self.key_place = mapped[0]  # a row is blank only if this cell is: the others are looked at only then
+        # eMASS lists one milestone per row, its dates in columns of their own; a row holding nothing but a
+        # milestone continues the item above it.
+        self.due_at = columns.get("milestone_due", [None])[0]
+        self.done_at = columns.get("milestone_done", [None])[0]
+        self.milestone_places = [p for name in _MILESTONE_COLUMNS for p in columns.get(name, ())]
+        self.other_places = [p for p in mapped if p not in self.milestone_places]
+        self.identity_places = columns.get("id", [])[:1] + columns.get("requirements", [])[:1]
+        self.previous: PoamItem | None = None
+
+    def end_of_data(self, start: int) -> int:
+        """The index after the last row with anything in a mapped column: sheets often end in blank rows."""
+        rows, pick, key_place = self.rows, self.pick, self.key_place
+        end = len(rows)
+        while end > start and rows[end - 1][key_place] == "" and not any(pick(rows[end - 1])):
+            end -= 1
+        return end
+
+    def read_quickly(self, start: int, end: int) -> bool:
+        """Map rows ``start:end`` in one comprehension, if every one of them names an id or a requirement.
+
+        Such rows are neither blank nor a milestone continuing the item above, and with no bad cell there
+        is nothing to do per row but map it. False (and nothing done) where that does not hold.
+        """
+        rows, first_row = self.rows, self.sheet.first_row
+        if self.due_at is not None or self.done_at is not None or not self.identity_places:
+            return False
+        places = self.identity_places
+        if len(places) == 1:
+            place = places[0]
+            if any(row[place] == "" for row in islice(rows, start, end)):
+                return False
+        else:
+            one, other = places
+            if any(row[one] == "" and row[other] == "" for row in islice(rows, start, end)):
+                return False
+        for map_row in (self.map_text_row, self.map_row):
+            try:
+                mapped = [map_row(rows[index], first_row + index) for index in range(start, end)]
+            except AttributeError:  # a number or a date in a text column: 12345.0 -> "12345"
+                continue
+            except CellError:
+                return False  # row by row, to name every bad cell
+            self.items.extend(mapped)
+            return True
+        return False
+
+    def read_carefully(self, indices: range, skip_guidance: bool = False) -> None:
+        rows, pick, key_place = self.rows, self.pick, self.key_place
+        first_row = self.sheet.first_row
+        for index in indices:
+            row = rows[index]
+            if row[key_place] == "" and not any(pick(row)):
+                continue  # a blank row
+            if skip_guidance and _is_guidance(row, self.columns):
+                continue
+            try:
+                try:
+                    item = self.map_text_row(row, first_row + index)
+                except AttributeError:  # a number or a date in a text column: 12345.0 -> "12345"
+                    item = self.map_row(row, first_row + index)
+                if self.due_at is not None or self.done_at is not None:
+                    _attach_milestone_dates(item, row, self.due_at, self.done_at)
+            except CellError:
+                _collect_errors(self.sheet, self.layout, row, first_row + index, self.columns, self.errors)
+                self.previous = None
+                continue
+            previous = self.previous
+            if (self.milestone_places and previous is not None and item.id is None and not item.requirements
+                    and not any(row[p] for p in self.other_places)):
+                previous.milestones.extend(item.milestones)
+                continue
+            self.items.append(item)
+            self.previous = item
+
+
+_FIELD = {"milestone_due": "milestones", "milestone_done": "milestones"}
+
+
+@contextmanager
+def _collector_paused():
+    """Run the mapping with the cyclic garbage collector off, and leave what it made as old objects.
+
+    Mapping makes no reference cycles, so the collector would only walk the sheet's cells and the new items
+    again and again while they are made (on 100,000 rows, as long as the mapping itself), and once more when
+    it is turned back on. ``gc.freeze()`` then ``gc.unfreeze()`` moves every tracked object into the oldest
+    generation without walking them. That is skipped where the program froze objects itself (a server that
+    freezes before forking), since unfreezing would undo that.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        if was_enabled:
+            gc.enable()
+
+
+def _row_mapper(columns: dict[str, list[int]], default_status: ItemStatus, optimistic: bool = False):
+    """A function ``map_row(row, number) -> PoamItem`` made for this sheet's columns.
+
+    It is generated so that a row costs one constructor call and as few other calls as can be, with no
+    loop or dictionary in between: the mapping must stay well under a third of calamine's bare read
+    (issue 2). Only field names and column numbers enter the generated source, never text from the file.
+    An ``optimistic`` mapper takes every text cell to be text and raises AttributeError where one is a
+    number or a date; the caller then maps that row with the ordinary mapper.
+    """
+    namespace = {"PoamItem": PoamItem, "default_status": default_status}
+    arguments = []
+    for item_field in fields(PoamItem):
+        name = item_field.name
+        places = columns.get(name)
+        if name == "row":
+            expression = "number"
+        elif places:
+            expression = _parse_expression(name, _first_filled(places), namespace, optimistic)
+            if name == "status":
+                expression += " or default_status"  # blank: the sheet's status (FedRAMP's open or closed)
+            elif name == "kind":
+                namespace["default_kind"] = item_field.default
+                expression += " or default_kind"  # blank: an assessment POA&M, the record's default
+        elif name == "status":
+            expression = "default_status"
+        elif item_field.default_factory is list:
+            expression = "[]"
+        else:
+            namespace[f"default_{name}"] = item_field.default
+            expression = f"default_{name}"
+        arguments.append(f"        {expression},  # {name}")
+    source = "def map_row(row, number):\n    return PoamItem(\n" + "\n".join(arguments) + "\n    )\n"
+    exec(compile(source, "<punchlist.interchange row mapper>", "exec"), namespace)
+    return namespace["map_row"]
+
+
+def _parse_expression(name: str, cell: str, namespace: dict, optimistic: bool) -> str:
+    """The source that parses ``cell`` for field ``name``, with the common case inline and no call.
+
+    Text already stripped, a date cell that is a date, a status or date seen on an earlier row: these
+    are most cells of a large file, and a function call for each costs more than the rest of the mapping.
+    """
+    parse = PARSERS[name]
+    namespace[f"parse_{name}"] = parse
+    value = f"v_{name}"
+    if optimistic and parse is text:
+        return f"{cell}.strip()"
+    if optimistic and parse is identifier:
+        return f"({cell}.strip() or None)"
+    if parse is text:
+        return f"({value}.strip() if type({value} := {cell}) is str else parse_{name}({value}))"
+    if parse is identifier:
+        return f"(({value}.strip() or None) if type({value} := {cell}) is str else parse_{name}({value}))"
+    if parse is parse_milestones:
+        return f'(parse_{name}({value}) if ({value} := {cell}) != "" else [])'
+    if parse is parse_date:
+        namespace["date"] = date
+        namespace[f"seen_{name}"] = _date_from_value.seen
+        return (f"({value} if type({value} := {cell}) is date else seen_{name}[{value}] "
+                f"if {value} in seen_{name} else parse_{name}({value}))")
+    seen = getattr(parse, "seen", None)
+    if seen is None:
+        return f"parse_{name}({cell})"
+    namespace[f"seen_{name}"] = seen
+    found = f"list(seen_{name}[{value}])" if parse is requirement_list else f"seen_{name}[{value}]"
+    return f"({found} if ({value} := {cell}) in seen_{name} else parse_{name}({value}))"
+
+
+def _first_filled(places: list[int]) -> str:
+    """The source of an expression for the first non-blank of several columns: Severity, else Raw Severity."""
+    expression = f"row[{places[-1]}]"
+    for place in reversed(places[:-1]):
+        expression = f'(row[{place}] if row[{place}] != "" else {expression})'
+    return expression
+
+
+def _attach_milestone_dates(item: PoamItem, row: list, due_at: int | None, done_at: int | None) -> None:
+    """eMASS's per-milestone columns: the row's milestone gets the dates beside its description."""
+    due = parse_date(row[due_at]) if due_at is not None else None
+    done_on = parse_date(row[done_at]) if done_at is not None else None
+    if due is None and done_on is None:
+        return
+    if not item.milestones:
+        item.milestones.append(Milestone(""))
+    last = item.milestones[-1]
+    last.due = last.due or due
+    last.done_on = last.done_on or done_on
+
+
+def _collect_errors(sheet: Sheet, layout: Layout, row: list, number: int, columns: dict[str, list[int]],
+                    errors: list[InputError]) -> None:
+    """Every bad cell of a row that failed, each named by the column its value came from."""
+    for name, places in columns.items():
+        place = next((p for p in places if row[p] != ""), places[0])
+        try:
+            PARSERS[name](row[place])
+        except CellError as error:
+            errors.append(InputError(str(error), file=sheet.label, row=number, column=layout.header(place)))
+
+
+# Cells of the templates' own guidance rows, compared by key: FedRAMP's field descriptions (row 6) and
+# formats (row 7). Its example row (row 8) has the id "V-1Example"; eMASS templates hold "${...}" placeholders.
+_GUIDANCE_TEXT = frozenset(key(t) for t in (
+    "Unique identifier for each POAM Item", "Unique Identifier", "Applicable 800-53 Control(s)",
+    "Control Number", "Date", "Text", "Identifier",
+))
+
+
+def _is_guidance(row, columns: dict[str, list[int]]) -> bool:
+    """A template's description, format, example or placeholder row, which is not an item.
+
+    Importing the FedRAMP template's rows 6-7 as data is a mistake another tool made (formats.md, pitfalls).
+    """
+    for cell in row:
+        if type(cell) is str and cell.lstrip().startswith("${"):
+            return True
+    for name in ("id", "requirements"):
+        for place in columns.get(name, ()):
+            cell = row[place]
+            if type(cell) is str and cell:
+                cell_key = key(cell)
+                if cell_key in _GUIDANCE_TEXT or (name == "id" and "example" in cell_key):
+                    return True
+    return False

@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Organization(models.Model):
+    """A contractor whose POA&M lives here: the tenant every record belongs to."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    """Least privilege per organization (issue 3): what each person may do is decided by this alone."""
+
+    ADMIN = "admin", "Administrator"  # everything, including people and roles
+    COORDINATOR = "coordinator", "POA&M coordinator"  # manages every item, assessment and date
+    OWNER = "owner", "Item owner"  # works the items they own
+    APPROVER = "approver", "Approver"  # verifies and approves closures of the items they are authority for
+    VIEWER = "viewer", "Viewer"  # reads only (an assessor, say)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_organization(self, organization):
+        return self.filter(organization=organization)
+
+
+class Membership(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_membership_per_org"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization} as {self.role}"

@@ -1,0 +1,162 @@
+"""Register rows to ``punchlist.core`` records, so that scoring, eligibility, closeout and lint run on
+stored data exactly as they run on a spreadsheet. Nothing here decides anything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import Prefetch
+
+from punchlist.core import records
+from punchlist.core.scoring import ScoreReport, score
+
+from .models import Assessment, Evidence, Milestone, PoamItem, RequirementStatus, Status
+
+OPEN_STATUSES = (Status.DRAFT, Status.OPEN, Status.IN_PROGRESS, Status.READY_FOR_VERIFICATION)
+
+
+def person(user) -> str:
+    """How core records name a person: the full name where known, else the user name."""
+    if user is None:
+        return ""
+    return user.get_full_name().strip() or user.username
+
+
+def items_for_records(queryset):
+    """The item queryset with everything ``to_record`` reads, in a fixed number of queries."""
+    return queryset.select_related(
+        "primary_owner", "supporting_owner", "approval_authority", "evidence_custodian",
+    ).prefetch_related(
+        "requirement_links",
+        Prefetch("milestones", queryset=Milestone.objects.order_by("position", "pk")),
+        Prefetch("evidence", queryset=Evidence.objects.order_by("added_at", "pk")),
+    )
+
+
+def to_record(item: PoamItem) -> records.PoamItem:
+    return records.PoamItem(
+        id=item.identifier,
+        requirements=[link.requirement for link in item.requirement_links.all()],
+        objectives=list(item.objectives or []),
+        title=item.title,
+        weakness=item.weakness,
+        severity=records.Severity[item.severity.upper()] if item.severity else None,
+        remediation=item.remediation,
+        responsible_unit=item.responsible_unit,
+        primary_owner=person(item.primary_owner),
+        supporting_owner=person(item.supporting_owner),
+        approval_authority=person(item.approval_authority),
+        evidence_custodian=person(item.evidence_custodian),
+        resources=item.resources,
+        source=item.source,
+        start_date=item.start_date,
+        scheduled_completion=item.scheduled_completion,
+        completion_date=item.completion_date,
+        last_updated=item.updated_at.date() if item.updated_at else None,
+        milestones=[records.Milestone(m.description, m.due, m.done_on) for m in item.milestones.all()],
+        status=records.ItemStatus[item.status.upper()],
+        kind=records.RecordKind[item.kind.upper()],
+        evidence="; ".join(e.name for e in item.evidence.all()),
+    )
+
+
+_ITEM_COLUMNS = ("pk", "identifier", "objectives", "title", "weakness", "severity", "remediation",
+                 "responsible_unit", "primary_owner_id", "supporting_owner_id", "approval_authority_id",
+                 "evidence_custodian_id", "resources", "source", "start_date", "scheduled_completion",
+                 "completion_date", "updated_at", "status", "kind")
+
+
+def to_poam(queryset) -> records.Poam:
+    """An organization's items as a core Poam, for ``punchlist.core.checks.lint`` and the reports.
+
+    Reads plain rows (five queries, whatever the number of items) instead of model instances: building
+    10,000 items with their milestones as Django objects costs several times the lint itself.
+    """
+    from django.contrib.auth import get_user_model
+
+    from .models import ItemRequirement
+
+    rows = list(queryset.values_list(*_ITEM_COLUMNS))
+    selected = queryset.values("pk")
+    requirements: dict[int, list[str]] = {}
+    for item_id, requirement in (ItemRequirement.objects.filter(item__in=selected)
+                                 .order_by("item_id", "position").values_list("item_id", "requirement")):
+        requirements.setdefault(item_id, []).append(requirement)
+    milestones: dict[int, list[records.Milestone]] = {}
+    for item_id, description, due, done_on in (Milestone.objects.filter(item__in=selected)
+                                               .order_by("item_id", "position", "pk")
+                                               .values_list("item_id", "description", "due", "done_on")):
+        milestones.setdefault(item_id, []).append(records.Milestone(description, due, done_on))
+    evidence: dict[int, list[str]] = {}
+    for item_id, name in (Evidence.objects.filter(item__in=selected).order_by("item_id", "added_at", "pk")
+                          .values_list("item_id", "name")):
+        evidence.setdefault(item_id, []).append(name)
+    people_ids = {row[i] for row in rows for i in (8, 9, 10, 11) if row[i] is not None}
+    names = {pk: (f"{first} {last}".strip() or username) for pk, first, last, username in
+             get_user_model().objects.filter(pk__in=people_ids)
+             .values_list("pk", "first_name", "last_name", "username")}
+    statuses, kinds = records.ItemStatus, records.RecordKind
+    severities = {s.name.lower(): s for s in records.Severity}
+    items = [
+        records.PoamItem(
+            id=identifier, requirements=requirements.get(pk, []), objectives=list(objectives or []), title=title,
+            weakness=weakness, severity=severities.get(severity), remediation=remediation,
+            responsible_unit=unit, primary_owner=names.get(owner, ""), supporting_owner=names.get(support, ""),
+            approval_authority=names.get(authority, ""), evidence_custodian=names.get(custodian, ""),
+            resources=resources, source=source, start_date=start, scheduled_completion=scheduled,
+            completion_date=completion, last_updated=updated.date() if updated else None,
+            milestones=milestones.get(pk, []), status=statuses[status.upper()], kind=kinds[kind.upper()],
+            evidence="; ".join(evidence.get(pk, ())),
+        )
+        for (pk, identifier, objectives, title, weakness, severity, remediation, unit, owner, support, authority,
+             custodian, resources, source, start, scheduled, completion, updated, status, kind) in rows
+    ]
+    return records.Poam(items, source="register")
+
+
+def to_result(status: RequirementStatus, planned: set[str] | None = None) -> records.RequirementResult:
+    determination = records.Determination[status.determination.upper()]
+    has_plan = None
+    if planned is not None and determination is records.Determination.NOT_MET:
+        has_plan = status.requirement in planned
+    return records.RequirementResult(
+        requirement=status.requirement,
+        determination=determination,
+        partial=status.partial,
+        has_plan=has_plan,
+        implementation=status.implementation,
+    )
+
+
+def planned_requirements(organization) -> set[str]:
+    """Requirements with an open item of either kind: a plan of action exists for them (R-SCORE-4)."""
+    from .models import ItemRequirement
+
+    return set(ItemRequirement.objects.filter(item__organization=organization, item__status__in=OPEN_STATUSES)
+               .values_list("requirement", flat=True))
+
+
+def results(assessment: Assessment) -> list[records.RequirementResult]:
+    planned = planned_requirements(assessment.organization)
+    return [to_result(s, planned) for s in assessment.statuses.all()]
+
+
+def score_assessment(assessment: Assessment) -> ScoreReport:
+    """The SPRS score and Level 2 verdict of a stored assessment, R-SCORE-4 applied from the register."""
+    return score(results(assessment))
+
+
+def lint_organization(organization, *, as_of, level: int = 2, queryset=None):
+    """The assessor's eye (``punchlist.core.checks.lint``) over an organization's stored items."""
+    from punchlist.core.checks import lint
+
+    queryset = queryset if queryset is not None else PoamItem.objects.for_organization(organization)
+    return lint(to_poam(queryset), as_of=as_of, level=level)
+
+
+def records_from(items: Iterable[PoamItem]) -> list[records.PoamItem]:
+    return [to_record(item) for item in items]
+
+
+__all__ = ["items_for_records", "lint_organization", "person", "planned_requirements", "records_from",
+           "results", "score_assessment", "to_poam", "to_record", "to_result"]

@@ -1,0 +1,251 @@
+"""Register tables. No behaviour lives here: writes are in ``services``, rules in ``punchlist.core``."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .querysets import AssessmentChildQuerySet, ItemChildQuerySet, OrganizationQuerySet
+
+
+class Determination(models.TextChoices):
+    """R-FIND-1/2. Stored by name; ``mapping`` turns them into ``punchlist.core.records.Determination``."""
+
+    MET = "met", "MET"
+    NOT_MET = "not_met", "NOT MET"
+    NOT_APPLICABLE = "not_applicable", "N/A"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    READY_FOR_VERIFICATION = "ready_for_verification", "Ready for verification"
+    CLOSED = "closed", "Closed"
+    # Operational plans of action only; never an assessment POA&M item (services refuse it).
+    RISK_ACCEPTED = "risk_accepted", "Risk accepted"
+
+
+class Kind(models.TextChoices):
+    """R-CLOSE-4: the two records, kept apart."""
+
+    ASSESSMENT_POAM = "assessment_poam", "Assessment POA&M"
+    OPERATIONAL_PLAN = "operational_plan", "Operational plan of action"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MODERATE = "moderate", "Moderate"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class AssessmentKind(models.TextChoices):
+    SELF = "self", "Self-assessment"
+    C3PAO = "c3pao", "C3PAO assessment"
+
+
+class Scope(models.Model):
+    """The assessed environment: what is in it and where CUI lives."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="scopes")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    cui_locations = models.TextField(blank=True, help_text="Where CUI is stored, processed and transmitted.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    def __str__(self):
+        return self.name
+
+
+class Assessment(models.Model):
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="assessments")
+    scope = models.ForeignKey(Scope, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments")
+    title = models.CharField(max_length=200, blank=True)
+    level = models.PositiveSmallIntegerField(choices=[(1, "Level 1"), (2, "Level 2")], default=2)
+    kind = models.CharField(max_length=10, choices=AssessmentKind.choices, default=AssessmentKind.SELF)
+    assessed_on = models.DateField()
+    # The Conditional CMMC Status Date (R-CLOSE-3); the 180-day closeout runs from it (R-CLOSE-1).
+    conditional_status_date = models.DateField(null=True, blank=True)
+    # The assessment whose POA&M is handed to the assessor; exports of any other say "Internal tracking
+    # document" (issue 5).
+    is_the_assessment_poam = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-assessed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], condition=Q(is_the_assessment_poam=True),
+                                    name="one_assessment_poam_per_org"),
+            models.CheckConstraint(condition=Q(level__in=[1, 2]), name="assessment_level_1_or_2"),
+        ]
+
+    def __str__(self):
+        return self.title or f"Level {self.level} {self.get_kind_display()} of {self.assessed_on}"
+
+
+class RequirementStatus(models.Model):
+    """One requirement's determination in one assessment, with the SSP's implementation statement."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="statuses")
+    requirement = models.CharField(max_length=10)  # catalog id, "3.1.1"
+    determination = models.CharField(max_length=20, choices=Determination.choices)
+    # The 3-point case of 3.5.3 / 3.13.11 (R-SCORE-2); services refuse it on any other requirement.
+    partial = models.BooleanField(default=False)
+    implementation = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    objects = AssessmentChildQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "requirement"], name="one_status_per_requirement"),
+        ]
+
+    def __str__(self):
+        return f"{self.requirement}: {self.get_determination_display()}"
+
+
+class ItemSequence(models.Model):
+    """The last number handed out per organization and family: POAM-AC-001, POAM-AC-002, ..."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    family = models.CharField(max_length=4)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "family"], name="one_sequence_per_family")]
+
+
+class PoamItem(models.Model):
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="items")
+    assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="items")
+    identifier = models.CharField(max_length=20)  # "POAM-AC-001", never reused or changed
+    # The id the item had in the file it was imported from ("V-12", a FedRAMP POAM ID), for re-imports.
+    external_id = models.CharField(max_length=100, blank=True)
+    family = models.CharField(max_length=4)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ASSESSMENT_POAM)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
+    objectives = models.JSONField(default=list, blank=True)  # NOT MET objectives, "3.1.1[a]"
+    title = models.CharField(max_length=300)
+    weakness = models.TextField(blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+    remediation = models.TextField(blank=True)
+    interim_mitigation = models.TextField(blank=True)
+    responsible_unit = models.CharField(max_length=200, blank=True)
+    primary_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    supporting_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+")
+    approval_authority = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+")
+    evidence_custodian = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+")
+    resources = models.TextField(blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    scheduled_completion = models.DateField(null=True, blank=True)
+    # The first scheduled completion ever set; kept so that slips can be counted (issue 3, 7).
+    original_scheduled_completion = models.DateField(null=True, blank=True)
+    completion_date = models.DateField(null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # Optimistic locking: every write checks the version the writer read and bumps it.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["identifier"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "identifier"], name="item_identifier_per_org"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status"], name="item_org_status_idx"),
+            models.Index(fields=["organization", "scheduled_completion"], name="item_org_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.identifier} {self.title}"
+
+    @property
+    def requirement_ids(self) -> list[str]:
+        return [r.requirement for r in self.requirement_links.all()]
+
+
+class ItemRequirement(models.Model):
+    """A requirement an item addresses. A table rather than a list so the register filters by requirement
+    and scoring can tell which NOT MET requirements have a plan of action (R-SCORE-4)."""
+
+    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="requirement_links")
+    requirement = models.CharField(max_length=10)  # catalog id, "3.1.1"
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ItemChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["item", "position"]
+        constraints = [models.UniqueConstraint(fields=["item", "requirement"], name="requirement_once_per_item")]
+        indexes = [models.Index(fields=["requirement"], name="item_requirement_idx")]
+
+
+class Milestone(models.Model):
+    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="milestones")
+    description = models.TextField()
+    due = models.DateField(null=True, blank=True)
+    original_due = models.DateField(null=True, blank=True)  # as first planned; due != original_due is a slip
+    done_on = models.DateField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ItemChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["item", "position", "pk"]
+
+    def __str__(self):
+        return self.description
+
+
+def evidence_path(evidence, filename):
+    return f"{evidence.item.organization_id}/{evidence.sha256[:2]}/{evidence.sha256}"
+
+
+class Evidence(models.Model):
+    """Proof that remediation happened: an uploaded file (hashed) or a reference to where it lives."""
+
+    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="evidence")
+    name = models.CharField(max_length=255)
+    file = models.FileField(upload_to=evidence_path, max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    reference = models.TextField(blank=True, help_text="Where the evidence lives when it is not uploaded.")
+    description = models.TextField(blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    objects = ItemChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["item", "added_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(~Q(sha256="") & Q(size__isnull=False)) | ~Q(reference=""),
+                name="evidence_is_file_or_reference",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,25 @@
+"""Every write to the register: one function per action, each checking permission, running in one
+transaction with the organization's audit chain locked, and writing its audit event in that transaction
+(after Zulip's zerver/actions)."""
+
+from ..errors import ConflictError, InvalidChange, PermissionDenied, RegisterError, WorkflowError
+from .assessments import (
+                          create_assessment,
+                          create_scope,
+                          set_conditional_date,
+                          set_requirement_status,
+                          update_assessment,
+)
+from .evidence import add_evidence
+from .items import change_due_date, create_item, governing_assessment, update_item
+from .milestones import add_milestone, complete_milestone, slip_milestone
+from .workflow import accept_risk, approve_closure, change_status, reject_closure, reopen_item, request_closure
+
+__all__ = [
+    "ConflictError", "InvalidChange", "PermissionDenied", "RegisterError", "WorkflowError",
+    "create_assessment", "create_scope", "set_conditional_date", "set_requirement_status", "update_assessment",
+    "add_evidence",
+    "change_due_date", "create_item", "governing_assessment", "update_item",
+    "add_milestone", "complete_milestone", "slip_milestone",
+    "accept_risk", "approve_closure", "change_status", "reject_closure", "reopen_item", "request_closure",
+]

@@ -1,0 +1,92 @@
+"""Milestones: what will be done by when (R-CONT-3, R-CONT-4). A milestone moved later is a slip and keeps
+its reason; its first due date stays as ``original_due`` so slips can be counted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from punchlist.audit import chain
+from punchlist.orgs.permissions import require
+
+from ..errors import InvalidChange, WorkflowError
+from ..models import Milestone, PoamItem
+from ._common import today, writing
+from .items import check_closeout
+
+
+def _snapshot(milestone: Milestone) -> dict:
+    return chain.jsonable({"description": milestone.description, "due": milestone.due,
+                           "original_due": milestone.original_due, "done_on": milestone.done_on})
+
+
+def _record(actor, milestone: Milestone, action: str, head, before=None, reason: str = "") -> None:
+    after = _snapshot(milestone)
+    if before is not None:
+        changed = [k for k in after if after[k] != before.get(k)]
+        before, after = {k: before[k] for k in changed}, {k: after[k] for k in changed}
+    chain.record(organization=milestone.item.organization, actor=actor, action=action, obj=milestone,
+                 subject=milestone.item.identifier, before=before, after=after, reason=reason, head=head)
+
+
+def _add_milestone(actor, item: PoamItem, description: str, due: date | None, position: int, head) -> Milestone:
+    description = (description or "").strip()
+    if not description:
+        raise InvalidChange("a milestone says what will be done")
+    check_closeout(item, due, "the milestone due date")
+    milestone = Milestone.objects.create(item=item, description=description, due=due, original_due=due,
+                                         position=position)
+    _record(actor, milestone, "add_milestone", head)
+    return milestone
+
+
+def add_milestone(actor, item: PoamItem, description: str, due: date | None = None) -> Milestone:
+    with writing(item.organization) as head:
+        require(actor, "register.change_item", item)
+        position = item.milestones.count()
+        return _add_milestone(actor, item, description, due, position, head)
+
+
+def _locked(milestone: Milestone) -> Milestone:
+    return Milestone.objects.select_for_update().select_related("item__organization").get(pk=milestone.pk)
+
+
+def complete_milestone(actor, milestone: Milestone, done_on: date | None = None) -> Milestone:
+    with writing(milestone.item.organization) as head:
+        fresh = _locked(milestone)
+        require(actor, "register.change_item", fresh.item)
+        done_on = done_on or today()
+        if done_on > today():
+            raise WorkflowError("a milestone cannot be done on a date in the future")
+        if fresh.done_on is not None:
+            raise WorkflowError(f"the milestone was already done on {fresh.done_on.isoformat()}")
+        before = _snapshot(fresh)
+        fresh.done_on = done_on
+        fresh.save(update_fields=["done_on"])
+        _record(actor, fresh, "complete_milestone", head, before)
+        milestone.done_on = fresh.done_on
+        return milestone
+
+
+def slip_milestone(actor, milestone: Milestone, new_due: date, *, reason: str = "") -> Milestone:
+    """Move a milestone's due date. Later needs a reason (a slip); earlier is simply better news."""
+    with writing(milestone.item.organization) as head:
+        fresh = _locked(milestone)
+        item = fresh.item
+        require(actor, "register.change_item", item)
+        if fresh.done_on is not None:
+            raise WorkflowError("a milestone that is done keeps its dates")
+        if new_due is None:
+            raise InvalidChange("a rescheduled milestone needs a new due date")
+        later = fresh.due is not None and new_due > fresh.due
+        if later and not (reason or "").strip():
+            raise WorkflowError(f"moving the milestone {fresh.description!r} of {item.identifier} from "
+                                f"{fresh.due.isoformat()} to {new_due.isoformat()} is a slip and needs a reason")
+        check_closeout(item, new_due, "the milestone due date")
+        before = _snapshot(fresh)
+        fresh.due = new_due
+        if fresh.original_due is None:
+            fresh.original_due = new_due
+        fresh.save(update_fields=["due", "original_due"])
+        _record(actor, fresh, "slip_milestone" if later else "reschedule_milestone", head, before, reason)
+        milestone.due, milestone.original_due = fresh.due, fresh.original_due
+        return milestone

@@ -1,0 +1,67 @@
+"""Builders for tests of the register and everything on top of it (web, interchange, reports).
+
+Plain functions that go through the real services, so test data carries real audit events; the pytest
+fixtures that use them live in the test folders' conftest modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from punchlist.orgs import services as org_services
+from punchlist.orgs.models import Organization, Role
+from punchlist.register import services
+from punchlist.register.models import Kind, PoamItem
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Team:
+    """An organization with one person in each role (and a second owner and approver)."""
+
+    org: Organization
+    admin: object
+    coordinator: object
+    owner: object
+    owner2: object
+    approver: object
+    approver2: object
+    viewer: object
+    users: dict = field(default_factory=dict)
+
+
+def make_team(name: str, prefix: str) -> Team:
+    admin = org_services.create_user(f"{prefix}-admin", password=PASSWORD, first_name="Ada", last_name=name)
+    org = org_services.create_organization(name=name, first_admin=admin)
+    users = {"admin": admin}
+    for key, role, first in [("coordinator", Role.COORDINATOR, "Cora"), ("owner", Role.OWNER, "Marcus"),
+                             ("owner2", Role.OWNER, "Olive"), ("approver", Role.APPROVER, "Priya"),
+                             ("approver2", Role.APPROVER, "Paul"), ("viewer", Role.VIEWER, "Vic")]:
+        user = org_services.create_user(f"{prefix}-{key}", password=PASSWORD, first_name=first, last_name="Lee")
+        org_services.add_member(admin, org, user, role)
+        users[key] = user
+    return Team(org=org, users=users, **users)
+
+
+def make_item(team: Team, *, requirements=("3.1.8",), title="Lock accounts after five failed logons",
+              kind: str = Kind.ASSESSMENT_POAM, scheduled_in_days: int | None = 60, **fields) -> PoamItem:
+    """An open, owned item with an approval authority, created by the coordinator."""
+    today = date.today()
+    values = {
+        "primary_owner": team.owner,
+        "approval_authority": team.approver,
+        "evidence_custodian": team.owner,
+        "weakness": "Domain accounts never lock, whatever the number of failed logons",
+        "remediation": "Set the AD lockout policy to 5 attempts / 15 minutes by GPO; keep the GPO report "
+                       "as evidence",
+        "resources": "Half a day of the Windows administrator",
+        "severity": "high",
+        "start_date": today,
+        "scheduled_completion": today + timedelta(days=scheduled_in_days) if scheduled_in_days else None,
+        "status": "open",
+    }
+    values.update(fields)
+    return services.create_item(team.coordinator, team.org, requirements=list(requirements), title=title,
+                                kind=kind, **values)

@@ -1,0 +1,179 @@
+"""Importing a POA&M into the register: all rows or none, every problem listed with its row and column."""
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+
+from punchlist.audit.chain import verify_chain
+from punchlist.audit.models import AuditEvent
+from punchlist.core import records
+from punchlist.errors import InputErrors
+from punchlist.register.imports import import_poam
+from punchlist.register.models import Evidence, Milestone, PoamItem, Status
+from punchlist.register.services import PermissionDenied
+from punchlist.testing import make_item, make_team
+
+SOON = date.today() + timedelta(days=45)
+
+
+def _record(row, **fields):
+    values = dict(requirements=["AC.L2-3.1.1"], title=f"Row {row}", weakness="Shared admin account",
+                  remediation="Named admin accounts; quarterly access review with the record kept",
+                  primary_owner="Marcus Lee, IT Operations Lead", approval_authority="Priya Lee",
+                  scheduled_completion=SOON, row=row)
+    values.update(fields)
+    return records.PoamItem(**values)
+
+
+def test_rows_become_items_with_people_milestones_and_evidence(team):
+    poam = records.Poam([
+        _record(2, milestones=[records.Milestone("Create named accounts", SOON - timedelta(days=20))],
+                objectives=["3.1.1[a]"], severity=records.Severity.HIGH),
+        _record(3, requirements=["3.5.3"], title="MFA", id="V-17", status=records.ItemStatus.CLOSED,
+                evidence="Duo enrollment report, SharePoint/Security/Evidence", completion_date=date.today()),
+        _record(4, kind=records.RecordKind.OPERATIONAL_PLAN, status=records.ItemStatus.RISK_ACCEPTED,
+                evidence="CAB-2291"),
+    ])
+    result = import_poam(team.coordinator, team.org, poam, file="poam.xlsx")
+    assert result.created == ["POAM-AC-001", "POAM-IA-001", "POAM-AC-002"]
+    first, mfa, plan = (PoamItem.objects.get(organization=team.org, identifier=i) for i in result.created)
+    assert first.primary_owner == team.owner and first.approval_authority == team.approver
+    assert first.objectives == ["3.1.1[a]"] and first.severity == "high"
+    assert first.original_scheduled_completion == SOON
+    assert list(Milestone.objects.filter(item=first).values_list("description", "original_due")) == [
+        ("Create named accounts", SOON - timedelta(days=20))]
+    assert (mfa.status, mfa.external_id, mfa.completion_date) == (Status.CLOSED, "V-17", date.today())
+    assert Evidence.objects.get(item=mfa).reference == "Duo enrollment report, SharePoint/Security/Evidence"
+    assert plan.status == Status.RISK_ACCEPTED
+    events = AuditEvent.objects.filter(organization=team.org, action="import_item")
+    assert [e.subject for e in events] == result.created
+    assert {e.reason for e in events} == {"imported from poam.xlsx"}
+    assert verify_chain(team.org).intact
+    assert make_item(team).identifier == "POAM-AC-003"  # the sequence continues after the import
+
+
+def test_every_problem_is_listed_and_nothing_is_written(team):
+    items_before, events_before = PoamItem.objects.count(), AuditEvent.objects.count()
+    poam = records.Poam([
+        _record(2),
+        _record(3, requirements=["3.1.99"]),
+        _record(4, primary_owner="Nobody Known"),
+        _record(5, status=records.ItemStatus.RISK_ACCEPTED),
+        _record(6, status=records.ItemStatus.CLOSED),
+        _record(7, approval_authority="Olive Lee"),  # a member, but an owner, not an approver
+        _record(8, primary_owner="Priya Lee"),  # approving her own item
+    ])
+    with pytest.raises(InputErrors) as refused:
+        import_poam(team.coordinator, team.org, poam, file="poam.xlsx")
+    found = [(e.row, e.column) for e in refused.value.errors]
+    assert found == [(3, "requirement"), (4, "primary_owner"), (5, "status"), (6, "evidence"),
+                     (7, "approval_authority"), (8, "approval_authority")]
+    text = str(refused.value)
+    assert "poam.xlsx, row 3, column 'requirement': '3.1.99' is not a NIST SP 800-171 Rev 2 requirement" in text
+    assert "R-FIND-5" in text
+    assert (PoamItem.objects.count(), AuditEvent.objects.count()) == (items_before, events_before)
+
+
+def test_closeout_limit_applies_to_imported_dates(team):
+    from punchlist.register import services
+
+    services.create_assessment(team.coordinator, team.org, assessed_on=date.today(),
+                               conditional_status_date=date.today(), is_the_assessment_poam=True)
+    late = date.today() + timedelta(days=181)
+    with pytest.raises(InputErrors, match="R-CLOSE-1"):
+        import_poam(team.coordinator, team.org, records.Poam([_record(2, scheduled_completion=late)]))
+    plan = _record(2, scheduled_completion=late, kind=records.RecordKind.OPERATIONAL_PLAN)
+    assert import_poam(team.coordinator, team.org, records.Poam([plan])).created == ["POAM-AC-001"]
+
+
+def test_unknown_people_can_be_added_without_sign_in(team):
+    poam = records.Poam([_record(2, primary_owner="Dana Whitfield (Facilities)", approval_authority="Sam Ortiz")])
+    result = import_poam(team.coordinator, team.org, poam, create_people=True)
+    assert sorted(result.people_added) == ["dana-whitfield", "sam-ortiz"]
+    item = PoamItem.objects.get(identifier=result.created[0], organization=team.org)
+    assert item.primary_owner.get_full_name() == "Dana Whitfield"
+    assert not item.primary_owner.is_active and not item.primary_owner.has_usable_password()
+    assert item.approval_authority.memberships.get().role == "approver"
+
+
+def test_our_own_identifiers_are_kept_and_reimports_are_refused(team):
+    poam = records.Poam([_record(2, id="POAM-AC-007"), _record(3, id="POAM-IA-001")])  # the second: wrong family
+    result = import_poam(team.coordinator, team.org, poam)
+    assert result.created == ["POAM-AC-007", "POAM-AC-001"]
+    assert make_item(team).identifier == "POAM-AC-008"
+    with pytest.raises(InputErrors, match="imported before as POAM-AC-007"):
+        import_poam(team.coordinator, team.org, records.Poam([_record(2, id="POAM-AC-007")]))
+
+
+def test_only_managers_import(team):
+    with pytest.raises(PermissionDenied):
+        import_poam(team.owner, team.org, records.Poam([_record(2)]))
+
+
+KILLED_IMPORT = """
+import sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from punchlist.interchange import read_poam
+from punchlist.orgs.models import Organization
+from punchlist.register.imports import import_poam
+
+org = Organization.objects.get(slug=sys.argv[1])
+actor = get_user_model().objects.get(username=sys.argv[2])
+poam = read_poam(sys.argv[3])
+print("read", len(poam.items), flush=True)
+def progress(done, total):
+    print(done, flush=True)
+import_poam(actor, org, poam, file="big.csv", progress=progress)
+print("committed", flush=True)
+"""
+
+
+def _big_csv(path, rows):
+    lines = ["POA&M ID,Control,Weakness,Remediation,Point of Contact,Resources Required,Scheduled Completion,"
+             "Milestones,Status"]
+    due = (date.today() + timedelta(days=90)).isoformat()
+    lines += [f"SRC-{n},3.1.8,Lockout missing on host {n},Set the lockout GPO on host {n} and keep its report,"
+              f"Marcus Lee,2 hours,{due},(1) {due}: GPO applied,Open" for n in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _database_url():
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings["USER"] or ""
+    host = settings["HOST"] or "127.0.0.1"
+    port = f":{settings['PORT']}" if settings["PORT"] else ""
+    return f"postgresql://{user}@{host}{port}/{settings['NAME']}"
+
+
+def test_import_killed_part_way_leaves_the_database_as_it_was(live_db, tmp_path):
+    team = make_team("Acme Machining", "acme")
+    make_item(team)
+    before = (PoamItem.objects.count(), Milestone.objects.count(), AuditEvent.objects.count())
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "punchlist.settings", "PUNCHLIST_DATA_DIR": str(tmp_path),
+           "PUNCHLIST_DATABASE_URL": _database_url()}
+    big = _big_csv(tmp_path / "big.csv", 20_000)
+    child = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, team.org.slug, team.coordinator.username,
+                              str(big)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in child.stdout:
+        lines.append(line.strip())
+        if line.strip().isdigit() and int(line) >= 5000:  # 5,000 of 20,000 rows written, not committed
+            child.send_signal(signal.SIGKILL)
+            break
+    child.wait(timeout=120)
+    assert child.returncode == -signal.SIGKILL, (lines, child.stderr.read())
+    assert "read 20000" in lines and "5000" in lines and "committed" not in lines
+
+    assert (PoamItem.objects.count(), Milestone.objects.count(), AuditEvent.objects.count()) == before
+    assert verify_chain(team.org).intact
+    assert make_item(team).identifier == "POAM-AC-002"  # nothing locked, no number used up
