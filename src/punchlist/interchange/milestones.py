@@ -181,7 +181,33 @@ def _entries(written: str) -> list[str]:
     return entries
 
 
+def _iso_prefixed(entry: str) -> tuple[str, date | None, date | None] | None:
+    """FedRAMP's own form and the one Punchlist writes, read without the general loop:
+    "2026-01-15: Deploy Duo", optionally ending "(done 2026-01-10)" or "[done 2026-01-10]". None otherwise."""
+    if len(entry) < 12 or entry[4] != "-" or entry[7] != "-" or entry[10] != ":":
+        return None
+    due = _token_date(entry[:10])
+    if due is None:
+        return None
+    description, done_on = entry[11:], None
+    if description.endswith((")", "]")) and len(description) > 17:
+        tail = description[-17:]  # "(done 2026-01-10)"
+        if tail[:6] in ("(done ", "[done ") and tail[-1] == (")" if tail[0] == "(" else "]"):
+            done_on = _token_date(tail[6:16])
+            if done_on is None:
+                return None
+            description = description[:-17]
+    if _DATE_LIKE.search(description) or not description.strip(_EDGES):
+        return None  # another date in the text: the general reading decides what it is
+    lowered = description.lower().rstrip(_CLOSING)
+    if lowered.endswith(_DATE_WORDS) or lowered.endswith(_DONE_ALONE):
+        return None
+    return description.strip(_EDGES), due, done_on
+
+
 def _milestone(entry: str) -> tuple[str, date | None, date | None]:
+    if (fast := _iso_prefixed(entry)) is not None:
+        return fast
     done = False
     first = entry[0]
     if first in "-*\u2022\u00b7" or (first.isdigit() and entry[1:4].strip("0123456789")[:1] in (".", ")")):
