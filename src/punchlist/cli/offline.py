@@ -76,21 +76,24 @@ class Progress:
             self.stream.flush()
 
 
-def _fail(error: InputError) -> int:
-    print(f"punchlist: {error}", file=sys.stderr)
-    return EXIT_BAD_INPUT
+def _read(reader, file: str, progress: Progress):
+    """What ``reader`` makes of ``file``, or None after saying on stderr why it cannot be read."""
+    progress.say(f"reading {file}")
+    try:
+        return reader(file)
+    except InputError as error:
+        progress.done()
+        print(f"punchlist: {error}", file=sys.stderr)
+        return None
 
 
 # --- score ---------------------------------------------------------------------------------------------
 
 def run_score(args) -> int:
     progress = Progress()
-    progress.say(f"reading {args.file}")
-    try:
-        results = read_assessment(args.file)
-    except InputError as error:
-        progress.done()
-        return _fail(error)
+    results = _read(read_assessment, args.file, progress)
+    if results is None:
+        return EXIT_BAD_INPUT
     progress.done()
     report = score(results)
     if args.format == "json":
@@ -189,12 +192,9 @@ def score_text(report: ScoreReport, file: str) -> str:
 
 def run_lint(args) -> int:
     progress = Progress()
-    progress.say(f"reading {args.file}")
-    try:
-        poam = read_poam(args.file)
-    except InputError as error:
-        progress.done()
-        return _fail(error)
+    poam = _read(read_poam, args.file, progress)
+    if poam is None:
+        return EXIT_BAD_INPUT
     progress.say(f"checking {len(poam.items):,} items")
     findings = lint(poam, as_of=args.as_of or date.today(), level=args.level)
     progress.done()
