@@ -36,6 +36,19 @@ def env_bool(name: str, default: bool, environ=os.environ) -> bool:
     raise ConfigurationError(f"{name}={raw!r} is not a yes/no value; use one of 1, true, yes, on, 0, false, no, off")
 
 
+def env_int(name: str, default: int, *, minimum: int = 0, environ=os.environ) -> int:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
 def env_list(name: str, default: list[str], environ=os.environ) -> list[str]:
     raw = environ.get(name)
     if raw is None:

@@ -1,0 +1,1 @@
+"""The browser front end: server-rendered pages with htmx over the register's querysets and services."""

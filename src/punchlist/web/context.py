@@ -1,0 +1,39 @@
+"""What every page's navigation needs: the organizations the person belongs to, the current one, and the
+links to its screens."""
+
+from django.urls import NoReverseMatch, reverse
+
+from punchlist.orgs.models import Membership
+
+# (label, URL name under "web:", roles that see it or None for every member)
+SCREENS = [
+    ("My work", "my_work", None),
+    ("Register", "register", None),
+    ("Assessment", "assessment", None),
+    ("People", "people", ("admin",)),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    memberships = getattr(request, "_punchlist_memberships", None)
+    if memberships is None:
+        memberships = list(Membership.objects.filter(user=user).select_related("organization")
+                           .order_by("organization__name"))
+        request._punchlist_memberships = memberships
+    organization = getattr(request, "organization", None)
+    role = getattr(request, "role", None)
+    links = []
+    if organization is not None:
+        current = getattr(getattr(request, "resolver_match", None), "url_name", None)
+        for label, name, roles in SCREENS:
+            if roles is not None and role not in roles:
+                continue
+            try:
+                url = reverse(f"web:{name}", args=[organization.slug])
+            except NoReverseMatch:  # a screen not installed in this build
+                continue
+            links.append({"label": label, "url": url, "current": current == name})
+    return {"memberships": memberships, "organization": organization, "role": role, "nav_links": links}

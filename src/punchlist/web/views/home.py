@@ -1,0 +1,31 @@
+"""The landing page after sign-in: straight to the one organization, or a choice among several (an MSP)."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+
+from punchlist.orgs.models import Membership
+
+
+@login_required
+def home(request):
+    memberships = list(Membership.objects.filter(user=request.user).select_related("organization")
+                       .order_by("organization__name"))
+    if len(memberships) == 1:
+        return redirect(reverse("web:organization", args=[memberships[0].organization.slug]))
+    return render(request, "web/home.html", {"memberships": memberships})
+
+
+@login_required
+def organization_home(request, org):
+    """An organization's front page is the person's own work list."""
+    return redirect(reverse("web:my_work", args=[org]))
+
+
+organization_patterns = [
+    path("", organization_home, name="organization"),
+]
+
+site_patterns = [
+    path("", home, name="home"),
+]

@@ -1,0 +1,3 @@
+"""(being built)"""
+
+organization_patterns = []
