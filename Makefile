@@ -3,8 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The demo's files describe the organization as it stands on this day; judge them as of the same day.
-DEMO_AS_OF := 2026-11-23
 
 .PHONY: install demo test bench clean
 
@@ -16,22 +14,29 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The demo organization (examples/ridgeline-*.csv and four months of history) in ./data/demo, served on
+# http://127.0.0.1:$(DEMO_PORT)/; it prints the sign-ins. Delete data/demo to start over.
+DEMO_PORT ?= 8000
+
 demo: install
-	@echo "== punchlist score examples/ridgeline-assessment.csv"
-	@$(BIN)/punchlist score examples/ridgeline-assessment.csv
-	@echo
-	@echo "== punchlist lint examples/ridgeline-poam.csv --as-of $(DEMO_AS_OF)"
-	@$(BIN)/punchlist lint examples/ridgeline-poam.csv --as-of $(DEMO_AS_OF); test $$? -le 1
+	@$(BIN)/punchlist demo --data-dir data/demo --port $(DEMO_PORT)
 
 # The PostgreSQL that CI and every developer machine run (trust auth); override to point elsewhere.
 TEST_POSTGRESQL ?= postgresql://postgres@127.0.0.1:5432/test
 
+# Everything that touches the database runs a second time on PostgreSQL.
+DATABASE_TESTS := tests/register tests/audit tests/rhythm tests/web tests/reports
+
 test: install
 	$(BIN)/python -m pytest
-	PUNCHLIST_DATABASE_URL=$(TEST_POSTGRESQL) $(BIN)/python -m pytest tests/register tests/audit
+	PUNCHLIST_DATABASE_URL=$(TEST_POSTGRESQL) $(BIN)/python -m pytest $(DATABASE_TESTS)
 
 bench: install
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.register
+	$(BIN)/python -m benchmarks.reports
+	$(BIN)/python -m benchmarks.exports
+	$(BIN)/python -m benchmarks.web
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

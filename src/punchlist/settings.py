@@ -9,6 +9,12 @@ PUNCHLIST_ALLOWED_HOSTS  comma-separated host names (default localhost,127.0.0.1
 PUNCHLIST_TIME_ZONE      the organization's local zone for display (default UTC)
 PUNCHLIST_SESSION_IDLE_MINUTES  sign out after this many idle minutes (default 15; 3.1.10, 3.1.11)
 PUNCHLIST_SECURE_COOKIES yes/no: HTTPS-only cookies and HSTS (default: yes unless PUNCHLIST_DEBUG)
+PUNCHLIST_MFA_EVERYONE   yes/no: every sign-in needs a second factor, not only administrators' and approvers'
+                         (default no; yes where Punchlist is inside the assessed boundary, 3.5.3)
+PUNCHLIST_SIGN_IN_NOTICE the system use notice shown on the sign-in page (3.1.9; default: a short one)
+PUNCHLIST_EVIDENCE_DIR   the evidence vault: files stored once by SHA-256 (default: DATA_DIR/evidence)
+PUNCHLIST_EMAIL_HOST, _PORT, _USER, _PASSWORD, _TLS   the SMTP server reminders go through (default localhost:25)
+PUNCHLIST_SITE_URL       the address people reach Punchlist at, for links in reminders (default: none)
 
 A malformed value stops the process with a ConfigurationError that names the variable.
 """
@@ -32,6 +38,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before allauth: its sign-in and MFA pages are drawn with the web app's templates (templates/account, mfa).
+    "punchlist.web",
+    "punchlist.reports",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -40,7 +49,7 @@ INSTALLED_APPS = [
     "punchlist.orgs",
     "punchlist.audit",
     "punchlist.register",
-    "punchlist.web",
+    "punchlist.rhythm",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -90,8 +99,10 @@ if TIME_ZONE not in zoneinfo.available_timezones():
 LANGUAGE_CODE = "en-us"
 USE_I18N = False
 
-# Evidence files (issue 6 moves them into a content-addressed vault under the same folder).
-MEDIA_ROOT = str(DATA_DIR / "evidence")
+# The evidence vault (issue 6): files stored once by SHA-256, in a folder the operator chooses.
+PUNCHLIST_EVIDENCE_DIR = os.path.abspath(os.path.expanduser(os.environ.get("PUNCHLIST_EVIDENCE_DIR")
+                                                            or str(DATA_DIR / "evidence")))
+MEDIA_ROOT = PUNCHLIST_EVIDENCE_DIR
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
 }
@@ -126,6 +137,23 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Punchlist"
 MFA_RECOVERY_CODE_COUNT = 10
+# Administrators and approvers cannot switch their authenticator off (punchlist.web.accounts).
+MFA_ADAPTER = "punchlist.web.accounts.MfaAdapter"
+MFA_FORMS = {"authenticate": "punchlist.web.accounts.AuthenticateForm"}  # wrong codes go to the security log
+PUNCHLIST_MFA_EVERYONE = config.env_bool("PUNCHLIST_MFA_EVERYONE", False)
+PUNCHLIST_SIGN_IN_NOTICE = os.environ.get(
+    "PUNCHLIST_SIGN_IN_NOTICE",
+    "For authorized use only. Punchlist holds the organization's security plans; what you do here is recorded "
+    "and may be monitored.")
+
+# Sign-ins, failures, lockouts and sign-outs, one line each on stderr (gunicorn and systemd keep it; 3.3.1).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"security": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"security": {"class": "logging.StreamHandler", "formatter": "security"}},
+    "loggers": {"punchlist.security": {"handlers": ["security"], "level": "INFO"}},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -161,3 +189,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("PUNCHLIST_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("PUNCHLIST_FROM_EMAIL", "punchlist@localhost")
+EMAIL_HOST = os.environ.get("PUNCHLIST_EMAIL_HOST", "localhost")
+EMAIL_PORT = config.env_int("PUNCHLIST_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("PUNCHLIST_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PUNCHLIST_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = config.env_bool("PUNCHLIST_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 30
+PUNCHLIST_SITE_URL = os.environ.get("PUNCHLIST_SITE_URL", "").rstrip("/")

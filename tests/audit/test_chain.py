@@ -126,3 +126,34 @@ def test_a_refused_service_call_leaves_no_event(team, item):
         services.request_closure(team.owner, item)  # no evidence
     assert AuditEvent.objects.count() == before
     assert chain.verify_chain(team.org).intact
+
+
+def test_events_written_in_bulk_by_an_import_are_chained_and_checked(team, item):
+    """An import writes its events in bulk (record_many); each must hash exactly as ``record`` would, and an
+    altered one is named by verify like any other."""
+    from punchlist.core import records
+    from punchlist.register.imports import import_poam
+
+    poam = records.Poam([records.PoamItem(id=f"V-{n}", requirements=["3.1.1"], title=f"Shared account {n}",
+                                          remediation="Named accounts; the access review record kept",
+                                          primary_owner="Marcus Lee", row=n, evidence="ticket 4711",
+                                          status=records.ItemStatus.CLOSED, approval_authority="Priya Lee",
+                                          milestones=[records.Milestone("Ünïcode — step", None)])
+                         for n in (2, 3, 4)])
+    import_poam(team.coordinator, team.org, poam, file="poam.xlsx")
+    events = list(AuditEvent.objects.filter(organization=team.org, action="import_item").order_by("seq"))
+    assert len(events) == 3
+    for event in events:
+        assert event.hash == chain.compute_hash(event)
+        assert event.after["milestones"] == [["Ünïcode — step", None, None]]
+    follower = services.add_milestone(team.owner, item, "Enroll the plant floor")  # record() after record_many
+    assert chain.verify_chain(team.org).intact and follower.pk
+
+    victim = events[1]
+    triggers.remove(connection)
+    _raw("UPDATE audit_auditevent SET after = %s WHERE id = %s",
+         ['{"identifier": "POAM-AC-003", "status": "open"}', victim.pk])
+    triggers.install(connection)
+    result = chain.verify_chain(team.org)
+    assert not result.intact and result.first_bad.pk == victim.pk
+    assert f"import_item on {victim.subject}" in str(result)

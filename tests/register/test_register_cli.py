@@ -1,4 +1,5 @@
-"""The register's commands (import, items, verify), run in process against the test database."""
+"""The register's commands (import, items, verify; score and lint without FILE), run in process against the
+test database."""
 
 import argparse
 import json
@@ -88,3 +89,105 @@ def test_verify_names_a_tampered_event(team, item, capsys):
     assert punchlist("verify", "--org", team.org.slug) == 1
     out = capsys.readouterr().out
     assert "audit trail BROKEN at event #" in out and "create_item on POAM-AC-001" in out
+
+
+# --- score and lint without FILE: the register instead of a spreadsheet ----------------------------------
+
+def main(capsys, *argv):
+    """The real `punchlist` command line (offline and register commands together), in process."""
+    from punchlist.cli import main as cli_main
+
+    code = cli_main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _assessment_csv(path, not_met=("3.1.8",)):
+    from punchlist.core.catalog import load_catalog
+
+    lines = ["Requirement,Status,Implementation"]
+    lines += [f"{r.id},{'Not Implemented' if r.id in not_met else 'Implemented'},Done by GPO" for r in load_catalog()]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_score_reads_the_latest_assessment_with_the_offline_shape(team, tmp_path, capsys):
+    from punchlist.testing import make_item
+
+    path = _assessment_csv(tmp_path / "ssp.csv")
+    code, offline_out, _ = main(capsys, "score", path, "--format", "json")
+    assert code == 0 and json.loads(offline_out)["score"] == 109  # a file knows nothing of plans of action
+    assert punchlist("import", path, "--assessment", "--org", team.org.slug, "--user", team.coordinator.username,
+                     "--assessed-on", "2026-01-05") == 0
+    capsys.readouterr()
+
+    code, out, _ = main(capsys, "score", "--org", team.org.slug, "--user", team.viewer.username, "--format", "json")
+    assert code == 0
+    stored, offline = json.loads(out), json.loads(offline_out)
+    assert set(stored) == set(offline) | {"register"} and stored["file"] is None
+    assert stored["score"] == 106  # R-SCORE-4: 3.1.8 has no plan of action, so 3.12.2 is NOT MET too (-3)
+    assert "3.12.2" in [d["requirement"] for d in stored["not_met"]]
+    assert stored["register"]["organization"] == team.org.slug and stored["register"]["assessed_on"] == "2026-01-05"
+
+    make_item(team, requirements=["3.1.8"])  # the plan of action
+    code, out, _ = main(capsys, "score", "--org", team.org.slug, "--user", team.viewer.username)
+    assert code == 0
+    assert out.startswith("Acme Machining: Imported from ssp.csv (assessment ")
+    assert "SPRS score: 109 out of 110" in out and "Conditional Level 2 status" in out
+
+
+def test_score_picks_an_assessment_by_id_and_names_the_missing(team, tmp_path, capsys):
+    from punchlist.register.models import Assessment
+
+    code, _, err = main(capsys, "score", "--org", team.org.slug)
+    assert code == 2 and "Acme Machining has no assessment yet" in err
+    older = _assessment_csv(tmp_path / "older.csv", not_met=("3.1.8", "3.1.9"))
+    newer = _assessment_csv(tmp_path / "newer.csv", not_met=())
+    for path, day in ((older, "2026-01-05"), (newer, "2026-06-01")):
+        assert punchlist("import", path, "--assessment", "--org", team.org.slug, "--user",
+                         team.coordinator.username, "--assessed-on", day) == 0
+    capsys.readouterr()
+    first = Assessment.objects.for_organization(team.org).get(assessed_on="2026-01-05")
+    code, out, _ = main(capsys, "score", "--org", team.org.slug, "--format", "json")
+    assert json.loads(out)["score"] == 110  # the latest
+    code, out, _ = main(capsys, "score", "--org", team.org.slug, "--assessment", str(first.pk), "--format", "json")
+    assert json.loads(out)["score"] == 110 - 1 - 1 - 3
+    code, _, err = main(capsys, "score", "--org", team.org.slug, "--assessment", "999999")
+    assert code == 2 and "has no assessment 999999" in err
+
+
+def test_lint_reads_the_organizations_items_with_the_offline_shape(team, poam_csv, capsys):
+    assert punchlist("import", str(poam_csv), "--org", team.org.slug, "--user", team.coordinator.username) == 0
+    capsys.readouterr()
+    code, offline_out, _ = main(capsys, "lint", str(poam_csv), "--as-of", "2026-11-23", "--format", "json")
+    code, out, _ = main(capsys, "lint", "--org", team.org.slug, "--user", team.viewer.username,
+                        "--as-of", "2026-11-23", "--format", "json")
+    stored, offline = json.loads(out), json.loads(offline_out)
+    assert code == 1 and set(stored) == set(offline) | {"register"}
+    assert stored["items"] == 2 and stored["file"] is None
+    # The same findings as on the file the items came from, named by their register identifiers.
+    assert [(f["check"], f["message"]) for f in stored["findings"]] == [
+        (f["check"], f["message"]) for f in offline["findings"]]
+    assert [f["item"] for f in stored["findings"]] == ["POAM-AC-001", "POAM-AU-001"]
+    assert all(set(f) == {"check", "item", "row", "message"} and f["row"] is None for f in stored["findings"])
+
+    code, text, _ = main(capsys, "lint", "--org", team.org.slug, "--as-of", "2026-11-23")
+    assert code == 1
+    assert f"{team.org.slug}: POAM-AU-001: [not-poam-eligible] AU.L2-3.3.1 (System Auditing)" in text
+    assert text.endswith("\n2 item(s), 2 finding(s): 1 overdue-milestone, 1 not-poam-eligible\n")
+
+
+def test_lint_of_a_clean_register_exits_0(team, capsys):
+    code, out, _ = main(capsys, "lint", "--org", team.org.slug)
+    assert code == 0 and "0 item(s), no findings" in out
+
+
+def test_score_and_lint_keep_to_the_users_organization(team, rival, capsys):
+    for command in ("score", "lint"):
+        code, out, err = main(capsys, command, "--org", team.org.slug, "--user", rival.admin.username)
+        assert code == 2 and out == "" and "rival-admin is not a member of this organization" in err
+
+
+def test_file_and_register_options_do_not_mix(team, poam_csv, capsys):
+    code, _, err = main(capsys, "lint", str(poam_csv), "--org", team.org.slug)
+    assert code == 2 and "give either FILE or those options" in err

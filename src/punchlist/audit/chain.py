@@ -127,35 +127,61 @@ def record(*, organization, actor, action: str, obj=None, object_type: str = "",
     return event
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_json_text = json.encoder.encode_basestring  # a str as _CANONICAL writes it (ensure_ascii=False), in C
+
+
+def canonical_json(value) -> str:
+    """``value`` (already ``jsonable``) as the text an event's hash covers: keys sorted, no spaces. An importer
+    that serializes an event's after-state with this once can hand it to ``record_many`` as ``RawJSON``."""
+    return _CANONICAL(value)
+
+
 def record_many(*, organization, actor, entries: list[dict], head: ChainHead) -> int:
     """Append many events at once (an import of thousands of rows), linked exactly as ``record`` links them.
 
     Each entry holds ``action`` and optionally object_type, object_id, subject, before, after and reason
-    (``obj`` may stand for object_type and object_id); before and after must already be ``jsonable``. Rows
-    go in without model instances.
+    (``obj`` may stand for object_type and object_id); before and after must already be ``jsonable``, or be
+    ``RawJSON`` text made by ``canonical_json``. Rows go in without model instances, and each event's JSON is
+    serialized once: the text that is hashed is the text that is stored.
     """
-    from punchlist.dbinsert import insert_rows
+    from punchlist.dbinsert import RawJSON, db_value, insert_rows
 
     if not transaction.get_connection().in_atomic_block:
         raise AuditError("audit events are written in the same transaction as the change they record")
+    encode, text_of = _CANONICAL, _json_text
     at = timezone.now()
     actor_id = getattr(actor, "pk", None)
     actor_name = getattr(actor, "username", "") or ""
     organization_id = organization.pk if organization is not None else None
+    # The canonical text of an event (``canonical``) is a JSON object with sorted keys; the parts that are the
+    # same for every event of this call are encoded once.
+    same = (f'"actor":{encode(actor_id)},"actor_name":{encode(actor_name)}',
+            f'"at":{encode(jsonable(at))}', f'"chain":{encode(head.key)}', f'"organization":{encode(organization_id)}')
+    stored_at = db_value(AuditEvent, "at", at)
+    seq, last_hash = head.last_seq, head.last_hash
     rows = []
     for entry in entries:
         obj = entry.get("obj")
-        values = (
-            head.key, head.last_seq + 1, organization_id, actor_id, actor_name, at, entry["action"],
-            entry.get("object_type") or (obj._meta.label_lower if obj is not None else ""),
-            entry.get("object_id") or (str(obj.pk) if obj is not None else ""),
-            entry.get("subject", ""), entry.get("before"), entry.get("after"),
-            entry.get("reason", ""), head.last_hash,
-        )
-        digest = hashlib.sha256(_canonical_values(*values)).hexdigest()
-        head.last_seq, head.last_hash = values[1], digest
-        rows.append(values + (digest,))
-    insert_rows(AuditEvent, [*HASHED_FIELDS, "hash"], rows)
+        action = entry["action"]
+        object_type = entry.get("object_type") or (obj._meta.label_lower if obj is not None else "")
+        object_id = entry.get("object_id") or (str(obj.pk) if obj is not None else "")
+        subject = entry.get("subject", "")
+        reason = entry.get("reason", "")
+        before, after = entry.get("before"), entry.get("after")
+        before_text = "null" if before is None else before if isinstance(before, RawJSON) else RawJSON(encode(before))
+        after_text = "null" if after is None else after if isinstance(after, RawJSON) else RawJSON(encode(after))
+        seq += 1
+        text = (f'{{"action":{text_of(action)},{same[0]},"after":{after_text},{same[1]},"before":{before_text},'
+                f'{same[2]},"object_id":{text_of(object_id)},"object_type":{text_of(object_type)},{same[3]},'
+                f'"prev_hash":"{last_hash}","reason":{text_of(reason)},"seq":{seq},"subject":{text_of(subject)}}}')
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        rows.append((head.key, seq, organization_id, actor_id, actor_name, stored_at, action, object_type,
+                     object_id, subject, None if before is None else before_text,
+                     None if after is None else after_text, reason, last_hash, digest))
+        last_hash = digest
+    insert_rows(AuditEvent, [*HASHED_FIELDS, "hash"], rows, batch=2000, prepared=True)
+    head.last_seq, head.last_hash = seq, last_hash
     head.save(update_fields=["last_seq", "last_hash"])
     return len(rows)
 

@@ -12,6 +12,9 @@ import sys
 from punchlist import __version__
 
 from punchlist.register import cli as register_cli
+from punchlist.rhythm import cli as rhythm_cli
+from punchlist.register import export_cli
+from punchlist.reports import cli as report_cli
 
 from . import offline
 
@@ -25,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     offline.register(commands)
     register_cli.add_commands(commands)
+    rhythm_cli.add_commands(commands)
+    export_cli.add_commands(commands)
+    report_cli.add_commands(commands)
+    __import__("punchlist.web.cli", fromlist=["add_commands"]).add_commands(commands)  # serve, demo, totp
     return parser
 
 

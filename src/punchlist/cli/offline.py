@@ -1,4 +1,8 @@
-"""`punchlist score FILE` and `punchlist lint FILE`: the truth about a contractor's own spreadsheets."""
+"""`punchlist score FILE` and `punchlist lint FILE`: the truth about a contractor's own spreadsheets.
+
+Without FILE, both commands read the register instead (``punchlist.register.cli``), with the same output and
+exit codes.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from punchlist.core.checks import CHECKS, LintFinding, lint
 from punchlist.core.scoring import CONDITIONAL_THRESHOLD, Deduction, Level2, ScoreReport, describe, score
 from punchlist.errors import InputError
 from punchlist.interchange import read_assessment, read_poam
+from punchlist.register import cli as register_cli
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -25,27 +30,37 @@ def register(commands) -> None:
             "Read a self-assessment (XLSX, XLS, ODS or CSV) with a requirement column and a status column "
             "(MET, NOT MET, N/A and their synonyms; an optional 'partial' column marks the 3-point case of "
             "3.5.3 and 3.13.11) and print the SPRS score, the Level 2 verdict with its reasons, and what it "
-            "would take to reach a Conditional status."
+            "would take to reach a Conditional status. Without FILE, score the organization's latest assessment "
+            "in the register (or --assessment ID), where a NOT MET requirement without an open item also costs "
+            "3.12.2 (R-SCORE-4). Exit 0, or 2 when the file or the register cannot be read."
         ),
     )
-    score_parser.add_argument("file")
+    score_parser.add_argument("file", nargs="?", metavar="FILE",
+                              help="the self-assessment to score; without it, the register's latest assessment "
+                                   "of the organization (or --assessment ID), with R-SCORE-4 applied")
     score_parser.add_argument("--format", choices=("text", "json"), default="text")
+    register_cli.add_register_options(score_parser)
+    score_parser.add_argument("--assessment", type=int, default=None, metavar="ID",
+                              help="with no FILE: which assessment of the register (default: the latest)")
     score_parser.set_defaults(run=run_score)
 
     lint_parser = commands.add_parser(
         "lint",
         help="what an assessor will say about a POA&M spreadsheet",
-        description="Check a POA&M (XLSX, XLS, ODS or CSV) the way an assessor reads it. Exit 0 when clean, "
-                    "1 with findings, 2 when the file cannot be read.",
+        description="Check a POA&M (XLSX, XLS, ODS or CSV), or without FILE the organization's items in the "
+                    "register, the way an assessor reads it. Exit 0 when clean, 1 with findings, 2 when the file "
+                    "or the register cannot be read.",
         epilog="checks:\n" + "\n".join(f"  {code:24} {text}" for code, text in CHECKS.items()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    lint_parser.add_argument("file")
+    lint_parser.add_argument("file", nargs="?", metavar="FILE",
+                             help="the POA&M to check; without it, the organization's items in the register")
     lint_parser.add_argument("--as-of", type=_iso_date, default=None, metavar="DATE",
                              help="judge due dates as of this day (YYYY-MM-DD; default: today)")
     lint_parser.add_argument("--level", type=int, choices=(1, 2), default=2,
                              help="the CMMC level assessed (Level 1 allows no POA&M at all)")
     lint_parser.add_argument("--format", choices=("text", "json"), default="text")
+    register_cli.add_register_options(lint_parser)
     lint_parser.set_defaults(run=run_lint)
 
 
@@ -57,21 +72,27 @@ def _iso_date(text: str) -> date:
 
 
 class Progress:
-    """A status line on stderr while a large file is read and checked; silent unless stderr is a terminal."""
+    """A status line on stderr while a large file is read and checked; silent unless stderr is a terminal, or
+    one line per step with ``lines`` (for logs, and for whoever watches a long import from another process)."""
 
-    def __init__(self, stream=sys.stderr):
+    def __init__(self, stream=None, lines: bool = False):
+        stream = stream if stream is not None else sys.stderr  # the one in place now, not at import
         self.stream = stream
-        self.enabled = stream.isatty()
+        self.lines = lines
+        self.enabled = lines or stream.isatty()
         self.started = time.perf_counter()
 
     def say(self, text: str) -> None:
         if self.enabled:
             elapsed = time.perf_counter() - self.started
-            self.stream.write(f"\r\033[K{text} ({elapsed:.1f}s)")
+            if self.lines:
+                self.stream.write(f"{text} ({elapsed:.1f}s)\n")
+            else:
+                self.stream.write(f"\r\033[K{text} ({elapsed:.1f}s)")
             self.stream.flush()
 
     def done(self) -> None:
-        if self.enabled:
+        if self.enabled and not self.lines:
             self.stream.write("\r\033[K")
             self.stream.flush()
 
@@ -89,7 +110,20 @@ def _read(reader, file: str, progress: Progress):
 
 # --- score ---------------------------------------------------------------------------------------------
 
+def _file_or_register(args) -> str | None:
+    """Why the arguments mix a file with the register's options, or None."""
+    if args.file is not None and (args.org or args.data_dir or getattr(args, "assessment", None) is not None):
+        return (f"punchlist {args.command}: --org, --data-dir and --assessment read the register; give either "
+                "FILE or those options, not both")
+    return None
+
+
 def run_score(args) -> int:
+    if (problem := _file_or_register(args)) is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.file is None:
+        return register_cli.run_stored_score(args)
     progress = Progress()
     results = _read(read_assessment, args.file, progress)
     if results is None:
@@ -118,7 +152,7 @@ def _deduction_json(deduction: Deduction) -> dict:
     }
 
 
-def score_json(report: ScoreReport, file: str) -> dict:
+def score_json(report: ScoreReport, file: str | None) -> dict:
     path = report.path
     return {
         "file": file,
@@ -191,6 +225,11 @@ def score_text(report: ScoreReport, file: str) -> str:
 # --- lint ----------------------------------------------------------------------------------------------
 
 def run_lint(args) -> int:
+    if (problem := _file_or_register(args)) is not None:
+        print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.file is None:
+        return register_cli.run_stored_lint(args)
     progress = Progress()
     poam = _read(read_poam, args.file, progress)
     if poam is None:
@@ -213,11 +252,15 @@ def run_lint(args) -> int:
     return EXIT_FINDINGS if findings else EXIT_OK
 
 
-def lint_text(findings: list[LintFinding], items: int, file: str) -> str:
+def lint_text(findings: list[LintFinding], items: int, file: str, whole: str = "file") -> str:
+    """One line per finding, then a summary. ``file`` starts each line; ``whole`` names a finding about the
+    whole source (a missing column); a finding without a row (stored items) names its item."""
     out = []
     for finding in findings:
-        where = "file" if finding.item is None and finding.row is None else (
-            f"row {finding.row}" + (f" {finding.item}" if finding.item else ""))
+        if finding.row is not None:
+            where = f"row {finding.row}" + (f" {finding.item}" if finding.item else "")
+        else:
+            where = finding.item or whole
         out.append(f"{file}: {where}: [{finding.check}] {finding.message}\n")
     if findings:
         counts: dict[str, int] = {}

@@ -34,10 +34,17 @@ class ExportContext:
     # OSCAL: the system's identifier and, where there is one, the OSCAL SSP this POA&M belongs to.
     system_id: str | None = None
     ssp_href: str | None = None
+    # What OSCAL UUIDs are derived from: the organization's name unless the caller has a key that survives a
+    # rename (the register passes one), so that re-exports keep every UUID.
+    uuid_key: str | None = None
 
     @property
     def marking(self) -> str:
         return MARKING_ASSESSMENT if self.for_assessment else MARKING_INTERNAL
+
+    @property
+    def identity(self) -> str:
+        return self.uuid_key or self.organization
 
     @property
     def generated_utc(self) -> datetime:

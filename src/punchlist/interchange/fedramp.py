@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from punchlist.core.records import ItemStatus, Poam, PoamItem, Severity
 from punchlist.errors import InputError
 
+from . import guards
 from .cells import clean_xlsx_text, is_formula_like
 from .exports import EvidenceMap, ExportContext, evidence_for, split_open_closed
 
@@ -199,6 +200,12 @@ def fill_fedramp_template(poam: Poam, context: ExportContext, template: str | Pa
     if output.resolve() == template.resolve():
         raise InputError("the filled template must be written to a new file, not over the template",
                          file=str(output))
+    try:  # a zip bomb or a DTD never reaches openpyxl
+        kind = guards.check_file(template, label=str(template))
+    except InputError as error:
+        raise InputError(f"not a readable XLSX workbook: {error.message}", file=str(template)) from None
+    if kind != "XLSX":
+        raise InputError(f"not a readable XLSX workbook: it is {guards.describe(kind)}", file=str(template))
     try:
         workbook = load_workbook(template)
     except Exception as error:  # openpyxl raises many kinds for a file that is not an XLSX workbook

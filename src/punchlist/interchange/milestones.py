@@ -11,15 +11,18 @@ A milestone with no date is kept, with ``due=None``: that it has no date is the 
 A "[x]" milestone with no date of its own is taken as done on its due date; with no date at all it cannot
 be marked done (``Milestone`` has only ``done_on``).
 
-Milestone cells are mostly unique text, so they are read without running many regexes over each: the
-common one-date-per-line cell with string methods (``_plain_lines``), the rest by one scan for date
-tokens and string methods for the words around them.
+Milestone cells are mostly unique text, so they are read without running many regexes over each: FedRAMP's
+own form by one regex over the whole cell (``_fedramp_form``), the common one-date-per-line cell with
+string methods (``_plain_lines``), the rest by one scan for date tokens and string methods for the words
+around them. Each quick reading takes only cells it reads exactly as the general one would, and hands any
+other to it.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import starmap
 
 from punchlist.core.records import Milestone
 
@@ -62,7 +65,12 @@ def parse_milestones(value) -> list[Milestone]:
     written = value if type(value) is str else text(value)
     if not written:
         return []
-    return [Milestone(description, due, done_on) for description, due, done_on in _parse(written)]
+    if written[0] == "(" and (fedramp := _fedramp_form(written)) is not None:
+        return fedramp
+    found = _SEEN.get(written)
+    if found is None:
+        found = _parse(written)
+    return list(starmap(Milestone, found))
 
 
 @remembered
@@ -77,6 +85,55 @@ def _parse(written: str) -> tuple[tuple[str, date | None, date | None], ...]:
         except CellError as error:
             raise CellError(f"milestone {number} ({entry!r}): {error}") from None
     return tuple(milestones)
+
+
+_SEEN = _parse.seen
+
+
+# FedRAMP's form, which its template asks for and Punchlist's own exports write, a milestone per line:
+#     (1) 2026-01-15: Deploy Duo to all users
+#     (2) 2026-02-01: Enforce Duo for remote access (done 2026-01-30)
+# One regex finds every line's parts, such that the general reading (``_entries``, then ``_iso_prefixed``)
+# would take them exactly so: a description of printable ASCII without brackets (no "(n)" marker or
+# "[done" hides in it), which neither starts nor ends with what that reading strips from its edges (so it
+# is not empty); its closing full stops are kept apart, as that reading looks past them for a "due" or a
+# "done". With no double space in the cell nothing would be collapsed. What else that reading looks at
+# (another date, a closing "due" or "done") is checked per line with string methods, and a cell with any
+# other line (a wrapped description, a blank line) goes the general way. Such cells are mostly unique, so
+# they are read afresh rather than remembered: reading one costs little more than remembering it would.
+_DAY = r"([0-9]{4}-[0-9]{2}-[0-9]{2})"
+_TEXT = r"\x20-\x27\x2a-\x5a\x5c\x5e-\x7e"  # printable ASCII but ()[]
+_FIRST = r"\x21-\x27\x2a\x2b\x2e-\x39\x3c-\x5a\x5c\x5e-\x7e"  # nor " ,-:;"
+_LAST = r"\x21-\x27\x2a\x2b\x2f-\x39\x3c-\x5a\x5c\x5e-\x7e"  # nor " ,-.:;"
+_FEDRAMP_LINE = re.compile(
+    rf"^\([0-9]{{1,3}}\) {_DAY}: ([{_FIRST}](?:[{_TEXT}]*[{_LAST}])?)(\.*)"
+    rf"(?: \[done {_DAY}\]| \(done {_DAY}\))?$",
+    re.MULTILINE,
+)
+# The last letters of the words that say what a date is: a description ending otherwise ends with none.
+_DATE_WORD_ENDS = "".join(sorted({word[-1] for word in _DATE_WORDS} | {word[-1].upper() for word in _DATE_WORDS}))
+
+
+def _fedramp_form(written: str) -> list[Milestone] | None:
+    """The cell read as FedRAMP's "(n) yyyy-mm-dd: description" lines, or None where it needs more."""
+    found = _FEDRAMP_LINE.findall(written)
+    if len(found) != written.count("\n") + 1 or "  " in written:
+        return None  # a line that is not of the form, or spaces the general reading would collapse
+    token_dates = _TOKEN_DATES
+    milestones = []
+    try:
+        for written_due, description, stops, done_square, done_round in found:
+            due = token_dates.get(written_due) or _token_date(written_due)
+            written_done = done_square or done_round
+            done_on = (token_dates.get(written_done) or _token_date(written_done)) if written_done else None
+            if ("-" in description or "/" in description or "." in description) and _DATE_LIKE.search(description):
+                return None  # another date in the text
+            if description[-1] in _DATE_WORD_ENDS and description.lower().endswith(_DATE_WORDS):
+                return None  # "... due", "... done": the general reading says what the date is
+            milestones.append(Milestone(description + stops if stops else description, due, done_on))
+    except CellError:
+        return None  # the general reading names the milestone and says why
+    return milestones
 
 
 # The form most cells take: one milestone per line, each with one numeric date at its start or its end,

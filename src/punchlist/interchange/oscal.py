@@ -5,11 +5,11 @@ planned response (the remediation, its milestones as tasks, the resources as req
 people and the responsible unit as the response's originating parties). Evidence goes to back-matter
 resources, with their SHA-256 where known.
 
-UUIDs are uuid5 from the organization and the item id, so a re-export keeps them and a receiver can match
-items across versions. Every field of an item is carried: where OSCAL has no place for a Punchlist field,
-or its place would change the text (a one-line title, say), a property in ``PUNCHLIST_NS`` holds the exact
-value, JSON-encoded (``class: "json"``) when it is not a single trimmed line. ``read_oscal_poam`` reads it
-all back (see ``oscal_import``).
+UUIDs are uuid5 from the organization (``ExportContext.identity``) and the item id, so a re-export keeps
+them and a receiver can match items across versions. Every field of an item is carried: where OSCAL has no
+place for a Punchlist field, or its place would change the text (a one-line title, say), a property in
+``PUNCHLIST_NS`` holds the exact value, JSON-encoded (``class: "json"``) when it is not a single trimmed
+line. ``read_oscal_poam`` reads it all back (see ``oscal_import``).
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ def party_uuid(organization: str, kind: str, name: str) -> str:
     return str(uuid.uuid5(UUID_NAMESPACE, f"{organization}\x1f{kind}\x1f{name}"))
 
 
-def _party(organization: str, kind: str, name: str, org_uuid: str | None) -> dict:
-    party = {"uuid": party_uuid(organization, kind, name),
+def _party(identity: str, kind: str, name: str, org_uuid: str | None) -> dict:
+    party = {"uuid": party_uuid(identity, kind, name),
              "type": "organization" if kind != "person" else "person",
              "name": one_line(name, "(unnamed)")}
     if party["name"] != name:
@@ -101,9 +101,9 @@ def _party(organization: str, kind: str, name: str, org_uuid: str | None) -> dic
 
 
 def _metadata(poam: Poam, context: ExportContext, oscal_version: str) -> dict:
-    organization = context.organization
-    org_uuid = party_uuid(organization, "organization", organization)
-    parties = {org_uuid: _party(organization, "organization", organization, None)}
+    organization, identity = context.organization, context.identity
+    org_uuid = party_uuid(identity, "organization", organization)
+    parties = {org_uuid: _party(identity, "organization", organization, None)}
     holders: dict[str, set[str]] = {role: set() for role in ROLE_IDS.values()}
     for item in poam.items:
         for field, role_id in ROLE_IDS.items():
@@ -111,9 +111,9 @@ def _metadata(poam: Poam, context: ExportContext, oscal_version: str) -> dict:
             if not name:
                 continue
             kind = "unit" if field == "responsible_unit" else "person"
-            uid = party_uuid(organization, kind, name)
+            uid = party_uuid(identity, kind, name)
             if uid not in parties:
-                parties[uid] = _party(organization, kind, name, org_uuid)
+                parties[uid] = _party(identity, kind, name, org_uuid)
             holders[role_id].add(uid)
     roles = [{"id": "prepared-for", "title": "Prepared For"}]
     roles += [{"id": role_id, "title": ROLE_TITLES[field]} for field, role_id in ROLE_IDS.items()]
@@ -201,8 +201,8 @@ def _resource(item: PoamItem, entry: EvidenceEntry, resource_uuid: str) -> dict:
 def _item_parts(item: PoamItem, position: int, repeat: int, context: ExportContext,
                 evidence: EvidenceMap | None):
     """The poam-item, its observation, its risk and its back-matter resources."""
-    organization = context.organization
-    base = item_uuid(organization, item, position, repeat)
+    identity = context.identity
+    base = item_uuid(identity, item, position, repeat)
     observation_uuid = str(uuid.uuid5(base, "observation"))
     risk_uuid = str(uuid.uuid5(base, "risk"))
     label = item.id or f"item {position}"
@@ -229,7 +229,7 @@ def _item_parts(item: PoamItem, position: int, repeat: int, context: ExportConte
         name = getattr(item, field)
         if name:
             kind = "unit" if field == "responsible_unit" else "person"
-            actors.append({"type": "party", "actor-uuid": party_uuid(organization, kind, name),
+            actors.append({"type": "party", "actor-uuid": party_uuid(identity, kind, name),
                            "role-id": role_id})
     if actors:
         response["origins"] = [{"actors": actors}]
@@ -277,7 +277,7 @@ def poam_to_oscal(poam: Poam, context: ExportContext, *, oscal_version: str = OS
         risks.append(risk)
         resources += item_resources
     document = {
-        "uuid": str(uuid.uuid5(UUID_NAMESPACE, f"{context.organization}\x1fpoam\x1f{context.system}")),
+        "uuid": str(uuid.uuid5(UUID_NAMESPACE, f"{context.identity}\x1fpoam\x1f{context.system}")),
         "metadata": _metadata(poam, context, oscal_version),
     }
     if context.ssp_href:
@@ -285,7 +285,7 @@ def poam_to_oscal(poam: Poam, context: ExportContext, *, oscal_version: str = OS
     if context.system_id:
         document["system-id"] = {"id": context.system_id}
     else:  # a stable UUID for the system, as NIST's example does
-        system = uuid.uuid5(UUID_NAMESPACE, f"{context.organization}\x1fsystem\x1f{context.system}")
+        system = uuid.uuid5(UUID_NAMESPACE, f"{context.identity}\x1fsystem\x1f{context.system}")
         document["system-id"] = {"identifier-type": "http://ietf.org/rfc/rfc4122", "id": str(system)}
     document["observations"] = observations
     document["risks"] = risks

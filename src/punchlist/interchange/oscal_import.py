@@ -15,10 +15,11 @@ from pathlib import Path
 from punchlist.core.records import ItemStatus, Milestone, Poam, PoamItem, RecordKind, Severity
 from punchlist.errors import InputError
 
+from .guards import LIMITS
 from .oscal import FEDRAMP_NS, PUNCHLIST_NS, ROLE_IDS
 from .oscal_schema import available_versions, validate_oscal
 
-MAX_BYTES = 200 * 1024 * 1024
+MAX_BYTES = LIMITS.file_bytes  # the same bound as any file a user brings
 
 FOREIGN_STATUS = {
     "open": ItemStatus.OPEN,

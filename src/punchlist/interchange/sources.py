@@ -6,8 +6,6 @@ workbook or an empty file gets an InputError naming the file, never a traceback 
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
 
 from punchlist.errors import InputError
 
+from . import guards
 from .columns import HEADER_SEARCH_ROWS
 
 WORKBOOK_SUFFIXES = {".xlsx": "XLSX", ".xlsm": "XLSX", ".xlsb": "XLSB", ".xls": "XLS", ".ods": "ODS"}
@@ -112,6 +111,7 @@ def open_book(path: str | os.PathLike) -> Book:
         raise _fail(label, f"cannot open the file: {error.strerror or error}") from None
     if not start:
         raise _fail(label, "the file is empty")
+    guards.check_file(file, label=label)  # size, content, zip bombs, DTDs: before any parser
     if suffix in WORKBOOK_SUFFIXES:
         return _open_workbook(label, WORKBOOK_SUFFIXES[suffix], start)
     if start.startswith(_ZIP) or start.startswith(_OLE):
@@ -159,10 +159,7 @@ def _open_text(label: str, file: Path, delimiter: str | None) -> Book:
         raise _fail(label, "the file is empty")
     if delimiter is None:
         delimiter = _delimiter(content)
-    try:
-        rows = list(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter))
-    except csv.Error as error:
-        raise _fail(label, f"cannot read the file as CSV: {error}") from None
+    rows = guards.csv_rows(content, label, delimiter)  # names the row of a malformed or outsized field
     width = max(map(len, rows), default=0)
     for row in rows:
         if len(row) < width:

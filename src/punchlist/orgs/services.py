@@ -106,3 +106,49 @@ def create_user(username: str, *, password: str | None = None, email: str = "", 
                      after={"username": username, "email": email, "first_name": first_name,
                             "last_name": last_name})
     return user
+
+
+def add_new_member(actor, organization, *, username: str, role: str, password: str, email: str = "",
+                   first_name: str = "", last_name: str = "") -> Membership:
+    """A new person created by an administrator straight into the organization (People screen), with a
+    password the caller generated, shows once and marks for change at the first sign-in (3.5.9). Usernames
+    are unique whatever their case, since sign-in does not tell case apart."""
+    require(actor, "orgs.manage_members", organization)
+    if role not in Role.values:
+        raise OrganizationError(f"role {role!r} is not one of {', '.join(Role.values)}")
+    username = (username or "").strip()
+    if not username:
+        raise OrganizationError("a new person needs a username")
+    User = get_user_model()
+    with transaction.atomic():
+        head = chain.lock(organization)
+        if User.objects.filter(username__iexact=username).exists():
+            raise OrganizationError(f"the username {username!r} is taken; choose another, or add that person as "
+                                    "someone who already has an account")
+        user = User.objects.create_user(username=username, password=password, email=email,
+                                        first_name=first_name, last_name=last_name)
+        chain.record(organization=organization, actor=actor, action="create_user", obj=user, head=head,
+                     after={"username": username, "email": email, "first_name": first_name,
+                            "last_name": last_name, "one_time_password": True})
+        return _add(actor, organization, user, role, head)
+
+
+def set_one_time_password(actor, membership: Membership, password: str, *, reason: str = "") -> None:
+    """An administrator gives a member a new one-time password (a forgotten one). Only for people who belong
+    to this organization alone: an administrator of one client may not take over the account of a consultant
+    who also works for others. The person's open sessions end with the old password."""
+    organization = membership.organization
+    require(actor, "orgs.manage_members", organization)
+    with transaction.atomic():
+        head = chain.lock(organization)
+        fresh = Membership.objects.select_related("user").get(pk=membership.pk)
+        user = fresh.user
+        if user.pk == getattr(actor, "pk", None):
+            raise OrganizationError("change your own password on the Security page")
+        if Membership.objects.filter(user=user).exclude(organization=organization).exists():
+            raise OrganizationError(f"{user.username} also belongs to other organizations; they change their "
+                                    "password themselves")
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        chain.record(organization=organization, actor=actor, action="set_one_time_password", obj=user,
+                     subject=user.username, head=head, after={"username": user.username}, reason=reason)

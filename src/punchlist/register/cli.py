@@ -1,9 +1,11 @@
-"""The register's commands for the `punchlist` CLI: init, import, items, verify.
+"""The register's commands for the `punchlist` CLI: init, import, items, verify; and `score` / `lint` without
+a FILE, which read the register instead of a spreadsheet.
 
 The CLI (punchlist.cli) adds them with ``add_commands(commands)``, the same ``register(commands)`` shape as its
-offline commands; each parsed command runs with ``args.run(args)`` and returns the exit status. Score and lint
-of stored data are ``punchlist.register.mapping.score_assessment`` and ``lint_organization``, for the CLI's
-own `score` / `lint` printers.
+offline commands; each parsed command runs with ``args.run(args)`` and returns the exit status. The offline
+`score` and `lint` take the register's options (``add_register_options``) and hand over to
+``run_stored_score`` / ``run_stored_lint`` when no FILE is given: the same printers, the same exit codes, with
+the scoring and checking of ``punchlist.register.mapping`` (R-SCORE-4 applied from the stored items).
 """
 
 from __future__ import annotations
@@ -33,8 +35,11 @@ def add_commands(commands) -> None:
                                               "rows or none",
                                description="Read FILE (XLSX, XLS, ODS or CSV) and add its items (or, with "
                                            "--assessment, its determinations) to the organization in one "
-                                           "transaction. Every problem is listed with its row and column, and "
-                                           "then nothing is written.")
+                                           "transaction. Items the register already holds (the same id as "
+                                           "before, or our POAM-... identifier) are updated, through the same "
+                                           "checks and audit trail as any edit, with the reason 'updated by "
+                                           "import of FILE'. Every problem is listed with its row and column, "
+                                           "and then nothing is written.")
     _common(load)
     load.add_argument("file", metavar="FILE")
     load.add_argument("--assessment", action="store_true", help="FILE is a self-assessment, not a POA&M")
@@ -42,6 +47,8 @@ def add_commands(commands) -> None:
                       help="the assessment's date (default: today)")
     load.add_argument("--create-people", action="store_true",
                       help="add people named in FILE who are not members yet, without sign-in")
+    load.add_argument("--progress", action="store_true",
+                      help="print a progress line on stderr at each step, even when it is not a terminal")
     load.set_defaults(run=run_import)
 
     items = commands.add_parser("items", help="list the organization's POA&M items")
@@ -53,6 +60,11 @@ def add_commands(commands) -> None:
     verify = commands.add_parser("verify", help="check the audit trail's hash chain; exit 1 if it is broken")
     _common(verify)
     verify.set_defaults(run=run_verify)
+
+
+def add_register_options(parser) -> None:
+    """--data-dir, --org and --user, for commands that can read the register (score and lint without FILE)."""
+    _common(parser)
 
 
 def _common(parser, org: bool = True) -> None:
@@ -111,12 +123,15 @@ def _actor(args, organization):
 
 def _guard(run):
     def wrapped(args) -> int:
+        # Nothing here may need Django to be set up: the command itself does that (or fails to).
+        from django.core.exceptions import PermissionDenied
+
+        from punchlist.bootstrap import RegisterMissing
         from punchlist.errors import InputError
-        from punchlist.orgs.permissions import PermissionDenied
 
         try:
             return run(args)
-        except (CommandError, PermissionDenied) as exc:
+        except (CommandError, PermissionDenied, RegisterMissing) as exc:
             print(f"punchlist {args.command}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         except InputError as exc:
@@ -148,6 +163,8 @@ def run_init(args) -> int:
 
 @_guard
 def run_import(args) -> int:
+    from punchlist.cli.offline import Progress
+
     _start(args)
     from punchlist.interchange import read_assessment, read_poam
     from punchlist.register.imports import import_assessment, import_poam
@@ -155,14 +172,22 @@ def run_import(args) -> int:
     organization = _organization(args)
     actor = _actor(args, organization)
     label = os.path.basename(args.file)
+    progress = Progress(lines=args.progress)
+    progress.say(f"reading {label}")
     if args.assessment:
         results = read_assessment(args.file)
+        progress.say(f"importing {len(results):,} determinations")
         assessment = import_assessment(actor, organization, results, file=label,
                                        assessed_on=args.assessed_on or date.today())
+        progress.done()
         print(f"{len(results)} determinations imported into assessment {assessment.pk} of {organization.name}")
     else:
-        result = import_poam(actor, organization, read_poam(args.file), file=label,
-                             create_people=args.create_people)
+        poam = read_poam(args.file)
+        progress.say(f"checking {len(poam.items):,} rows")
+        result = import_poam(actor, organization, poam, file=label, create_people=args.create_people,
+                             progress=lambda done, total: progress.say(f"written {done:,} of {total:,} rows"))
+        progress.say("committed")
+        progress.done()
         print(f"{result} into {organization.name}")
     return EXIT_OK
 
@@ -206,3 +231,75 @@ def run_verify(args) -> int:
     result = verify_chain(organization)
     print(str(result))
     return EXIT_OK if result.intact else EXIT_FINDINGS
+
+
+# --- score and lint of the stored data ------------------------------------------------------------------
+
+@_guard
+def run_stored_score(args) -> int:
+    """`punchlist score` without FILE: the organization's latest assessment (or --assessment ID)."""
+    _start(args)
+    from punchlist.cli import offline
+    from punchlist.orgs.permissions import require
+    from punchlist.register import mapping
+    from punchlist.register.models import Assessment
+
+    organization = _organization(args)
+    actor = _actor(args, organization)
+    require(actor, "register.view_assessment", organization)
+    assessments = Assessment.objects.for_organization(organization)
+    if args.assessment is not None:
+        assessment = assessments.filter(pk=args.assessment).first()
+        if assessment is None:
+            raise CommandError(f"{organization.name} has no assessment {args.assessment}; it has "
+                               f"{', '.join(str(pk) for pk in assessments.values_list('pk', flat=True)) or 'none'}")
+    else:
+        assessment = assessments.first()  # the latest: ordered by date, then by creation
+        if assessment is None:
+            raise CommandError(f"{organization.name} has no assessment yet; import one with "
+                               "`punchlist import FILE --assessment`")
+    report = mapping.score_assessment(assessment)
+    if args.format == "json":
+        document = offline.score_json(report, None)
+        document["register"] = {"organization": organization.slug, "assessment": assessment.pk,
+                                "assessed_on": assessment.assessed_on.isoformat(), "level": assessment.level}
+        print(json.dumps(document, indent=2))
+    else:
+        print(offline.score_text(report, f"{organization.name}: {assessment} (assessment {assessment.pk} in the "
+                                         "register)"))
+    return EXIT_OK
+
+
+@_guard
+def run_stored_lint(args) -> int:
+    """`punchlist lint` without FILE: every item of the organization, as an assessor reads them."""
+    from punchlist.cli import offline
+
+    progress = offline.Progress()
+    progress.say("reading the register")
+    _start(args)
+    from punchlist.orgs.permissions import require
+    from punchlist.register import mapping
+    from punchlist.register.models import PoamItem
+
+    organization = _organization(args)
+    actor = _actor(args, organization)
+    require(actor, "register.view_item", organization)
+    count = PoamItem.objects.for_organization(organization).count()
+    progress.say(f"checking {count:,} items")
+    findings = mapping.lint_organization(organization, as_of=args.as_of or date.today(), level=args.level)
+    progress.done()
+    if args.format == "json":
+        document = {
+            "file": None,
+            "items": count,
+            "findings": [
+                {"check": f.check, "item": f.item, "row": f.row, "message": f.message} for f in findings
+            ],
+            "register": {"organization": organization.slug},
+        }
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(offline.lint_text(findings, count, organization.slug, whole="register"))
+    return EXIT_FINDINGS if findings else EXIT_OK

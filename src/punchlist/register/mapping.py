@@ -133,7 +133,7 @@ def planned_requirements(organization) -> set[str]:
     from .models import ItemRequirement
 
     return set(ItemRequirement.objects.filter(item__organization=organization, item__status__in=OPEN_STATUSES)
-               .values_list("requirement", flat=True))
+               .values_list("requirement", flat=True).order_by().distinct())
 
 
 def results(assessment: Assessment) -> list[records.RequirementResult]:

@@ -1,6 +1,9 @@
 """Register tables. No behaviour lives here: writes are in ``services``, rules in ``punchlist.core``."""
 
+import os
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -223,16 +226,54 @@ def evidence_path(evidence, filename):
     return f"{evidence.item.organization_id}/{evidence.sha256[:2]}/{evidence.sha256}"
 
 
+class EvidenceStorage(FileSystemStorage):
+    """The evidence vault: PUNCHLIST_EVIDENCE_DIR, read each time it is used (the operator's folder, or a
+    test's), never served by URL; files reach people only through the download view, as attachments."""
+
+    @property
+    def base_location(self):
+        return settings.PUNCHLIST_EVIDENCE_DIR
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+
+VAULT = EvidenceStorage()
+
+
+def evidence_storage():
+    return VAULT
+
+
 class Evidence(models.Model):
-    """Proof that remediation happened: an uploaded file (hashed) or a reference to where it lives."""
+    """Proof that remediation happened: a file in the vault (stored once under its SHA-256) or a reference
+    to where it lives, with the custodian who answers for it and the date by which it must be looked at again.
+
+    ``item`` is the item it was added to; ``linked_items`` are others it also proves. Columns added after
+    the first release have database defaults or allow NULL, so bulk inserts that name only the original
+    columns (imports) keep working.
+    """
 
     item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="evidence")
     name = models.CharField(max_length=255)
-    file = models.FileField(upload_to=evidence_path, max_length=300, blank=True)
+    file = models.FileField(upload_to=evidence_path, storage=evidence_storage, max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveBigIntegerField(null=True, blank=True)
+    # The type the vault recognised from the file's first bytes ("PDF document"); blank for a reference.
+    file_type = models.CharField(max_length=60, blank=True, default="", db_default="")
     reference = models.TextField(blank=True, help_text="Where the evidence lives when it is not uploaded.")
     description = models.TextField(blank=True)
+    custodian = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", help_text="Who keeps this evidence and answers for it.")
+    collected_on = models.DateField(null=True, blank=True, help_text="When the evidence was collected.")
+    review_by = models.DateField(null=True, blank=True,
+                                 help_text="When it must be looked at again to stay current.")
+    linked_items = models.ManyToManyField(PoamItem, blank=True, related_name="linked_evidence")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(default=timezone.now)
 
@@ -246,6 +287,25 @@ class Evidence(models.Model):
                 name="evidence_is_file_or_reference",
             ),
         ]
+        indexes = [models.Index(fields=["sha256"], name="evidence_sha256_idx")]
 
     def __str__(self):
         return self.name
+
+
+class EvidenceChildQuerySet(OrganizationQuerySet):
+    organization_path = "evidence__item__organization"
+
+
+class EvidenceRequirement(models.Model):
+    """A requirement a piece of evidence shows is met: a table, so evidence can be found by requirement."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="requirement_links")
+    requirement = models.CharField(max_length=10)  # catalog id, "3.1.1"
+
+    objects = EvidenceChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["evidence", "requirement"]
+        constraints = [models.UniqueConstraint(fields=["evidence", "requirement"],
+                                               name="requirement_once_per_evidence")]

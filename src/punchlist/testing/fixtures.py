@@ -51,7 +51,7 @@ def postgresql_reachable(request):
 def evidence_root(settings, tmp_path):
     """Evidence files of a test go to its own folder, never the operator's data folder; passwords are
     hashed cheaply (the hasher is Django's concern, not what these tests check)."""
-    settings.MEDIA_ROOT = str(tmp_path / "evidence")
+    settings.MEDIA_ROOT = settings.PUNCHLIST_EVIDENCE_DIR = str(tmp_path / "evidence")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return tmp_path / "evidence"
 

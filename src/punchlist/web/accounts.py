@@ -1,8 +1,260 @@
-"""allauth's hooks: nobody signs themselves up; an administrator adds people to an organization."""
+"""allauth's hooks and the account rules around them.
+
+Nobody signs themselves up: an administrator adds people to an organization (People screen), with a one-time
+password that must be changed at the first sign-in (3.5.9). Administrators and approvers cannot switch their
+authenticator off (3.5.3); repeated failures lock the account for the rest of the window (3.1.8) and the page
+says so in words.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.base.forms import AuthenticateForm as _MfaAuthenticateForm
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from punchlist.orgs.models import Membership, Role
+
+# Sign-ins, failures, lockouts and sign-outs, one line each (3.1.8, 3.3.1): to the process's stderr, which
+# gunicorn and systemd keep (settings.LOGGING). The register's audit trail records what people change.
+security_log = logging.getLogger("punchlist.security")
+
+# Roles whose members must sign in with a second factor (3.5.3: privileged accounts, and those who approve
+# closures of the register's items).
+MFA_ROLES = (Role.ADMIN, Role.APPROVER)
+
+
+def lockout_policy() -> tuple[int, int]:
+    """(attempts, minutes) of the per-account limit in ACCOUNT_RATE_LIMITS["login_failed"]: "5/15m/key" is
+    five failures within 15 minutes, after which the account is refused for the rest of the window."""
+    for part in settings.ACCOUNT_RATE_LIMITS.get("login_failed", "").split(","):
+        amount, _, rest = part.strip().partition("/")
+        period, _, key = rest.partition("/")
+        if key == "key" and period:
+            unit = period[-1] if period[-1] in "smhd" else "s"
+            number = int(period.rstrip("smhd") or 1)
+            seconds = number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+            return int(amount), max(1, seconds // 60)
+    return 0, 0
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": "This account is locked after {attempts} failed sign-ins. Wait {minutes} "
+                                   "minutes and try again, or ask an administrator of your organization.",
+        "username_password_mismatch": "The username or the password is not correct. After {attempts} failed "
+                                      "attempts the account is locked for {minutes} minutes.",
+    }
+
+    def authenticate(self, request, **credentials):
+        try:
+            return super().authenticate(request, **credentials)
+        except ValidationError as exc:
+            if exc.code == "too_many_login_attempts":
+                security_log.warning("sign-in refused, account locked: username=%r ip=%s",
+                                     credentials.get("username", ""), _ip(self, request))
+            raise
+
+    def authentication_failed(self, request, **credentials):
+        security_log.warning("sign-in failed: username=%r ip=%s", credentials.get("username", ""),
+                             _ip(self, request))
+
+    def login(self, request, user):
+        super().login(request, user)
+        security_log.info("signed in: username=%r ip=%s", user.get_username(), _ip(self, request))
+
+    def logout(self, request):
+        username = request.user.get_username() if request.user.is_authenticated else ""
+        super().logout(request)
+        if username:
+            security_log.info("signed out: username=%r ip=%s", username, _ip(self, request))
+
+    def validation_error(self, code, *args):
+        error = super().validation_error(code, *args)
+        if code in ("too_many_login_attempts", "username_password_mismatch"):
+            attempts, minutes = lockout_policy()
+            error = ValidationError(error.message.format(attempts=attempts, minutes=minutes), code=code)
+        return error
+
     def is_open_for_signup(self, request):
         return False
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Setting up a first authenticator right after signing in with the password (and seeing its recovery
+        codes) does not ask for the password again: the sign-in is the proof, for REAUTHENTICATION_TIMEOUT.
+        Changing factors that existed before this sign-in does."""
+        from datetime import datetime, timezone
+
+        from allauth.account import app_settings
+        from allauth.account.internal.flows.login import get_authentication_records
+        from allauth.core import context
+
+        request = context.request
+        if app == "allauth.mfa" and request is not None and request.user.is_authenticated:
+            signed_in = [record["at"] for record in get_authentication_records(request, request.user)
+                         if record.get("method") == "password" and "at" in record
+                         and time.time() - record["at"] < app_settings.REAUTHENTICATION_TIMEOUT]
+            if signed_in and not Authenticator.objects.filter(
+                    user=request.user,
+                    created_at__lt=datetime.fromtimestamp(max(signed_in), tz=timezone.utc)).exists():
+                return False
+        return super().is_reauthentication_required(app=app, **kwargs)
+
+    def clean_password(self, password, user=None):
+        """Django's validators (AUTH_PASSWORD_VALIDATORS, 3.5.7), and a new password is a new one (3.5.8)."""
+        password = super().clean_password(password, user=user)
+        if user is not None and user.pk is not None and user.has_usable_password() \
+                and user.check_password(password):
+            raise ValidationError("Choose a password different from your current one.")
+        return password
+
+    def set_password(self, user, password):
+        with transaction.atomic():
+            super().set_password(user, password)
+            from .models import TemporaryPassword
+
+            TemporaryPassword.objects.filter(user=user).delete()
+
+
+def _ip(adapter, request) -> str:
+    try:
+        return adapter.get_client_ip(request)
+    except Exception:  # a request without an address (tests, management commands)
+        return "-"
+
+
+class AuthenticateForm(_MfaAuthenticateForm):
+    """allauth's second-factor form, with each wrong code written to the security log."""
+
+    def _emit_authentication_failed(self, authenticator):
+        from allauth.core import context
+
+        security_log.warning("second factor failed: username=%r ip=%s", self.user.get_username(),
+                             _ip(DefaultAccountAdapter(), context.request))
+        super()._emit_authentication_failed(authenticator)
+
+
+class MfaAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": "Your account must keep two-factor authentication on (administrators "
+                                       "and approvers always do).",
+        "incorrect_code": "That code is not right. Type the 6-digit code your authenticator app shows now.",
+    }
+
+    def can_delete_authenticator(self, authenticator):
+        if authenticator.type == Authenticator.Type.RECOVERY_CODES:
+            return True
+        return not requires_mfa(authenticator.user)
+
+
+def requires_mfa(user) -> bool:
+    """Administrators and approvers always; everyone when the operator says so (PUNCHLIST_MFA_EVERYONE, for
+    a Punchlist inside the assessed boundary, where 3.5.3 asks it of every network sign-in)."""
+    if getattr(settings, "PUNCHLIST_MFA_EVERYONE", False):
+        return True
+    return Membership.objects.filter(user=user, role__in=MFA_ROLES).exists()
+
+
+def has_totp(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def activate_totp(user, secret: str | None = None) -> str:
+    """Give ``user`` a TOTP authenticator (and recovery codes) through allauth's own API, as the Security
+    page does, unless they have one; return its secret. Used by the demo and the tests, which need to know
+    the secret."""
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    with transaction.atomic():
+        existing = totp_secret(user)
+        if existing is None:
+            secret = secret or generate_totp_secret()
+            TOTP.activate(user, secret)
+        elif secret is not None and secret != existing:
+            raise ValueError(f"{user.username} has an authenticator already, with another secret")
+        RecoveryCodes.activate(user)
+    return existing or secret
+
+
+def totp_secret(user) -> str | None:
+    """The stored TOTP secret of ``user`` (the demo prints it; nothing else shows it)."""
+    from allauth.mfa.utils import decrypt
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return decrypt(authenticator.data["secret"]) if authenticator else None
+
+
+def current_totp_code(secret: str) -> str:
+    """The code an authenticator app shows now for ``secret``."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+def totp_uri(user, secret: str) -> str:
+    from allauth.mfa.adapter import get_adapter
+
+    return get_adapter().build_totp_url(user, secret)
+
+
+def one_time_password() -> str:
+    """A password that passes every validator, to be changed at the first sign-in (3.5.9)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    while True:
+        password = "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+        if any(c.isdigit() for c in password) and any(c.isalpha() for c in password):
+            return password
+
+
+def needs_password_change(user) -> bool:
+    from .models import TemporaryPassword
+
+    return TemporaryPassword.objects.filter(user=user).exists()
+
+
+def add_new_person(actor, organization, *, username: str, role: str, email: str = "", first_name: str = "",
+                   last_name: str = "") -> tuple[Membership, str]:
+    """A new member with a one-time password, which is returned to be shown once and never stored in clear."""
+    from punchlist.orgs import services
+
+    from .models import TemporaryPassword
+
+    password = one_time_password()
+    with transaction.atomic():
+        membership = services.add_new_member(actor, organization, username=username, role=role, password=password,
+                                             email=email, first_name=first_name, last_name=last_name)
+        TemporaryPassword.objects.create(user=membership.user)
+    return membership, password
+
+
+def reset_to_one_time_password(actor, membership: Membership, *, reason: str = "") -> str:
+    from punchlist.orgs import services
+
+    from .models import TemporaryPassword
+
+    password = one_time_password()
+    with transaction.atomic():
+        services.set_one_time_password(actor, membership, password, reason=reason)
+        TemporaryPassword.objects.update_or_create(user=membership.user)
+    return password
+
+
+def unlock(request, user) -> None:
+    """Clear the failed sign-in counters of ``user`` (password and second factor), as allauth does after a
+    password reset; an administrator who gives a one-time password also lifts the lockout."""
+    from allauth.account.adapter import get_adapter
+    from allauth.core import ratelimit
+
+    get_adapter(request)._delete_login_attempts_cached_email(request, username=user.username)
+    ratelimit.clear(request, action="login_failed", key=f"mfa-auth-user-{user.pk}")

@@ -10,6 +10,8 @@ SCREENS = [
     ("My work", "my_work", None),
     ("Register", "register", None),
     ("Assessment", "assessment", None),
+    ("Reports", "report_leadership", None),
+    ("Reviews", "review_weekly", None),
     ("People", "people", ("admin",)),
 ]
 

@@ -1,24 +1,31 @@
-"""MFA is required of administrators and approvers (3.5.3) and offered to everyone else.
+"""What a signed-in person must do before any page of the app: choose their own password when they signed in
+with a one-time one (3.5.9), then, for administrators and approvers, set up two-factor authentication (3.5.3).
 
-A signed-in administrator or approver without an authenticator is sent to set one up before any other page;
-the sign-in, sign-out and MFA pages themselves stay reachable.
+The sign-in, sign-out, password and MFA pages themselves (under /accounts/) stay reachable; an htmx request
+is sent to the same page with HX-Redirect, so the whole page changes instead of a fragment.
 """
 
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from punchlist.orgs.models import Membership, Role
+from .accounts import MFA_ROLES, has_totp, needs_password_change, requires_mfa
 
-MFA_ROLES = (Role.ADMIN, Role.APPROVER)
 EXEMPT_PREFIXES = ("/accounts/", "/static/")
+
+__all__ = ["MFA_ROLES", "RequireMfaMiddleware", "needs_mfa"]
 
 
 def needs_mfa(user) -> bool:
-    from allauth.mfa.models import Authenticator
+    return requires_mfa(user) and not has_totp(user)
 
-    if not Membership.objects.filter(user=user, role__in=MFA_ROLES).exists():
-        return False
-    return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+def _go(request, url):
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 class RequireMfaMiddleware:
@@ -27,7 +34,9 @@ class RequireMfaMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES)
-                and needs_mfa(user)):
-            return redirect(reverse("mfa_activate_totp") + "?required=1")
+        if user is not None and user.is_authenticated and not request.path.startswith(EXEMPT_PREFIXES):
+            if needs_password_change(user):
+                return _go(request, reverse("account_change_password") + "?required=1")
+            if needs_mfa(user):
+                return _go(request, reverse("mfa_activate_totp") + "?required=1")
         return self.get_response(request)

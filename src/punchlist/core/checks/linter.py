@@ -9,7 +9,8 @@ built only when something is found.
 from __future__ import annotations
 
 import gc
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 from operator import attrgetter
 
 from ..catalog import Catalog, PoamEligibility, load_catalog
@@ -30,34 +31,8 @@ _CONDITIONAL = PoamEligibility.CONDITIONAL
 _UNSEEN = object()
 _BLANK = object()
 _by_check = attrgetter("check")
-
-
-class _Run:
-    """What one lint run knows besides the item in hand."""
-
-    __slots__ = (
-        "as_of", "level", "catalog", "resolved", "tally", "has_milestones", "has_evidence",
-        "need_id", "need_requirements", "need_weakness", "need_remediation", "need_owner", "need_scheduled",
-        "need_resources",
-    )
-
-    def __init__(self, poam: Poam, as_of: date, level: int, catalog: Catalog):
-        fields = poam.fields
-        self.as_of = as_of
-        self.level = level
-        self.catalog = catalog
-        self.resolved: dict[str, object] = {}  # requirement text -> Requirement, None (unknown) or _BLANK
-        self.tally = FileTally(fields)
-        self.has_milestones = "milestones" in fields
-        self.has_evidence = "evidence" in fields
-        # A field the source has no column for is spoken of once, for the whole file (file_checks).
-        self.need_id = "id" in fields
-        self.need_requirements = "requirements" in fields
-        self.need_weakness = "weakness" in fields
-        self.need_remediation = "remediation" in fields
-        self.need_owner = "primary_owner" in fields
-        self.need_scheduled = "scheduled_completion" in fields
-        self.need_resources = "resources" in fields
+_FIRST_DAY = date.min
+_LAST_DAY = date.max
 
 
 def lint(poam: Poam, *, as_of: date, level: int = 2) -> list[LintFinding]:
@@ -67,24 +42,18 @@ def lint(poam: Poam, *, as_of: date, level: int = 2) -> list[LintFinding]:
     """
     if level not in (1, 2):
         raise ValueError(f"level must be 1 or 2, not {level!r}")
-    run = _Run(poam, as_of, level, load_catalog())
+    tally = FileTally(poam.fields)
     # A lint creates a finding per problem and a cache entry per text, none of them in a reference cycle; left
     # on, the cycle collector would walk the whole POA&M again and again as they pile up (a third of the time
     # on 100,000 items). It is paused for the pass and restored as it was.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        findings: list[LintFinding] = []
-        for item in _in_row_order(poam.items):
-            found = _check_item(item, run)
-            if found:
-                if len(found) > 1:
-                    found.sort(key=_by_check)  # stable: several findings of one check keep their order
-                findings += found
+        findings = _check_items(_in_row_order(poam.items), poam.fields, as_of, level, load_catalog(), tally)
     finally:
         if collecting:
             gc.enable()
-    file_level = file_findings(run.tally)
+    file_level = file_findings(tally)
     file_level.sort(key=_by_check)
     return file_level + findings
 
@@ -100,183 +69,228 @@ def _in_row_order(items: list[PoamItem]) -> list[PoamItem]:
     return items
 
 
-def _check_item(item: PoamItem, run: _Run) -> list[LintFinding]:
-    found: list[LintFinding] = []
-    item_id = item.id or None
-    row = item.row
+def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, level: int, catalog: Catalog,
+                 tally: FileTally) -> list[LintFinding]:
+    """The findings on each item, by item and, within one item, by check.
 
-    def add(check: str, message: str) -> None:
-        found.append(new_finding(check, item_id, row, message))
-
-    status = item.status
-    # Identity, not ItemStatus.is_open: an Enum's __hash__ and properties are Python calls, dear at 100,000 items.
-    is_open = status is not _CLOSED and status is not _RISK_ACCEPTED
-    weakness = item.weakness
-
-    # unknown-requirement, blended-item, not-poam-eligible --------------------------------------------------
-    known = []
-    unknown = []
-    resolved = run.resolved
-    for text in item.requirements:
-        requirement = resolved.get(text, _UNSEEN)
-        if requirement is _UNSEEN:
-            requirement = resolved[text] = run.catalog.find(text) if text and not text.isspace() else _BLANK
-        if requirement is None:
-            if text not in unknown:
-                unknown.append(text)
-                add("unknown-requirement", messages.unknown_requirement(run.catalog, text))
-        elif requirement is not _BLANK and requirement not in known:
-            known.append(requirement)
-    blended = blended_reason(weakness) if weakness else None
-    if len(known) + len(unknown) > 1 or blended:
-        reasons = []
-        if len(known) + len(unknown) > 1:
-            names = [requirement.cmmc_id for requirement in known] + unknown
-            reasons.append(f"holds {len(names)} requirements ({', '.join(names)})")
-        if blended:
-            reasons.append(f"has a weakness that {blended}")
-        add("blended-item", messages.blended(reasons))
-    # R-CLOSE-4: an operational plan of action holds temporary deficiencies of MET requirements, not a POA&M.
-    if item.kind is _ASSESSMENT:
-        if run.level == 1:
-            add("not-poam-eligible", messages.LEVEL1_POAM)
-        else:
-            for requirement in known:
-                eligibility = requirement.poam_eligibility
-                if eligibility is _ELIGIBLE:
-                    continue
-                # 3.13.11 is eligible when encryption is employed but not FIPS-validated (R-POAM-3).
-                if eligibility is _CONDITIONAL and not (
-                    says_no_encryption(weakness) or says_no_encryption(item.title)
-                ):
-                    continue
-                add("not-poam-eligible", messages.not_eligible(requirement))
-        if status is _RISK_ACCEPTED:
-            add("risk-accepted", messages.RISK_ACCEPTED)
-
-    # vague-remediation, generic-owner ---------------------------------------------------------------------------
-    remediation = item.remediation
-    if remediation:
-        reason = vague_remediation(remediation)
-        if reason:
-            add("vague-remediation", messages.vague_remediation(remediation, reason))
-    owner = item.primary_owner
-    if owner:
-        reason, owner_key = judge_owner(owner)
-        if reason:
-            add("generic-owner", messages.generic_owner(owner, reason))
-    else:
-        reason = owner_key = None
-
-    # dates-out-of-order, overdue, overdue-milestone, missing-milestones, stale-item -----------------------------
-    as_of = run.as_of
-    start = item.start_date
-    scheduled = item.scheduled_completion
-    completed = item.completion_date
-    updated = item.last_updated
+    One loop with everything it needs in locals: a function call and the attribute look-ups to set it up
+    would cost more per item than most of the checks. The common case goes first and short: one requirement
+    that any POA&M may hold, every date in its place. Each item's findings go straight onto the list and are
+    sorted in place when there are several (stable: several findings of one check keep their order). The
+    counts about the file are gathered in lists and counted once, at the end.
+    """
+    findings: list[LintFinding] = []
+    append = findings.append
+    new = new_finding
     out_of_order = messages.out_of_order
-    if start and scheduled and start > scheduled:
-        add("dates-out-of-order", out_of_order(f"starts on {start}, after its scheduled completion on {scheduled}"))
-    if completed:
-        if start and completed < start:
-            add("dates-out-of-order", out_of_order(f"was completed on {completed}, before it started on {start}"))
-        if completed > as_of:
-            add("dates-out-of-order", out_of_order(f"records a completion on {completed}, after {as_of}"))
-    if updated and updated > as_of:
-        add("dates-out-of-order", out_of_order(f"was last updated on {updated}, after {as_of}"))
-    milestones = item.milestones
-    if milestones:
-        _check_milestones(item, milestones, is_open, as_of, add)
-    if is_open:
-        if scheduled:
-            if scheduled < as_of:
-                add("overdue", messages.overdue((as_of - scheduled).days, scheduled))
-            if not milestones:
-                begin = start if start and start > as_of else (start or as_of)
-                span = (scheduled - begin).days
-                if span > MILESTONE_SPAN_DAYS:
-                    if run.has_milestones:
-                        message = messages.missing_milestones(span, begin, scheduled, MILESTONE_SPAN_DAYS)
-                        add("missing-milestones", message)
-                    else:
-                        run.tally.long_without_milestone_column += 1
-        if updated and (as_of - updated).days > STALE_DAYS:
-            add("stale-item", messages.stale((as_of - updated).days, updated))
-        tally = run.tally
-        if owner:
-            tally.owned_open += 1
-            if reason is None:
-                tally.owners[owner_key] = tally.owners.get(owner_key, 0) + 1
-                tally.owner_names.setdefault(owner_key, owner)
-        if scheduled:
-            tally.dated_open += 1
-            tally.dates[scheduled] = tally.dates.get(scheduled, 0) + 1
+    quote = messages.quote
+    find = catalog.find
+    resolved: dict[str, object] = {}  # requirement text -> Requirement, None (unknown) or _BLANK
+    plain: dict[str, object] = {}  # requirement text -> a Requirement any POA&M may hold at this level
+    owners_seen: dict[str, tuple[str | None, str]] = {}
+    ids = tally.ids
+    named_keys: list[str] = []  # the key of each open item's named primary owner, and the owner as written
+    named_owners: list[str] = []
+    open_dates: list[date] = []  # each dated open item's scheduled completion
+    owned_open = long_without_milestone_column = closed_without_evidence_column = 0
+    stale_before = as_of - timedelta(days=STALE_DAYS)  # updated before this: more than STALE_DAYS ago
+    has_milestones = "milestones" in fields
+    has_evidence = "evidence" in fields
+    # A field the source has no column for is spoken of once, for the whole file (file_checks).
+    need_id = "id" in fields
+    need_requirements = "requirements" in fields
+    need_weakness = "weakness" in fields
+    need_remediation = "remediation" in fields
+    need_owner = "primary_owner" in fields
+    need_scheduled = "scheduled_completion" in fields
+    need_resources = "resources" in fields
+    level1 = level == 1
 
-    # closed-without-evidence ------------------------------------------------------------------------------------
-    elif status is _CLOSED and not item.evidence:
-        if run.has_evidence:
-            add("closed-without-evidence", messages.CLOSED_WITHOUT_EVIDENCE)
+    for item in items:
+        first = len(findings)
+        item_id = item.id or None
+        row = item.row
+        status = item.status
+        # Identity, not ItemStatus.is_open: an Enum's __hash__ and properties are Python calls.
+        is_open = status is not _CLOSED and status is not _RISK_ACCEPTED
+        weakness = item.weakness
+        blended = blended_reason(weakness) if weakness else None
+
+        # unknown-requirement, blended-item, not-poam-eligible ----------------------------------------------
+        requirements = item.requirements
+        if len(requirements) == 1 and requirements[0] in plain:
+            named = 1  # one requirement, known, that the POA&M may hold: nothing to say about it
+            if blended:
+                append(new("blended-item", item_id, row, messages.blended([f"has a weakness that {blended}"])))
+            if item.kind is _ASSESSMENT:
+                if level1:
+                    append(new("not-poam-eligible", item_id, row, messages.LEVEL1_POAM))
+                if status is _RISK_ACCEPTED:
+                    append(new("risk-accepted", item_id, row, messages.RISK_ACCEPTED))
         else:
-            run.tally.closed_without_evidence_column += 1
+            known = []
+            unknown = []
+            for text in requirements:
+                requirement = resolved.get(text, _UNSEEN)
+                if requirement is _UNSEEN:
+                    requirement = resolved[text] = find(text) if text and not text.isspace() else _BLANK
+                    if requirement is not None and requirement is not _BLANK and (
+                            requirement.poam_eligibility is _ELIGIBLE):
+                        plain[text] = requirement
+                if requirement is None:
+                    if text not in unknown:
+                        unknown.append(text)
+                        append(new("unknown-requirement", item_id, row,
+                                   messages.unknown_requirement(catalog, text)))
+                elif requirement is not _BLANK and requirement not in known:
+                    known.append(requirement)
+            named = len(known) + len(unknown)
+            if named > 1 or blended:
+                reasons = []
+                if named > 1:
+                    names = [requirement.cmmc_id for requirement in known] + unknown
+                    reasons.append(f"holds {len(names)} requirements ({', '.join(names)})")
+                if blended:
+                    reasons.append(f"has a weakness that {blended}")
+                append(new("blended-item", item_id, row, messages.blended(reasons)))
+            # R-CLOSE-4: an operational plan of action holds temporary deficiencies of MET requirements.
+            if item.kind is _ASSESSMENT:
+                if level1:
+                    append(new("not-poam-eligible", item_id, row, messages.LEVEL1_POAM))
+                else:
+                    for requirement in known:
+                        eligibility = requirement.poam_eligibility
+                        if eligibility is _ELIGIBLE:
+                            continue
+                        # 3.13.11 is eligible when encryption is employed but not FIPS-validated (R-POAM-3).
+                        if eligibility is _CONDITIONAL and not (
+                            says_no_encryption(weakness) or says_no_encryption(item.title)
+                        ):
+                            continue
+                        append(new("not-poam-eligible", item_id, row, messages.not_eligible(requirement)))
+                if status is _RISK_ACCEPTED:
+                    append(new("risk-accepted", item_id, row, messages.RISK_ACCEPTED))
 
-    # missing-field, duplicate-id ----------------------------------------------------------------
-    if item_id is None:
-        if run.need_id:
-            add("missing-field", messages.missing_field("id"))
-    else:
-        ids = run.tally.ids
-        if item_id in ids:
-            add("duplicate-id", messages.duplicate_id(item_id, ids[item_id]))
+        # vague-remediation, generic-owner -----------------------------------------------------------------------
+        remediation = item.remediation
+        if remediation:
+            reason = vague_remediation(remediation)
+            if reason:
+                append(new("vague-remediation", item_id, row, messages.vague_remediation(remediation, reason)))
+        owner = item.primary_owner
+        if owner:
+            verdict = owners_seen.get(owner)
+            if verdict is None:
+                verdict = owners_seen[owner] = judge_owner(owner)
+            reason, owner_key = verdict
+            if reason:
+                append(new("generic-owner", item_id, row, messages.generic_owner(owner, reason)))
+
+        # dates-out-of-order, overdue, overdue-milestone, missing-milestones, stale-item -------------------------
+        start = item.start_date
+        scheduled = item.scheduled_completion
+        completed = item.completion_date
+        updated = item.last_updated
+        if start and scheduled and start > scheduled:
+            append(new("dates-out-of-order", item_id, row,
+                       out_of_order(f"starts on {start}, after its scheduled completion on {scheduled}")))
+        if completed:
+            if start and completed < start:
+                append(new("dates-out-of-order", item_id, row,
+                           out_of_order(f"was completed on {completed}, before it started on {start}")))
+            if completed > as_of:
+                append(new("dates-out-of-order", item_id, row,
+                           out_of_order(f"records a completion on {completed}, after {as_of}")))
+        if updated and updated > as_of:
+            append(new("dates-out-of-order", item_id, row, out_of_order(f"was last updated on {updated}, after {as_of}")))
+        milestones = item.milestones
+        if milestones:
+            late = None
+            earliest = start or _FIRST_DAY  # a milestone's due date belongs between these
+            latest = scheduled or _LAST_DAY
+            for milestone in milestones:
+                due = milestone.due
+                if due:
+                    if due > latest or due < earliest:
+                        if due > latest:
+                            append(new("dates-out-of-order", item_id, row, out_of_order(
+                                f"has milestone '{quote(milestone.description, 40)}' due on {due}, after the item's "
+                                f"scheduled completion on {scheduled}")))
+                        if due < earliest:
+                            append(new("dates-out-of-order", item_id, row, out_of_order(
+                                f"has milestone '{quote(milestone.description, 40)}' due on {due}, before the item "
+                                f"starts on {start}")))
+                    if due < as_of and is_open and milestone.done_on is None:
+                        if late is None:
+                            late = [milestone]
+                        else:
+                            late.append(milestone)
+                done = milestone.done_on
+                if done and done > as_of:
+                    append(new("dates-out-of-order", item_id, row, out_of_order(
+                        f"has milestone '{quote(milestone.description, 40)}' done on {done}, after {as_of}")))
+            if late:
+                append(new("overdue-milestone", item_id, row,
+                           messages.overdue_milestone(late[0].description, late[0].due, len(late) - 1)))
+        if is_open:
+            if scheduled:
+                if scheduled < as_of:
+                    append(new("overdue", item_id, row, messages.overdue((as_of - scheduled).days, scheduled)))
+                if not milestones:
+                    begin = start if start and start > as_of else (start or as_of)
+                    span = (scheduled - begin).days
+                    if span > MILESTONE_SPAN_DAYS:
+                        if has_milestones:
+                            append(new("missing-milestones", item_id, row,
+                                       messages.missing_milestones(span, begin, scheduled, MILESTONE_SPAN_DAYS)))
+                        else:
+                            long_without_milestone_column += 1
+                open_dates.append(scheduled)
+            if updated and updated < stale_before:
+                append(new("stale-item", item_id, row, messages.stale((as_of - updated).days, updated)))
+            if owner:
+                owned_open += 1
+                if reason is None:
+                    named_keys.append(owner_key)
+                    named_owners.append(owner)
+
+        # closed-without-evidence --------------------------------------------------------------------------------
+        elif status is _CLOSED and not item.evidence:
+            if has_evidence:
+                append(new("closed-without-evidence", item_id, row, messages.CLOSED_WITHOUT_EVIDENCE))
+            else:
+                closed_without_evidence_column += 1
+
+        # missing-field, duplicate-id ----------------------------------------------------------------------------
+        if item_id is None:
+            if need_id:
+                append(new("missing-field", item_id, row, messages.missing_field("id")))
+        elif item_id in ids:
+            append(new("duplicate-id", item_id, row, messages.duplicate_id(item_id, ids[item_id])))
         else:
             ids[item_id] = row
-    if not known and not unknown and run.need_requirements:
-        add("missing-field", messages.missing_field("requirements"))
-    if not weakness and run.need_weakness:
-        add("missing-field", messages.missing_field("weakness"))
-    if not remediation and run.need_remediation:
-        add("missing-field", messages.missing_field("remediation"))
-    if not owner and run.need_owner:
-        add("missing-field", messages.missing_field("primary_owner"))
-    # A closed item with its completion date has done without its plan date.
-    if not scheduled and run.need_scheduled and not (status is _CLOSED and completed):
-        add("missing-field", messages.missing_field("scheduled_completion"))
-    if not item.resources and run.need_resources:
-        add("missing-field", messages.missing_field("resources"))
-    return found
+        if not (named and weakness and remediation and owner and scheduled and item.resources):
+            if not named and need_requirements:
+                append(new("missing-field", item_id, row, messages.missing_field("requirements")))
+            if not weakness and need_weakness:
+                append(new("missing-field", item_id, row, messages.missing_field("weakness")))
+            if not remediation and need_remediation:
+                append(new("missing-field", item_id, row, messages.missing_field("remediation")))
+            if not owner and need_owner:
+                append(new("missing-field", item_id, row, messages.missing_field("primary_owner")))
+            # A closed item with its completion date has done without its plan date.
+            if not scheduled and need_scheduled and not (status is _CLOSED and completed):
+                append(new("missing-field", item_id, row, messages.missing_field("scheduled_completion")))
+            if not item.resources and need_resources:
+                append(new("missing-field", item_id, row, messages.missing_field("resources")))
+        if len(findings) - first > 1:
+            findings[first:] = sorted(findings[first:], key=_by_check)
 
-
-def _check_milestones(item, milestones, is_open, as_of, add) -> None:
-    start = item.start_date
-    scheduled = item.scheduled_completion
-    late = []
-    for milestone in milestones:
-        due = milestone.due
-        done = milestone.done_on
-        if due:
-            if scheduled and due > scheduled:
-                add(
-                    "dates-out-of-order",
-                    messages.out_of_order(
-                        f"has milestone '{messages.quote(milestone.description, 40)}' due on {due}, after the item's "
-                        f"scheduled completion on {scheduled}"
-                    ),
-                )
-            if start and due < start:
-                add(
-                    "dates-out-of-order",
-                    messages.out_of_order(
-                        f"has milestone '{messages.quote(milestone.description, 40)}' due on {due}, before the item "
-                        f"starts on {start}"
-                    ),
-                )
-            if is_open and done is None and due < as_of:
-                late.append(milestone)
-        if done and done > as_of:
-            add(
-                "dates-out-of-order",
-                messages.out_of_order(
-                    f"has milestone '{messages.quote(milestone.description, 40)}' done on {done}, after {as_of}"
-                ),
-            )
-    if late:
-        add("overdue-milestone", messages.overdue_milestone(late[0].description, late[0].due, len(late) - 1))
+    tally.owned_open = owned_open
+    tally.owners = Counter(named_keys)  # in order of first appearance, as the largest is looked for
+    tally.owner_names = dict(zip(reversed(named_keys), reversed(named_owners)))  # each as first written
+    tally.dates = Counter(open_dates)
+    tally.dated_open = len(open_dates)
+    tally.long_without_milestone_column = long_without_milestone_column
+    tally.closed_without_evidence_column = closed_without_evidence_column
+    return findings

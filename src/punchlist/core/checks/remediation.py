@@ -204,6 +204,7 @@ def _b(words) -> frozenset[bytes]:
 _ACTION_B = _b(ACTION_WORDS)
 _ARTEFACTS_B = _b(_ARTEFACTS)
 _PRODUCTS_B = _b(_PRODUCTS)
+_SPECIFIC_B = _ARTEFACTS_B | _PRODUCTS_B
 _FREQUENCIES_B = _b(_FREQUENCIES)
 _RECURRING_B = _b(_RECURRING_WORDS)
 _NAMED_STOPWORDS_B = _b(_NAMED_STOPWORDS)
@@ -245,6 +246,11 @@ def vague_remediation(text: str) -> str | None:
             return "is a placeholder, not a plan"
     spaced = text.encode().translate(_SEPARATORS) if text.isascii() else _spaced(text)
     words = spaced.lower().split()
+    # A concrete action with a record or a named product is two signals of *what*, one of them an action:
+    # specific enough whatever else the text says (the judgement below comes to None for it too), so the
+    # most common good plan is passed without looking for vague phrases.
+    if not _ACTION_B.isdisjoint(words) and not _SPECIFIC_B.isdisjoint(words):
+        return None
     vague = None
     if not _VAGUE_TRIGGERS_B.isdisjoint(words):
         vague = _vague_phrase(text.lower(), words, _VAGUE_TRIGGERS_B.intersection(words))

@@ -21,22 +21,31 @@ MIN_PROBLEM_WORDS = 4
 
 
 def _may_enumerate(text: str) -> bool:
-    """A cheap test before the marker regex: every list has a line break, a bullet, "1)", "1.", "a)" or "A)"."""
-    return (
-        "\n" in text or "1)" in text or "1." in text or "a)" in text or "A)" in text
-        or "\u2022" in text or "\u25aa" in text
-    )
+    """A cheap test before the marker regex: a list of two or more needs a line break or an inline bullet, or
+    labels "1" and "2" (or "a" and "b") each followed by ")" or "." (see ``_enumerated_problems``)."""
+    if "\n" in text or "\u2022" in text or "\u25aa" in text:
+        return True
+    if ")" not in text and "." not in text:
+        return False
+    return (("1)" in text or "1." in text) and ("2)" in text or "2." in text)) or (
+        ("a)" in text or "A)" in text) and ("b)" in text or "B)" in text))
 
 
-@lru_cache(maxsize=1 << 14)
 def blended_reason(text: str) -> str | None:
     """Why a weakness describes several problems, or None when it describes one.
 
     "MFA is not enforced for remote and privileged accounts" is one problem: an "and" is not a list.
     Only enumerations of problem-sized parts, and different requirements named in different sentences, count.
+    Most weaknesses have neither a list marker nor a requirement id, and are passed by that test alone,
+    without the cache: most are unique text, which a cache would only hold on to.
     """
-    if not text:
+    if not text or not (_may_enumerate(text) or "3." in text):
         return None
+    return _blended_reason(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _blended_reason(text: str) -> str | None:
     if _may_enumerate(text) and _MARKER.search(text):
         problems = _enumerated_problems(text)
         if problems >= 2:

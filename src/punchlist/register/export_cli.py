@@ -1,0 +1,89 @@
+"""`punchlist export`: the organization's POA&M as the Punchlist workbook, the FedRAMP template filled in, CSV
+or OSCAL POA&M JSON.
+
+Added to the CLI with ``add_commands(commands)``, the shape of ``punchlist.register.cli``, whose options
+(--data-dir, --org, --user) and error handling it shares.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .cli import EXIT_OK, CommandError, _actor, _common, _guard, _organization, _start
+
+FORMATS = ("workbook", "fedramp", "csv", "oscal")
+# oscal_schema.SCHEMA_VERSIONS and oscal.OSCAL_VERSION (a test keeps them equal): importing those modules
+# here would load openpyxl and jsonschema for every `punchlist` command.
+OSCAL_VERSIONS = ("1.1.3", "1.2.1")
+OSCAL_VERSION = "1.1.3"
+
+
+def add_commands(commands) -> None:
+    export = commands.add_parser(
+        "export", help="write the organization's POA&M: workbook, filled FedRAMP template, CSV or OSCAL JSON",
+        description="Write the organization's POA&M items to FILE: the assessor-ready Punchlist workbook, the "
+                    "FedRAMP POA&M template (give the template's file with --template) filled in, CSV (UTF-8 "
+                    "with BOM, for Excel) or OSCAL POA&M JSON. Every export says 'Internal tracking document' "
+                    "unless an assessment is marked as the one this POA&M goes to the assessor with. The file "
+                    "is written whole or not at all.")
+    _common(export)
+    export.add_argument("--format", required=True, choices=FORMATS)
+    export.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+    export.add_argument("--template", default=None, metavar="FILE",
+                        help="the FedRAMP POA&M template to fill (--format fedramp)")
+    export.add_argument("--oscal-version", default=OSCAL_VERSION, choices=OSCAL_VERSIONS,
+                        help=f"the OSCAL version the JSON declares (--format oscal; default {OSCAL_VERSION})")
+    export.add_argument("--system", default=None, metavar="NAME",
+                        help="the system the POA&M covers (default: the assessment's scope, else the "
+                             "organization)")
+    export.set_defaults(run=run_export)
+
+
+@_guard
+def run_export(args) -> int:
+    if args.format == "fedramp" and not args.template:
+        raise CommandError("--format fedramp fills the FedRAMP POA&M template: give its file with --template FILE")
+    if args.template and args.format != "fedramp":
+        raise CommandError("--template is for --format fedramp only")
+    _start(args)
+    from punchlist.register.exports import build_export
+
+    organization = _organization(args)
+    actor = _actor(args, organization)
+    export = build_export(actor, organization, system=args.system)
+    poam, context, evidence = export.poam, export.context, export.evidence
+    out = args.out
+    if args.format == "workbook":
+        from punchlist.interchange.workbook import write_workbook
+
+        write_workbook(poam, context, out, evidence=evidence)
+    elif args.format == "fedramp":
+        from punchlist.interchange.fedramp import fill_fedramp_template
+
+        fill_fedramp_template(poam, context, args.template, out, evidence=evidence)
+    elif args.format == "csv":
+        from punchlist.interchange.csv_export import write_csv
+
+        write_csv(poam, context, out)
+    else:
+        _write_oscal(poam, context, evidence, out, args.oscal_version)
+    print(f"{len(poam.items)} item(s) of {organization.name} written to {os.fspath(out)} ({args.format}; "
+          f"{context.marking})")
+    return EXIT_OK
+
+
+def _write_oscal(poam, context, evidence, out, version: str) -> None:
+    """Write the JSON, having checked it against NIST's schema where one is installed: a document a receiver
+    would refuse is not written."""
+    from punchlist.interchange.oscal import poam_to_oscal, write_oscal
+    from punchlist.interchange.oscal_schema import OscalSchemaUnavailable, validate_oscal
+
+    if not poam.items:
+        raise CommandError("the organization has no items: an OSCAL POA&M needs at least one")
+    try:
+        error = validate_oscal(poam_to_oscal(poam, context, oscal_version=version, evidence=evidence), version)
+    except OscalSchemaUnavailable:
+        error = None  # no schema here to check against; the tests check every export against both
+    if error is not None:
+        raise CommandError(f"the OSCAL export is not valid ({error}); nothing was written")
+    write_oscal(poam, context, out, oscal_version=version, evidence=evidence)

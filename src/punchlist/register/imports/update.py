@@ -1,0 +1,236 @@
+"""Rows of an import that name an item the register holds: the differences go through the same services as any
+edit (``update_item``, the milestone, evidence and workflow services), each with the reason "updated by import
+of FILE", so that a date moved later by an import is explained like any other slip. An item the file leaves
+as it is gets no call and no event.
+
+Only what the file has a column for is compared: a file without a "Supporting Owner" column leaves the
+supporting owners alone. Milestones are matched by what they say; a new one is added, a later due date is a
+slip, a done date completes it; milestones are never removed (a done one keeps its dates). Evidence the file
+names that the item does not have yet is added as a reference. A status goes through the workflow, step by
+step, and each step is checked as it is in the app: closing still needs the approval authority.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.contrib.auth import get_user_model
+
+from punchlist.errors import InputError
+from punchlist.orgs.permissions import PermissionDenied
+
+from ..errors import RegisterError
+from ..models import Evidence, ItemRequirement, Milestone, PoamItem, Status
+from ..services.evidence import add_evidence
+from ..services.items import PEOPLE, update_item
+from ..services.milestones import add_milestone, complete_milestone, slip_milestone
+from ..services.workflow import change_status
+
+CHUNK = 900  # primary keys per IN (...), under every database's limit on bound parameters
+TEXT = ("weakness", "remediation", "responsible_unit", "resources", "source")
+STORED = ("pk", "identifier", "title", *TEXT, "severity", "objectives", "start_date", "scheduled_completion",
+          "kind", "status", *(f"{name}_id" for name in PEOPLE))
+REFUSED = (RegisterError, PermissionDenied)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _chunks(values: list):
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
+def _rows(queryset, scope: dict, key: str, pks: list[int], fields, whole: bool):
+    """``queryset``'s rows (tuples of ``fields``) whose ``key`` is one of ``pks``: read with the rest of the
+    organization (``scope``) when the file names most of its items, else 900 items at a time."""
+    scoped = queryset.filter(**scope)
+    if whole:
+        wanted, place = set(pks), fields.index(key)
+        return [row for row in scoped.values_list(*fields) if row[place] in wanted]
+    return [row for chunk in _chunks(pks) for row in scoped.filter(**{f"{key}__in": chunk}).values_list(*fields)]
+
+
+def _load(organization, pks: list[int]):
+    """The stored state the rows are compared with, as plain rows: a few queries, no model instances."""
+    whole = len(pks) * 2 >= PoamItem.objects.for_organization(organization).count()
+    of_items = {"item__organization": organization}
+    items = {row[0]: dict(zip(STORED, row)) for row in _rows(
+        PoamItem.objects.all(), {"organization": organization}, "pk", pks, STORED, whole)}
+    requirements: dict[int, list[str]] = defaultdict(list)
+    for item_id, requirement in _rows(ItemRequirement.objects.order_by("item_id", "position"), of_items,
+                                      "item_id", pks, ("item_id", "requirement"), whole):
+        requirements[item_id].append(requirement)
+    milestones: dict[int, list[tuple]] = defaultdict(list)
+    for item_id, *milestone in _rows(Milestone.objects.order_by("item_id", "position", "pk"), of_items,
+                                     "item_id", pks, ("item_id", "pk", "description", "due", "done_on"), whole):
+        milestones[item_id].append(milestone)
+    evidence: dict[int, set[str]] = defaultdict(set)
+    for item_id, name, reference in _rows(Evidence.objects.all(), of_items, "item_id", pks,
+                                          ("item_id", "name", "reference"), whole):
+        evidence[item_id] |= {name, reference}
+    return items, requirements, milestones, evidence
+
+
+def _changes(plan, stored: dict, stored_requirements, fields, users) -> dict:
+    """The item fields the row changes, as ``update_item`` takes them."""
+    record = plan.record
+    changes = {}
+    if "requirements" in fields and plan.requirements != stored_requirements:
+        changes["requirements"] = plan.requirements
+    if ("title" in fields or "weakness" in fields) and plan.title != stored["title"]:
+        changes["title"] = plan.title
+    for name in TEXT:
+        if name in fields and getattr(record, name).strip() != stored[name]:
+            changes[name] = getattr(record, name).strip()
+    if "severity" in fields:
+        severity = record.severity.name.lower() if record.severity else ""
+        if severity != stored["severity"]:
+            changes["severity"] = severity
+    if "objectives" in fields and plan.objectives != list(stored["objectives"] or []):
+        changes["objectives"] = plan.objectives
+    for name in ("start_date", "scheduled_completion"):
+        if name in fields and getattr(record, name) != stored[name]:
+            changes[name] = getattr(record, name)
+    if "kind" in fields and plan.kind != stored["kind"]:
+        changes["kind"] = plan.kind
+    for name, person in zip(PEOPLE, plan.people):
+        if name in fields:
+            user = users.get(person)
+            if (user.pk if user is not None else None) != stored[f"{name}_id"]:
+                changes[name] = user
+    return changes
+
+
+def _milestone_moves(wanted, stored) -> list[tuple]:
+    """What the file changes in the item's milestones: ("add", description, due, done_on), ("slip", pk,
+    new due, description), ("complete", pk, done on, description). Matched by what they say."""
+    moves = []
+    by_key = {}
+    for pk, description, due, done_on in stored:
+        by_key.setdefault(_key(description), (pk, due, done_on))
+    for milestone in wanted:
+        description = milestone.description.strip()
+        key = _key(description)
+        if not description:
+            continue
+        if key not in by_key:
+            moves.append(("add", description, milestone.due, milestone.done_on))
+            by_key[key] = (None, milestone.due, milestone.done_on)
+            continue
+        pk, due, done_on = by_key[key]
+        if done_on is not None or pk is None:
+            continue  # a milestone that is done keeps its dates
+        if milestone.due is not None and milestone.due != due:
+            moves.append(("slip", pk, milestone.due, description))
+        if milestone.done_on is not None:
+            moves.append(("complete", pk, milestone.done_on, description))
+    return moves
+
+
+def _steps(current: Status, target: Status) -> list[Status]:
+    """The workflow moves from ``current`` to ``target``: forward one service at a time (a draft goes to work
+    before it is put forward; an item is put forward before it is closed), anything else in one move that the
+    workflow then allows or refuses."""
+    if target in (Status.READY_FOR_VERIFICATION, Status.CLOSED) and current in (Status.DRAFT, Status.OPEN,
+                                                                                 Status.IN_PROGRESS):
+        steps = [Status.IN_PROGRESS] if current == Status.DRAFT else []
+        steps.append(Status.READY_FOR_VERIFICATION)
+        return steps + ([Status.CLOSED] if target == Status.CLOSED else [])
+    return [target]
+
+
+def update_items(actor, organization, plans, fields, new_people, *, reason: str, file: str, errors: list,
+                 progress=None) -> tuple[list[str], list[str]]:
+    """Apply the planned updates; refusals go to ``errors`` with the row and column. Returns the identifiers
+    of the items changed and of those left as they were."""
+    items, requirements, milestones, evidence = _load(organization, [plan.item for plan in plans])
+    named = {person for plan in plans for person in plan.people if isinstance(person, int)}
+    users = get_user_model().objects.in_bulk(named) | new_people  # primary keys and short names -> users
+    work, unchanged = [], []
+    for plan in plans:
+        stored = items[plan.item]
+        changes = _changes(plan, stored, requirements[plan.item], fields, users)
+        moves = _milestone_moves(plan.record.milestones, milestones[plan.item]) if "milestones" in fields else []
+        text = plan.record.evidence.strip() if "evidence" in fields else ""
+        text = text if text and text not in evidence[plan.item] else ""
+        steps = (_steps(Status(stored["status"]), Status(plan.status))
+                 if "status" in fields and plan.status != stored["status"] else [])
+        if changes or moves or text or steps:
+            work.append((plan, changes, moves, text, steps))
+        else:
+            unchanged.append(stored["identifier"])
+    # Model instances only for the items the services change.
+    instances = {}
+    for chunk in _chunks([plan.item for plan, *_ in work]):
+        for item in PoamItem.objects.filter(organization=organization, pk__in=chunk):
+            item.organization = organization
+            instances[item.pk] = item
+    known_milestones = {}
+    for chunk in _chunks([move[1] for *_, moves, _, _ in work for move in moves if move[0] != "add"]):
+        known_milestones |= Milestone.objects.in_bulk(chunk)
+    updated = []
+    for done, (plan, changes, moves, text, steps) in enumerate(work, 1):
+        item = instances[plan.item]
+
+        def refused(exc, column, plan=plan, item=item):
+            errors.append(InputError(f"{item.identifier}: {exc}", file=file, row=plan.row, column=column))
+
+        updated.append(item.identifier)
+        if changes:
+            try:
+                update_item(actor, item, reason=reason, **changes)
+            except REFUSED as exc:
+                only = next(iter(changes)) if len(changes) == 1 else None
+                refused(exc, "requirement" if only == "requirements" else only)
+                continue
+        try:
+            _move_milestones(actor, item, moves, known_milestones, reason)
+        except _MilestoneRefused as exc:
+            refused(exc, "milestones")
+            continue
+        if text:
+            try:
+                add_evidence(actor, item, name=text[:255], reference=text)
+            except REFUSED as exc:
+                refused(exc, "evidence")
+                continue
+        for step in steps:
+            extra = {"completion_date": plan.record.completion_date} if step == Status.CLOSED else {}
+            was = Status(item.status)
+            try:
+                change_status(actor, item, step, reason=reason, **extra)
+            except REFUSED as exc:
+                refused(f"{was.label.lower()} to {step.label.lower()}: {exc}", "status")
+                break
+        if progress is not None and done % 1000 == 0:
+            progress(done)
+    if progress is not None:
+        progress(len(plans))
+    return updated, unchanged
+
+
+class _MilestoneRefused(Exception):
+    """A milestone service's refusal, with the milestone it was about."""
+
+
+def _move_milestones(actor, item, moves, known: dict, reason: str) -> None:
+    for move in moves:
+        try:
+            if move[0] == "add":
+                _, description, due, done_on = move
+                milestone = add_milestone(actor, item, description, due)
+                if done_on is not None:
+                    complete_milestone(actor, milestone, done_on)
+                continue
+            kind, pk, when, description = move
+            milestone = known[pk]
+            milestone.item = item
+            if kind == "slip":
+                slip_milestone(actor, milestone, when, reason=reason)
+            else:
+                complete_milestone(actor, milestone, when)
+        except REFUSED as exc:
+            description = move[1] if move[0] == "add" else move[3]
+            raise _MilestoneRefused(f"milestone {description!r}: {exc}") from exc

@@ -1,0 +1,127 @@
+"""The three report views and the downloads through Django's test client: every member reads them (viewers
+included), nobody else; pages in a fixed number of queries; downloads are attachments."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from report_builders import add_items, build_register
+
+from punchlist.register import mapping
+from punchlist.register.models import PoamItem
+
+VIEWS = ("report_leadership", "report_security", "report_operations")
+OPEN = [s.value for s in mapping.OPEN_STATUSES]
+
+
+def text(response) -> str:
+    body = response.content.decode()
+    body = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return " ".join(html.unescape(body).split())
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator", "owner", "approver", "viewer"])
+def test_every_member_reads_the_three_views(acme, login_as, role):
+    client = login_as(getattr(acme.team, role))
+    for name in VIEWS:
+        response = client.get(reverse(f"web:{name}", args=[acme.org.slug]))
+        assert response.status_code == 200, (name, response.status_code)
+        assert "Internal tracking document" in text(response)
+
+
+def test_the_views_show_the_registers_figures(acme, login_as):
+    client = login_as(acme.team.viewer)
+    items = PoamItem.objects.for_organization(acme.org)
+    page = client.get(reverse("web:report_leadership", args=[acme.org.slug]))
+    body = page.content.decode()
+    score = mapping.score_assessment(acme.assessment).score
+    assert re.search(r'data-figure="score">\s*%d\s*<' % score, body)
+    assert re.search(r'data-figure="open">%d<' % items.filter(status__in=OPEN).count(), body)
+    assert re.search(r'data-figure="overdue">2<', body)
+    assert body.count('role="img"') == 3 and body.count('class="chart-data"') == 3
+    assert reverse("web:item", args=[acme.org.slug, acme.items["overdue"].identifier]) in body
+    security = text(client.get(reverse("web:report_security", args=[acme.org.slug])))
+    assert "The 14 families" in security and acme.items["ineligible"].identifier in security
+    assert "What an assessor would object to" in security
+    operations = text(client.get(reverse("web:report_operations", args=[acme.org.slug])))
+    assert "Open items by owner" in operations and "Due in the next 14 days" in operations
+    assert acme.items["due_soon"].identifier in operations
+
+
+def test_the_nav_links_to_reports(acme, login_as):
+    client = login_as(acme.team.owner)
+    page = client.get(reverse("web:report_security", args=[acme.org.slug])).content.decode()
+    assert f'href="{reverse("web:report_leadership", args=[acme.org.slug])}"' in page
+
+
+def test_outsiders_get_nothing(acme, rival, login_as):
+    outsider = login_as(rival.admin)
+    for name in VIEWS:
+        assert outsider.get(reverse(f"web:{name}", args=[acme.org.slug])).status_code == 404
+    assert outsider.get(reverse("web:report_download", args=[acme.org.slug, "review", "pdf"])).status_code == 404
+    assert outsider.get(reverse("web:report_package", args=[acme.org.slug])).status_code == 404
+    anonymous = Client().get(reverse("web:report_leadership", args=[acme.org.slug]))
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context.captured_queries)
+
+
+def test_each_view_takes_a_fixed_number_of_queries(team, rival, login_as):
+    build_register(team)
+    build_register(rival)
+    add_items(team, 3)
+    add_items(rival, 30)
+    few, many = login_as(team.viewer), login_as(rival.viewer)
+    for name in VIEWS:
+        assert _count(few, reverse(f"web:{name}", args=[team.org.slug])) == \
+            _count(many, reverse(f"web:{name}", args=[rival.org.slug])), name
+
+
+def test_html_download_is_an_attachment(acme, login_as):
+    client = login_as(acme.team.viewer)
+    response = client.get(reverse("web:report_download", args=[acme.org.slug, "readiness", "html"]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="' + acme.org.slug + '-readiness-report-')
+    assert "Level 2 readiness report" in response.content.decode()
+    assert client.get(reverse("web:report_download", args=[acme.org.slug, "secret", "pdf"])).status_code == 404
+    assert client.get(reverse("web:report_download", args=[acme.org.slug, "review", "exe"])).status_code == 404
+
+
+def test_pdf_download_and_package(acme, login_as):
+    client = login_as(acme.team.viewer)
+    pdf = client.get(reverse("web:report_download", args=[acme.org.slug, "leadership", "pdf"]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-") and "attachment" in pdf["Content-Disposition"]
+    package = client.get(reverse("web:report_package", args=[acme.org.slug]))
+    assert package.status_code == 200 and package["Content-Type"] == "application/zip"
+    assert "attachment" in package["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(b"".join(package.streaming_content))) as archive:
+        names = {name.split("/", 1)[1] for name in archive.namelist()}
+    assert "evidence-index.csv" in names and "audit-trail-verification.json" in names
+
+
+def test_a_second_look_reuses_the_figures_until_the_register_changes(acme, login_as):
+    from punchlist.register import services
+
+    client = login_as(acme.team.viewer)
+    url = reverse("web:report_leadership", args=[acme.org.slug])
+    first, second = _count(client, url), _count(client, url)
+    assert second < first - 5  # no read of the items the second time
+    overdue = PoamItem.objects.get(pk=acme.items["overdue"].pk)
+    services.change_due_date(acme.team.coordinator, overdue, overdue.scheduled_completion.replace(year=2099),
+                             reason="waiting for the vendor")
+    body = client.get(url).content.decode()
+    assert re.search(r'data-figure="overdue">1<', body)  # the write moved the chain head: computed afresh

@@ -1,0 +1,131 @@
+"""The demo organization: every role, items in every state, months of history written through the services
+at their own dates, a verifiable audit trail; and `punchlist demo` serves it over HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from django.db.models import F
+from django.utils import timezone
+
+from punchlist.audit.chain import verify_chain
+from punchlist.audit.models import AuditEvent
+from punchlist.orgs.models import Membership, Role
+from punchlist.register.models import Evidence, Milestone, PoamItem, RequirementStatus, Status
+from punchlist.web import demo
+from punchlist.web.accounts import current_totp_code, totp_secret
+
+
+@pytest.fixture
+def seeded(db):
+    return demo.seed()
+
+
+def test_the_demo_has_every_role(seeded):
+    roles = set(Membership.objects.filter(organization=seeded.organization).values_list("role", flat=True))
+    assert roles == set(Role.values)
+    owners = Membership.objects.filter(organization=seeded.organization, role=Role.OWNER, user__is_active=True)
+    assert owners.count() >= 3
+    # The administrator and the approver have authenticators, whose secrets the demo prints.
+    for username in ("marcus", "dana"):
+        user = Membership.objects.get(organization=seeded.organization, user__username=username).user
+        assert totp_secret(user) == seeded.secrets[username]
+        assert re.fullmatch(r"\d{6}", current_totp_code(seeded.secrets[username]))
+
+
+def test_the_demo_has_items_in_every_state_with_milestones_and_evidence(seeded):
+    items = PoamItem.objects.for_organization(seeded.organization)
+    assert items.count() == 14  # the 12 rows of examples/ridgeline-poam.csv and two of the demo's own
+    statuses = set(items.values_list("status", flat=True))
+    assert {Status.OPEN, Status.IN_PROGRESS, Status.READY_FOR_VERIFICATION, Status.CLOSED} <= statuses
+    for closed in items.filter(status=Status.CLOSED):
+        assert closed.evidence.exists() and closed.verified_by_id not in (None, closed.primary_owner_id)
+    assert Milestone.objects.filter(item__organization=seeded.organization, done_on__isnull=False).count() >= 8
+    slipped = Milestone.objects.filter(item__organization=seeded.organization).exclude(due=F("original_due"))
+    assert slipped.exists()
+    assert Evidence.objects.filter(item__organization=seeded.organization).exclude(sha256="").count() >= 4
+    assessment = seeded.organization.assessments.get()
+    assert assessment.statuses.count() == 110
+    assert RequirementStatus.objects.get(assessment=assessment, requirement="3.6.3").determination == "met"
+
+
+def test_the_history_spans_months_at_its_own_dates(seeded):
+    today = timezone.localdate()
+    events = AuditEvent.objects.filter(organization=seeded.organization)
+    first = events.order_by("seq").first().at
+    assert first.date() <= today - timedelta(days=110)
+    assert events.order_by("-seq").first().at < timezone.now()
+    moments = list(events.order_by("seq").values_list("at", flat=True))
+    assert moments == sorted(moments)  # the story never goes back in time
+    actions = set(events.values_list("action", flat=True))
+    assert {"import_item", "create_item", "change_status", "complete_milestone", "slip_milestone",
+            "change_due_date", "add_evidence", "request_closure", "reject_closure", "approve_closure",
+            "set_requirement_status", "add_member"} <= actions
+    for event in events.filter(action__in=["slip_milestone", "change_due_date", "reject_closure"]):
+        assert event.reason.strip()
+    closed = PoamItem.objects.get(organization=seeded.organization, identifier="POAM-PS-001")
+    approval = events.get(action="approve_closure", subject="POAM-PS-001")
+    assert approval.at.date() == closed.completion_date == today - timedelta(days=67)
+    assert closed.verified_at == approval.at and closed.created_at.date() == today - timedelta(days=110)
+    assert verify_chain(seeded.organization).intact
+    # The clock is the real one again.
+    assert abs(timezone.now().timestamp() - time.time()) < 60
+
+
+def test_seeding_again_changes_nothing(seeded):
+    events = AuditEvent.objects.count()
+    again = demo.seed()
+    assert not again.created and again.organization == seeded.organization
+    assert again.secrets == seeded.secrets
+    assert AuditEvent.objects.count() == events
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_punchlist_demo_serves_over_http(tmp_path):
+    port = _free_port()
+    folder = tmp_path / "demo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PUNCHLIST_", "DJANGO_"))}
+    server = subprocess.Popen([sys.executable, "-m", "punchlist", "demo", "--data-dir", str(folder),
+                               "--port", str(port), "--workers", "1"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        page = None
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:
+                    page = (response.status, response.read().decode())
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert page is not None, f"no answer on port {port}; exit {server.poll()}"
+        assert page[0] == 200 and "Sign in to Punchlist" in page[1]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=60)[0]
+    assert server.returncode == 0, output
+    assert f"address      http://127.0.0.1:{port}/" in output
+    assert "marcus   secret " in output and "dana     secret " in output
+    assert demo.PASSWORD in output
+    assert (folder / "punchlist.sqlite3").is_file() and (folder / demo.MARKER).is_file()
+
+    code = subprocess.run([sys.executable, "-m", "punchlist", "totp", "marcus", "--data-dir", str(folder)],
+                          env=env, capture_output=True, text=True)
+    assert code.returncode == 0 and re.match(r"\d{6} ", code.stdout), code.stderr
+    again = subprocess.run([sys.executable, "-m", "punchlist", "demo", "--data-dir", str(folder), "--no-serve"],
+                           env=env, capture_output=True, text=True)
+    assert again.returncode == 0 and "Found the demo" in again.stdout, again.stderr

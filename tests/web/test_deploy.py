@@ -1,0 +1,59 @@
+"""`manage.py check --deploy` passes with production settings from the environment, and fails when the
+operator leaves out what production needs (a secret key, HTTPS-only cookies)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+
+CHECK = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("check", deploy=True, fail_level="WARNING")
+"""
+
+
+def _environment(tmp_path, **values) -> dict:
+    # Nothing of this test process's own environment that production would not have (the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE, say, which the deployment check rightly refuses).
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PUNCHLIST_", "DJANGO_"))}
+    env.update({"DJANGO_SETTINGS_MODULE": "punchlist.settings", "PUNCHLIST_DATA_DIR": str(tmp_path / "data"),
+                "PUNCHLIST_DEBUG": "no", "PUNCHLIST_ALLOWED_HOSTS": "punchlist.example.com"})
+    env.update(values)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def _check(tmp_path, **values):
+    return subprocess.run([sys.executable, "-c", CHECK], env=_environment(tmp_path, **values), capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_the_deployment_check_passes_with_production_settings(tmp_path):
+    result = _check(tmp_path, PUNCHLIST_SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_without_a_secret_key_the_check_fails(tmp_path):
+    result = _check(tmp_path)
+    assert result.returncode != 0
+    assert "punchlist.E001" in result.stderr and "PUNCHLIST_SECRET_KEY" in result.stderr
+
+
+def test_plain_http_cookies_are_not_a_deployment(tmp_path):
+    result = _check(tmp_path, PUNCHLIST_SECRET_KEY=secrets.token_urlsafe(50), PUNCHLIST_SECURE_COOKIES="no")
+    assert result.returncode != 0
+    assert "security.W012" in result.stderr and "security.W016" in result.stderr  # session and CSRF cookies
+
+
+def test_serve_refuses_to_start_without_a_secret_key(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "punchlist", "serve", "--port", "1"],
+                            env=_environment(tmp_path, PUNCHLIST_DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3"),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "punchlist.E001" in result.stderr
+    assert not (tmp_path / "db.sqlite3").exists()  # stopped before touching the database
