@@ -91,6 +91,27 @@ def test_verify_names_a_tampered_event(team, item, capsys):
     assert "audit trail BROKEN at event #" in out and "create_item on POAM-AC-001" in out
 
 
+def test_verify_rehashes_evidence_and_names_an_altered_or_missing_file(team, item, evidence_root, capsys):
+    import os
+
+    from punchlist.register.services.evidence import VAULT, add_evidence
+
+    piece = add_evidence(team.owner, item, name="lockout-policy.txt", content=b"GPO: lockout after 5 failures\n")
+    assert punchlist("verify", "--org", team.org.slug) == 0
+    assert "evidence files intact" in capsys.readouterr().out
+    stored = VAULT.path(piece.file.name)
+    os.chmod(stored, 0o600)
+    with open(stored, "wb") as handle:
+        handle.write(b"GPO: lockout after 50 failures\n")
+    assert punchlist("verify", "--org", team.org.slug) == 1
+    out = capsys.readouterr().out
+    assert "audit trail intact" in out
+    assert "lockout-policy.txt" in out and "altered" in out and "1 evidence file(s) missing or altered" in out
+    os.remove(stored)
+    assert punchlist("verify") == 1
+    assert "is missing" in capsys.readouterr().out
+
+
 # --- score and lint without FILE: the register instead of a spreadsheet ----------------------------------
 
 def main(capsys, *argv):

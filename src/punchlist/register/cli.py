@@ -57,7 +57,8 @@ def add_commands(commands) -> None:
     items.add_argument("--format", choices=["text", "json"], default="text")
     items.set_defaults(run=run_items)
 
-    verify = commands.add_parser("verify", help="check the audit trail's hash chain; exit 1 if it is broken")
+    verify = commands.add_parser("verify", help="check the audit trail's hash chain and re-hash every stored "
+                                                "evidence file; exit 1 if either is broken")
     _common(verify)
     verify.set_defaults(run=run_verify)
 
@@ -227,10 +228,18 @@ def run_verify(args) -> int:
     _start(args)
     from punchlist.audit.chain import verify_chain
 
+    from punchlist.register.services.evidence import verify_evidence
+
     organization = _organization(args) if args.org else None
     result = verify_chain(organization)
     print(str(result))
-    return EXIT_OK if result.intact else EXIT_FINDINGS
+    # Every stored evidence file is hashed again: a file swapped or edited on disk is as much tampering as an
+    # event rewritten in the database (issue 6).
+    problems = verify_evidence(organization)
+    for problem in problems:
+        print(f"evidence {problem}")
+    print("evidence files intact" if not problems else f"{len(problems)} evidence file(s) missing or altered")
+    return EXIT_OK if result.intact and not problems else EXIT_FINDINGS
 
 
 # --- score and lint of the stored data ------------------------------------------------------------------
