@@ -24,6 +24,7 @@ from punchlist.orgs.models import Role
 from punchlist.register import export_cli, services
 from punchlist.register.exports import build_export, evidence_entry
 from punchlist.register.imports import import_assessment
+from punchlist.register.services.evidence import link_evidence
 from punchlist.testing import PASSWORD, make_item
 
 TODAY = date.today()
@@ -83,6 +84,16 @@ def test_the_export_holds_items_people_milestones_and_hashed_evidence(team, stoc
     assert context.marking == MARKING_INTERNAL and context.score is None
 
 
+def test_evidence_linked_from_another_item_counts_for_both(team, stocked):
+    first, second = stocked
+    link_evidence(team.coordinator, first.evidence.get(), items=[second])
+    built = build_export(team.viewer, team.org)
+    # Oldest first: the report was added before the dashboard link.
+    assert [e.sha256 for e in built.evidence[second.identifier]] == [first.evidence.get().sha256, None]
+    assert [e.sha256 for e in built.evidence[first.identifier]] == [first.evidence.get().sha256]
+    assert built.poam.items[1].evidence == "gpo-report.pdf: GPO report after the change\n\nWazuh dashboard"
+
+
 def test_evidence_text_an_import_stored_comes_back_whole():
     long = "Duo enrollment report, " + "x" * 300
     entry = evidence_entry(name=long[:255], stored=False, sha256="", size=None, reference=long, description="",
@@ -104,7 +115,8 @@ def test_the_number_of_queries_does_not_grow_with_the_items(team):
         more = make_item(team, requirements=("3.1.1", "3.1.2"), title=f"Item {n}", supporting_owner=team.owner2)
         services.add_milestone(team.coordinator, more, f"Step {n}", TODAY + timedelta(days=n + 1))
         services.add_milestone(team.coordinator, more, f"Step {n}b", TODAY + timedelta(days=n + 2))
-        services.add_evidence(team.owner, more, name=f"file {n}.txt", content=f"evidence {n}".encode())
+        piece = services.add_evidence(team.owner, more, name=f"file {n}.txt", content=f"evidence {n}".encode())
+        link_evidence(team.coordinator, piece, items=[item])
     assert count() == few
     assert few <= 12
 

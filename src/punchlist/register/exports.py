@@ -1,10 +1,11 @@
 """What every export of an organization's POA&M needs from the register, read in a fixed number of queries.
 
 ``build_export`` gives the core Poam (``mapping.to_poam``: items, requirements, milestones and the four
-people), the evidence of each item with its SHA-256, and the ExportContext: who it is for, the marking (the
-POA&M for the assessment only where an assessment is marked as the one whose POA&M goes to the assessor,
-``Assessment.is_the_assessment_poam``; an internal tracking document otherwise), and the SPRS score and
-Level 2 verdict for the summary. The writers in ``punchlist.interchange`` take it from there.
+people), the evidence of each item (its own, and what was added elsewhere and linked to it) with its
+SHA-256, and the ExportContext: who it is for, the marking (the POA&M for the assessment only where an
+assessment is marked as the one whose POA&M goes to the assessor, ``Assessment.is_the_assessment_poam``; an
+internal tracking document otherwise), and the SPRS score and Level 2 verdict for the summary. The writers
+in ``punchlist.interchange`` take it from there.
 """
 
 from __future__ import annotations
@@ -63,15 +64,22 @@ def build_export(actor, organization, *, system: str | None = None,
     return RegisterExport(poam=poam, context=context, evidence=evidence)
 
 
+_EVIDENCE_FIELDS = ("pk", "name", "file", "sha256", "size", "reference", "description", "added_by_id", "added_at")
+
+
 def _evidence(items) -> dict[str, list[EvidenceEntry]]:
-    rows = list(Evidence.objects.filter(item__in=items.values("pk")).order_by("item__identifier", "added_at", "pk")
-                .values_list("item__identifier", "name", "file", "sha256", "size", "reference", "description",
-                             "added_by_id", "added_at"))
+    """Each item's evidence: what was added to it and what was added elsewhere and linked to it (two
+    queries, and one for the names of who added it), oldest first."""
+    selected = items.values("pk")
+    rows = set(Evidence.objects.filter(item__in=selected).values_list("item__identifier", *_EVIDENCE_FIELDS))
+    rows.update(Evidence.linked_items.through.objects.filter(poamitem__in=selected).values_list(
+        "poamitem__identifier", *(f"evidence__{name}" for name in _EVIDENCE_FIELDS)))
+    rows = sorted(rows, key=lambda row: (row[0], row[9], row[1]))  # identifier, added_at, pk
     people = {pk: f"{first} {last}".strip() or username for pk, first, last, username in
-              get_user_model().objects.filter(pk__in={row[7] for row in rows})
+              get_user_model().objects.filter(pk__in={row[8] for row in rows})
               .values_list("pk", "first_name", "last_name", "username")}
     found: dict[str, list[EvidenceEntry]] = {}
-    for identifier, name, file, sha256, size, reference, description, added_by, added_at in rows:
+    for identifier, _, name, file, sha256, size, reference, description, added_by, added_at in rows:
         found.setdefault(identifier, []).append(evidence_entry(
             name=name, stored=bool(file), sha256=sha256, size=size, reference=reference, description=description,
             added_by=people.get(added_by), added_on=timezone.localdate(added_at) if added_at else None))
