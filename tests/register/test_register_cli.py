@@ -91,6 +91,38 @@ def test_verify_names_a_tampered_event(team, item, capsys):
     assert "audit trail BROKEN at event #" in out and "create_item on POAM-AC-001" in out
 
 
+def test_import_takes_an_oscal_poam(team, rival, item, tmp_path, capsys):
+    """`punchlist import` reads OSCAL POA&M JSON as it reads a spreadsheet (issue 5, item 3): one
+    organization's export becomes another's items."""
+    from punchlist.cli import main as cli_main
+
+    exported = tmp_path / "acme-poam.json"
+    assert cli_main(["export", "--format", "oscal", "--out", str(exported), "--org", team.org.slug,
+                     "--user", team.coordinator.username]) == 0
+    capsys.readouterr()
+    assert punchlist("import", str(exported), "--org", rival.org.slug, "--user", rival.coordinator.username,
+                     "--create-people") == 0
+    imported = PoamItem.objects.for_organization(rival.org).get()
+    assert imported.title == item.title
+    assert list(imported.requirement_links.values_list("requirement", flat=True)) == ["3.1.8"]
+
+
+def test_import_refuses_an_oscal_poam_without_800_171_requirements(team, shared_fixture, capsys):
+    """NIST's example POA&M is about another system's 800-53 controls: every row is refused by name."""
+    example = shared_fixture("oscal/examples/nist-ifa-poam.json")
+    assert punchlist("import", str(example), "--org", team.org.slug, "--user", team.coordinator.username) == 2
+    assert "nist-ifa-poam.json, row 1, column 'requirement'" in capsys.readouterr().err
+    assert not PoamItem.objects.for_organization(team.org).exists()
+
+
+def test_import_refuses_a_file_that_is_not_what_its_name_says(team, tmp_path, capsys):
+    fake = tmp_path / "poam.xlsx"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    assert punchlist("import", str(fake), "--org", team.org.slug, "--user", team.coordinator.username) == 2
+    assert "poam.xlsx" in capsys.readouterr().err
+    assert not PoamItem.objects.for_organization(team.org).exists()
+
+
 def test_verify_rehashes_evidence_and_names_an_altered_or_missing_file(team, item, evidence_root, capsys):
     import os
 

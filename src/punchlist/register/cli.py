@@ -167,7 +167,7 @@ def run_import(args) -> int:
     from punchlist.cli.offline import Progress
 
     _start(args)
-    from punchlist.interchange import read_assessment, read_poam
+    from punchlist.interchange import read_assessment, read_poam_file
     from punchlist.register.imports import import_assessment, import_poam
 
     organization = _organization(args)
@@ -183,7 +183,7 @@ def run_import(args) -> int:
         progress.done()
         print(f"{len(results)} determinations imported into assessment {assessment.pk} of {organization.name}")
     else:
-        poam = read_poam(args.file)
+        poam = read_poam_file(args.file)  # a spreadsheet or OSCAL POA&M JSON, through the upload guards
         progress.say(f"checking {len(poam.items):,} rows")
         result = import_poam(actor, organization, poam, file=label, create_people=args.create_people,
                              progress=lambda done, total: progress.say(f"written {done:,} of {total:,} rows"))
