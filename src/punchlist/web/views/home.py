@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
 from punchlist.orgs.models import Membership
+from punchlist.web.tenancy import member_view
 
 
 @login_required
@@ -16,10 +17,10 @@ def home(request):
     return render(request, "web/home.html", {"memberships": memberships})
 
 
-@login_required
-def organization_home(request, org):
-    """An organization's front page is the person's own work list."""
-    return redirect(reverse("web:my_work", args=[org]))
+@member_view
+def organization_home(request):
+    """An organization's front page is the person's own work list (for members; 404 for anyone else)."""
+    return redirect(reverse("web:my_work", args=[request.organization.slug]))
 
 
 organization_patterns = [

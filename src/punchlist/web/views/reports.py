@@ -31,8 +31,8 @@ def _snapshot(request) -> data.Snapshot:
 
 
 def _view(key: str):
-    @require_GET
     @member_view
+    @require_GET
     def view(request):
         require(request.user, "register.view_item", request.organization)
         figures, charts, marking, as_of = cache.section(request.organization, key, WEB_LIMIT)
@@ -53,8 +53,8 @@ def _view(key: str):
     return view
 
 
-@require_GET
 @member_view
+@require_GET
 def download(request, kind: str, fmt: str):
     if kind not in documents.DOCUMENTS or fmt not in FORMATS:
         raise Http404("No such report")
@@ -69,8 +69,8 @@ def download(request, kind: str, fmt: str):
     return response
 
 
-@require_GET
 @member_view
+@require_GET
 def package(request):
     """The assessor package, written to a temporary file and streamed; the file goes once it is sent."""
     from punchlist.reports.package import package_name, write_package
