@@ -95,23 +95,24 @@ _SEEN = _parse.seen
 #     (2) 2026-02-01: Enforce Duo for remote access (done 2026-01-30)
 # One regex finds every line's parts, such that the general reading (``_entries``, then ``_iso_prefixed``)
 # would take them exactly so: a description of printable ASCII without brackets (no "(n)" marker or
-# "[done" hides in it), which neither starts nor ends with what that reading strips from its edges (so it
-# is not empty); its closing full stops are kept apart, as that reading looks past them for a "due" or a
-# "done". With no double space in the cell nothing would be collapsed. What else that reading looks at
-# (another date, a closing "due" or "done") is checked per line with string methods, and a cell with any
-# other line (a wrapped description, a blank line) goes the general way. Such cells are mostly unique, so
-# they are read afresh rather than remembered: reading one costs little more than remembering it would.
+# "[done" hides in it), which neither starts nor ends, before any full stops, with what that reading strips
+# from its edges (so it is not empty). With no double space in the cell nothing would be collapsed. What else
+# that reading looks at (another date, a closing "due" or "done") is checked per line with string methods,
+# and a cell with any other line (a wrapped description, a blank line) goes the general way. Such cells are
+# mostly unique, so they are read afresh rather than remembered: reading one costs little more than
+# remembering it would.
 _DAY = r"([0-9]{4}-[0-9]{2}-[0-9]{2})"
 _TEXT = r"\x20-\x27\x2a-\x5a\x5c\x5e-\x7e"  # printable ASCII but ()[]
 _FIRST = r"\x21-\x27\x2a\x2b\x2e-\x39\x3c-\x5a\x5c\x5e-\x7e"  # nor " ,-:;"
 _LAST = r"\x21-\x27\x2a\x2b\x2f-\x39\x3c-\x5a\x5c\x5e-\x7e"  # nor " ,-.:;"
-_FEDRAMP_LINE = re.compile(
-    rf"^\([0-9]{{1,3}}\) {_DAY}: ([{_FIRST}](?:[{_TEXT}]*[{_LAST}])?)(\.*)"
-    rf"(?: \[done {_DAY}\]| \(done {_DAY}\))?$",
+_FEDRAMP_LINE = re.compile(  # groups: due, description, "[" (or "" for "(done"), done
+    rf"^\([0-9]{{1,3}}\) {_DAY}: ([{_FIRST}](?:[{_TEXT}]*[{_LAST}])?\.*)"
+    rf"(?: (?:(\[)|\()done {_DAY}(?(3)\]|\)))?$",
     re.MULTILINE,
 )
-# The last letters of the words that say what a date is: a description ending otherwise ends with none.
-_DATE_WORD_ENDS = "".join(sorted({word[-1] for word in _DATE_WORDS} | {word[-1].upper() for word in _DATE_WORDS}))
+# The last letters of the words that say what a date is, and the full stop a description may end with: a
+# description ending otherwise ends with none of those words.
+_DATE_WORD_ENDS = "".join(sorted({word[-1] for word in _DATE_WORDS} | {word[-1].upper() for word in _DATE_WORDS})) + "."
 
 
 def _fedramp_form(written: str) -> list[Milestone] | None:
@@ -122,15 +123,14 @@ def _fedramp_form(written: str) -> list[Milestone] | None:
     token_dates = _TOKEN_DATES
     milestones = []
     try:
-        for written_due, description, stops, done_square, done_round in found:
+        for written_due, description, _, written_done in found:
             due = token_dates.get(written_due) or _token_date(written_due)
-            written_done = done_square or done_round
             done_on = (token_dates.get(written_done) or _token_date(written_done)) if written_done else None
             if ("-" in description or "/" in description or "." in description) and _DATE_LIKE.search(description):
                 return None  # another date in the text
-            if description[-1] in _DATE_WORD_ENDS and description.lower().endswith(_DATE_WORDS):
+            if description[-1] in _DATE_WORD_ENDS and description.rstrip(".").lower().endswith(_DATE_WORDS):
                 return None  # "... due", "... done": the general reading says what the date is
-            milestones.append(Milestone(description + stops if stops else description, due, done_on))
+            milestones.append(Milestone(description, due, done_on))
     except CellError:
         return None  # the general reading names the milestone and says why
     return milestones

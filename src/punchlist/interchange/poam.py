@@ -187,18 +187,16 @@ class _SheetReader:
         rows, first_row = self.rows, self.sheet.first_row
         if self.due_at is not None or self.done_at is not None or not self.identity_places:
             return False
+        # Both passes run in C (map, islice, "in"), not a Python loop per row.
         places = self.identity_places
         if len(places) == 1:
-            place = places[0]
-            if any(row[place] == "" for row in islice(rows, start, end)):
+            if "" in map(itemgetter(places[0]), islice(rows, start, end)):
                 return False
-        else:
-            one, other = places
-            if any(row[one] == "" and row[other] == "" for row in islice(rows, start, end)):
-                return False
+        elif ("", "") in map(itemgetter(*places), islice(rows, start, end)):
+            return False
         for map_row in (self.map_text_row, self.map_row):
             try:
-                mapped = [map_row(rows[index], first_row + index) for index in range(start, end)]
+                mapped = list(map(map_row, islice(rows, start, end), range(first_row + start, first_row + end)))
             except AttributeError:  # a number or a date in a text column: 12345.0 -> "12345"
                 continue
             except CellError:
@@ -264,14 +262,16 @@ def _collector_paused():
 def _row_mapper(columns: dict[str, list[int]], default_status: ItemStatus, optimistic: bool = False):
     """A function ``map_row(row, number) -> PoamItem`` made for this sheet's columns.
 
-    It is generated so that a row costs one constructor call and as few other calls as can be, with no
-    loop or dictionary in between: the mapping must stay well under a third of calamine's bare read
-    (issue 2). Only field names and column numbers enter the generated source, never text from the file.
-    An ``optimistic`` mapper takes every text cell to be text and raises AttributeError where one is a
-    number or a date; the caller then maps that row with the ordinary mapper.
+    It is generated so that a row costs as few calls as can be, with no loop or dictionary in between: the
+    mapping must stay well under a third of calamine's bare read (issue 2). The item is made empty and
+    its fields set one by one, which is the record ``PoamItem(...)`` makes (every field is set; PoamItem has
+    no ``__post_init__``) without the call into its ``__init__``. Only field names and column numbers enter
+    the generated source, never text from the file. An ``optimistic`` mapper takes every text cell to be
+    text and raises AttributeError where one is a number or a date; the caller then maps that row with the
+    ordinary mapper.
     """
-    namespace = {"PoamItem": PoamItem, "default_status": default_status}
-    arguments = []
+    namespace = {"PoamItem": PoamItem, "default_status": default_status, "new": object.__new__}
+    assignments = []
     for item_field in fields(PoamItem):
         name = item_field.name
         places = columns.get(name)
@@ -291,8 +291,8 @@ def _row_mapper(columns: dict[str, list[int]], default_status: ItemStatus, optim
         else:
             namespace[f"default_{name}"] = item_field.default
             expression = f"default_{name}"
-        arguments.append(f"        {expression},  # {name}")
-    source = "def map_row(row, number):\n    return PoamItem(\n" + "\n".join(arguments) + "\n    )\n"
+        assignments.append(f"    item.{name} = {expression}")
+    source = "def map_row(row, number):\n    item = new(PoamItem)\n" + "\n".join(assignments) + "\n    return item\n"
     exec(compile(source, "<punchlist.interchange row mapper>", "exec"), namespace)
     return namespace["map_row"]
 

@@ -44,9 +44,12 @@ def remembered(parse_new):
     return parse
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")  # the characters str.isalnum() refuses, exactly
+
+
 def key(text: str) -> str:
     """Lower-case letters and digits only: "POA&M Status" and "poam_status" compare equal."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    return _NOT_ALNUM.sub("", text.lower())
 
 
 # --- text ------------------------------------------------------------------------------------------------

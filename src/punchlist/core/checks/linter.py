@@ -31,6 +31,7 @@ _CONDITIONAL = PoamEligibility.CONDITIONAL
 _UNSEEN = object()
 _BLANK = object()
 _by_check = attrgetter("check")
+_row_of = attrgetter("row")
 _FIRST_DAY = date.min
 _LAST_DAY = date.max
 
@@ -60,13 +61,10 @@ def lint(poam: Poam, *, as_of: date, level: int = 2) -> list[LintFinding]:
 
 def _in_row_order(items: list[PoamItem]) -> list[PoamItem]:
     """Items by row (items without one after those with one, in their order); a read file is already so."""
-    previous = -1
-    for item in items:
-        row = item.row
-        if row is None or row < previous:
-            return sorted(items, key=lambda item: (item.row is None, item.row or 0))
-        previous = row
-    return items
+    rows = list(map(_row_of, items))  # looked at in C: no Python loop over the items
+    if None not in rows and rows == sorted(rows):
+        return items
+    return sorted(items, key=lambda item: (item.row is None, item.row or 0))
 
 
 def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, level: int, catalog: Catalog,
@@ -88,6 +86,8 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
     resolved: dict[str, object] = {}  # requirement text -> Requirement, None (unknown) or _BLANK
     plain: dict[str, object] = {}  # requirement text -> a Requirement any POA&M may hold at this level
     owners_seen: dict[str, tuple[str | None, str]] = {}
+    overdue: dict[date, str] = {}  # the messages of overdue and stale items, by the day they depend on
+    stale: dict[date, str] = {}
     ids = tally.ids
     named_keys: list[str] = []  # the key of each open item's named primary owner, and the owner as written
     named_owners: list[str] = []
@@ -235,7 +235,10 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
         if is_open:
             if scheduled:
                 if scheduled < as_of:
-                    append(new("overdue", item_id, row, messages.overdue((as_of - scheduled).days, scheduled)))
+                    message = overdue.get(scheduled)
+                    if message is None:
+                        message = overdue[scheduled] = messages.overdue((as_of - scheduled).days, scheduled)
+                    append(new("overdue", item_id, row, message))
                 if not milestones:
                     begin = start if start and start > as_of else (start or as_of)
                     span = (scheduled - begin).days
@@ -247,7 +250,10 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
                             long_without_milestone_column += 1
                 open_dates.append(scheduled)
             if updated and updated < stale_before:
-                append(new("stale-item", item_id, row, messages.stale((as_of - updated).days, updated)))
+                message = stale.get(updated)
+                if message is None:
+                    message = stale[updated] = messages.stale((as_of - updated).days, updated)
+                append(new("stale-item", item_id, row, message))
             if owner:
                 owned_open += 1
                 if reason is None:

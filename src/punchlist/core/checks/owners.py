@@ -47,6 +47,8 @@ ORGANISATION_WORDS = frozenset(
 )
 
 _SEGMENTS = re.compile(r"\s+[-\u2013\u2014]\s+|[,;/|()\[\]<>]|\s+&\s+|\s+and\s+", re.IGNORECASE)
+# What besides a comma could part segments; without any, splitting at commas is the same and five times cheaper.
+_OTHER_SEPARATORS = re.compile(r"[-\u2013\u2014;/|()\[\]<>&]|\sand\s")
 _EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(?:\.[\w-]+)+$")
 _LOCAL_PART_WORDS = re.compile(r"[a-z]+")
 _WORDS = re.compile(r"[a-z0-9][a-z0-9'\u2019]*")
@@ -63,7 +65,8 @@ def judge_owner(owner: str) -> tuple[str | None, str]:
     if lowered.strip(" .") in PLACEHOLDERS:
         return "is a placeholder, not a person", lowered
     kinds = []
-    for segment in _SEGMENTS.split(lowered):
+    segments = _SEGMENTS.split(lowered) if _OTHER_SEPARATORS.search(lowered) else lowered.split(",")
+    for segment in segments:
         segment = segment.strip(" .'\"")
         if not segment:
             continue

@@ -19,7 +19,6 @@ much as recall, so anything concrete is given the benefit of the doubt.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 # Whole remediations that are placeholders, compared after lower-casing and trimming punctuation.
 PLACEHOLDERS = frozenset(
@@ -232,23 +231,43 @@ def _spaced(text: str) -> bytes:
     return text.encode().translate(_SEPARATORS)
 
 
-@lru_cache(maxsize=1 << 14)
+_VERDICTS: dict[str, str | None] = {}
+_VERDICTS_LIMIT = 1 << 14
+_UNJUDGED = object()
+
+
 def vague_remediation(text: str) -> str | None:
     """Why a remediation is too vague to accept, or None when it is specific enough.
 
     The reason names what is missing; the caller turns it into a message. Cached: the same remediations recur
     across a POA&M ("Implement controls" on every row) and across the files an MSP lints. The cache is bounded
-    (16,384 texts) because it keeps the texts alive in a long-running web process.
+    (16,384 texts, then started afresh) because it keeps the texts alive in a long-running web process; it is
+    a plain dictionary, as an LRU cache's bookkeeping costs more than judging a text most POA&Ms never repeat.
     """
+    verdict = _VERDICTS.get(text, _UNJUDGED)
+    if verdict is _UNJUDGED:
+        verdict = _judge(text)
+        if len(_VERDICTS) >= _VERDICTS_LIMIT:
+            _VERDICTS.clear()
+        _VERDICTS[text] = verdict
+    return verdict
+
+
+def _judge(text: str) -> str | None:
     if len(text) < 40:
         short = " ".join(text.lower().split()).strip(" .;:,!-*")
         if short in PLACEHOLDERS or len(short) < 3:
             return "is a placeholder, not a plan"
     spaced = text.encode().translate(_SEPARATORS) if text.isascii() else _spaced(text)
-    words = spaced.lower().split()
+    lowered = spaced.lower()
     # A concrete action with a record or a named product is two signals of *what*, one of them an action:
     # specific enough whatever else the text says (the judgement below comes to None for it too), so the
-    # most common good plan is passed without looking for vague phrases.
+    # most common good plan is passed without looking for vague phrases. A good plan mostly starts with its
+    # action and ends with its record ("Deploy ... as evidence"): those words are looked at first, alone.
+    if not _ACTION_B.isdisjoint(lowered.split(None, 3)[:3]) and not _SPECIFIC_B.isdisjoint(
+            lowered.rsplit(None, 3)[-3:]):
+        return None
+    words = lowered.split()
     if not _ACTION_B.isdisjoint(words) and not _SPECIFIC_B.isdisjoint(words):
         return None
     vague = None
