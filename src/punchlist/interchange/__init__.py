@@ -12,32 +12,35 @@ from punchlist.core.records import Poam
 
 from .assessment import read_assessment
 from .guards import UPLOAD_LIMITS, Limits
+from .inspection import Inspection, inspect_poam_file
+from .mapping import FIELD_LABELS, FIELDS, ColumnMapping
 from .poam import read_poam
 
-__all__ = ["read_assessment", "read_poam", "read_poam_file"]
+__all__ = ["FIELDS", "FIELD_LABELS", "ColumnMapping", "Inspection", "inspect_poam_file", "read_assessment",
+           "read_poam", "read_poam_file"]
 
 
 def read_poam_file(path: str | os.PathLike, *, schema_dir: str | os.PathLike | None = None,
-                   limits: Limits = UPLOAD_LIMITS) -> Poam:
+                   limits: Limits = UPLOAD_LIMITS, mapping: ColumnMapping | None = None) -> Poam:
     """The POA&M in whichever file a user brings: OSCAL POA&M JSON or a spreadsheet, told apart by content.
 
     The file passes the guards with ``limits`` first (by default an upload's: every part that holds cells
     is expanded and checked before a parser sees it, and no field may be longer than a spreadsheet cell).
-    InputError, naming the file (and row and column where there is one), for anything unreadable.
+    ``mapping`` (a spreadsheet's columns as a person mapped them) is refused for OSCAL JSON, which names its
+    fields itself. InputError, naming the file (and row and column where there is one), for anything unreadable.
     """
     from punchlist.errors import InputError
 
     from . import guards
 
     label = os.fspath(path)
-    kind = guards.check_file(path, label=label, limits=limits)
+    kind = guards.check_upload(path, label=label, limits=limits)
     if kind == "JSON":
+        if mapping is not None and (mapping.columns or mapping.header_row or mapping.sheet):
+            raise InputError("an OSCAL JSON document names its fields itself: it has no columns to map", file=label)
         from .oscal_import import read_oscal_poam
 
         return read_oscal_poam(path, schema_dir=schema_dir, max_bytes=limits.file_bytes)
-    if os.fspath(path).lower().endswith(".json"):
-        raise InputError(f"the file is named .json but holds {guards.describe(kind)}, not OSCAL JSON; give it its "
-                         "own suffix", file=label)
-    poam = read_poam(path)
+    poam = read_poam(path, mapping)
     guards.check_items(poam, label, limits)  # XLS, XLSB and CSV cells, which expand_parts cannot see
     return poam

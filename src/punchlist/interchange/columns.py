@@ -192,6 +192,16 @@ def find_layout(head: Sequence[Sequence], vocabulary: Vocabulary) -> Layout | No
     if best is None:
         return None
     index, row, keys = best
+    return _layout(index, row, keys, vocabulary)
+
+
+def layout_of_row(index: int, row: Sequence, vocabulary: Vocabulary) -> Layout:
+    """The layout with ``row`` (``index`` in the sheet's rows) as the header row, whichever names it holds:
+    for a header row given by the user, which need not name the requirement column."""
+    return _layout(index, row, [_header_key(cell, vocabulary) for cell in row], vocabulary)
+
+
+def _layout(index: int, row: Sequence, keys: list[str | None], vocabulary: Vocabulary) -> Layout:
     found: dict[str, list[tuple[int, int]]] = {}
     headers = {}
     for column, header_key in enumerate(keys):

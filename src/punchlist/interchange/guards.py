@@ -119,6 +119,17 @@ def check_file(path: str | os.PathLike, *, label: str | None = None, limits: Lim
         raise InputError(f"cannot read the file: {error.strerror or error}", file=label) from None
 
 
+def check_upload(path: str | os.PathLike, *, label: str | None = None, limits: Limits = LIMITS) -> str:
+    """``check_file`` for a file brought to be imported, which may also be OSCAL JSON: a file named .json
+    that holds something else is refused too, rather than read as whatever it is."""
+    label = label or os.fspath(path)
+    kind = check_file(path, label=label, limits=limits)
+    if kind != "JSON" and os.fspath(path).lower().endswith(".json"):
+        raise InputError(f"the file is named .json but holds {describe(kind)}, not OSCAL JSON; give it its "
+                         "own suffix", file=label)
+    return kind
+
+
 def check_size(size: int, *, label: str, limits: Limits = LIMITS) -> None:
     """An upload too large to read is refused before a byte of it is parsed (the web import's first check)."""
     if size > limits.file_bytes:

@@ -17,6 +17,7 @@ from punchlist.core.records import ItemStatus, Milestone, Poam, PoamItem
 from punchlist.errors import InputError, InputErrors
 
 from .columns import POAM, Layout, find_layout, settle_columns
+from .mapping import ColumnMapping
 from .milestones import parse_milestones
 from .sources import Book, Sheet, open_book
 from .values import (
@@ -81,27 +82,30 @@ _COLUMN_CHECKS = {
 }
 
 
-def read_poam(path: str | os.PathLike) -> Poam:
+def read_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None) -> Poam:
     """The POA&M in a spreadsheet; InputError(s) naming file, row and column for whatever cannot be read.
 
-    In a workbook the first sheet with a recognised header row is read. Where it is an "open" sheet beside a
+    ``mapping`` says where the fields it names are, over what the header names say (a person's correction,
+    a saved profile); its columns are read as chosen. In a workbook the first sheet with a recognised header
+    row is read. Where it is an "open" sheet beside a
     "closed" one (FedRAMP's "Open POA&M Items" and "Closed POA&M Items"), both are read and the closed
     sheet's items are closed: the template has no status column, the sheet is the status.
     """
     book = open_book(path)
-    found = _first_recognised(book)
+    found = _first_recognised(book) if mapping is None else mapping.locate(book)
     if found is None:
         raise book.no_header_error("requirement", POAM.accepted("requirements"))
     sheet, layout = found
     parts = [(sheet, layout, ItemStatus.OPEN)]
-    closed = _closed_companion(book, sheet.name)
+    closed = _closed_companion(book, sheet.name, mapping)
     if closed is not None:
         parts.append((closed[0], closed[1], ItemStatus.CLOSED))
     items: list[PoamItem] = []
     errors: list[InputError] = []
     present: set[str] = set()
+    checks = _COLUMN_CHECKS if mapping is None else mapping.checks(_COLUMN_CHECKS)
     for part_sheet, part_layout, default_status in parts:
-        present |= _read_sheet(part_sheet, part_layout, default_status, items, errors)
+        present |= _read_sheet(part_sheet, part_layout, default_status, items, errors, checks)
     if errors:
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
     if closed is not None:
@@ -117,7 +121,7 @@ def _first_recognised(book: Book) -> tuple[Sheet, Layout] | None:
     return None
 
 
-def _closed_companion(book: Book, name: str) -> tuple[Sheet, Layout] | None:
+def _closed_companion(book: Book, name: str, mapping: ColumnMapping | None = None) -> tuple[Sheet, Layout] | None:
     """The "Closed ..." sheet that goes with an "Open ..." one, if the workbook has it with a header row."""
     open_key = key(name)
     if not open_key.startswith("open"):
@@ -125,16 +129,16 @@ def _closed_companion(book: Book, name: str) -> tuple[Sheet, Layout] | None:
     for other in book.names:
         if key(other) == "closed" + open_key[4:]:
             sheet = book.sheet(other)
-            layout = find_layout(sheet.head(), POAM)
+            layout = find_layout(sheet.head(), POAM) if mapping is None else mapping.layout(sheet)
             return (sheet, layout) if layout is not None else None
     return None
 
 
 def _read_sheet(sheet: Sheet, layout: Layout, default_status: ItemStatus, items: list[PoamItem],
-                errors: list[InputError]) -> set[str]:
+                errors: list[InputError], checks=_COLUMN_CHECKS) -> set[str]:
     """Append the sheet's items to ``items`` (its bad cells to ``errors``); return the fields it has."""
     rows = sheet.rows()
-    settle_columns(layout, rows, _COLUMN_CHECKS)
+    settle_columns(layout, rows, checks)
     columns = dict(layout.columns)
     if "title" in columns and "weakness" not in columns:
         columns["weakness"] = columns.pop("title")  # the only words about the weakness are its name

@@ -40,6 +40,10 @@ class Sheet:
     def rows(self) -> list[list]:
         raise NotImplementedError
 
+    def top(self, count: int) -> list[list]:
+        """The first ``count`` of ``rows()``, without making the rest (a preview of a large sheet)."""
+        return self.rows()[:count]
+
 
 class _WorkbookSheet(Sheet):
     def __init__(self, name: str, label: str, sheet):
@@ -54,6 +58,9 @@ class _WorkbookSheet(Sheet):
 
     def rows(self) -> list[list]:
         return self._sheet.to_python()
+
+    def top(self, count: int) -> list[list]:
+        return self._sheet.to_python(nrows=count) if count > 0 else []
 
 
 class _TextSheet(Sheet):
