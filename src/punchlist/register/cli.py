@@ -17,6 +17,12 @@ import sys
 from datetime import date
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+# The fields a column can be mapped to (punchlist.interchange.FIELDS), listed here so that `punchlist import
+# --help` needs no import of the readers.
+FIELDS = ("requirements", "objectives", "id", "title", "weakness", "remediation", "primary_owner",
+          "supporting_owner", "approval_authority", "evidence_custodian", "responsible_unit", "resources", "source",
+          "start_date", "scheduled_completion", "completion_date", "last_updated", "milestones", "milestone_due",
+          "milestone_done", "status", "severity", "kind", "evidence")
 
 
 def add_commands(commands) -> None:
@@ -49,6 +55,18 @@ def add_commands(commands) -> None:
                       help="add people named in FILE who are not members yet, without sign-in")
     load.add_argument("--progress", action="store_true",
                       help="print a progress line on stderr at each step, even when it is not a terminal")
+    load.add_argument("--mapping", metavar="PROFILE",
+                      help="read the columns as the organization's saved mapping profile PROFILE says (profiles "
+                           "are saved from the web import's preview)")
+    load.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER",
+                      help="read FIELD from the column headed HEADER (FIELD=#N: the Nth column; FIELD= : leave "
+                           "it out), over what the headers and --mapping say; repeatable. Fields: "
+                           + ", ".join(FIELDS))
+    load.add_argument("--header-row", type=int, default=None, metavar="N",
+                      help="the headers are in row N (among the first 20), not wherever they are found")
+    load.add_argument("--sheet", default=None, metavar="NAME", help="read the sheet NAME of a workbook")
+    load.add_argument("--check", action="store_true",
+                      help="check every row as the import would and say what it would do, writing nothing")
     load.set_defaults(run=run_import)
 
     items = commands.add_parser("items", help="list the organization's POA&M items")
@@ -168,12 +186,15 @@ def run_import(args) -> int:
 
     _start(args)
     from punchlist.interchange import read_assessment, read_poam_file
-    from punchlist.register.imports import import_assessment, import_poam
+    from punchlist.register.imports import check_poam, import_assessment, import_poam
 
     organization = _organization(args)
     actor = _actor(args, organization)
     label = os.path.basename(args.file)
     progress = Progress(lines=args.progress)
+    if args.assessment and (args.mapping or args.map or args.header_row is not None or args.sheet is not None
+                            or args.check):
+        raise CommandError("--mapping, --map, --header-row, --sheet and --check are for a POA&M, not --assessment")
     progress.say(f"reading {label}")
     if args.assessment:
         results = read_assessment(args.file)
@@ -183,14 +204,45 @@ def run_import(args) -> int:
         progress.done()
         print(f"{len(results)} determinations imported into assessment {assessment.pk} of {organization.name}")
     else:
-        poam = read_poam_file(args.file)  # a spreadsheet or OSCAL POA&M JSON, through the upload guards
+        mapping = _column_mapping(args, organization, actor)
+        # A spreadsheet or OSCAL POA&M JSON, through the upload guards.
+        poam = read_poam_file(args.file, mapping=mapping)
         progress.say(f"checking {len(poam.items):,} rows")
+        if args.check:
+            result = check_poam(actor, organization, poam, file=label, create_people=args.create_people)
+            progress.done()
+            print(f"{label} would import: {result} into {organization.name}; nothing was written")
+            return EXIT_OK
         result = import_poam(actor, organization, poam, file=label, create_people=args.create_people,
                              progress=lambda done, total: progress.say(f"written {done:,} of {total:,} rows"))
         progress.say("committed")
         progress.done()
         print(f"{result} into {organization.name}")
     return EXIT_OK
+
+
+def _column_mapping(args, organization, actor):
+    """--mapping's saved profile with --map, --header-row and --sheet over it; None when none is given."""
+    from punchlist.interchange import ColumnMapping
+    from punchlist.orgs.permissions import require
+    from punchlist.register.models import ImportProfile
+    from punchlist.register.services.profiles import profile_mapping
+
+    mapping = None
+    if args.mapping:
+        require(actor, "register.add_item", organization)
+        profiles = ImportProfile.objects.for_organization(organization)
+        profile = profiles.filter(name__iexact=" ".join(args.mapping.split())).first()
+        if profile is None:
+            names = ", ".join(repr(name) for name in profiles.values_list("name", flat=True))
+            raise CommandError(f"{organization.name} has no mapping profile {args.mapping!r}; "
+                               + (f"it has: {names}" if names else "it has none yet (save one from the web "
+                                                                   "import's preview)"))
+        mapping = profile_mapping(profile)
+    if args.map or args.header_row is not None or args.sheet is not None:
+        given = ColumnMapping.from_assignments(args.map, header_row=args.header_row, sheet=args.sheet)
+        mapping = given if mapping is None else mapping.merged(given)
+    return mapping
 
 
 @_guard

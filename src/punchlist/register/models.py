@@ -309,3 +309,27 @@ class EvidenceRequirement(models.Model):
         ordering = ["evidence", "requirement"]
         constraints = [models.UniqueConstraint(fields=["evidence", "requirement"],
                                                name="requirement_once_per_evidence")]
+
+
+class ImportProfile(models.Model):
+    """A column mapping saved under a name, for an organization's files of one layout: which column holds
+    each field (``punchlist.interchange.ColumnMapping``: a header, a column's position, or null for a field
+    left out), and the sheet and header row where they are not found by themselves."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    columns = models.JSONField(default=dict)
+    header_row = models.PositiveSmallIntegerField(null=True, blank=True)
+    sheet = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="import_profile_name_per_org")]
+
+    def __str__(self):
+        return self.name

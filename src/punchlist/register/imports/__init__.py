@@ -8,6 +8,6 @@ hash-chained audit event each. A process killed part-way leaves the database exa
 """
 
 from .assessment import import_assessment
-from .poam import ImportResult, import_poam
+from .poam import ImportResult, check_poam, import_poam
 
-__all__ = ["ImportResult", "import_assessment", "import_poam"]
+__all__ = ["ImportResult", "check_poam", "import_assessment", "import_poam"]

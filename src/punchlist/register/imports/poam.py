@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import transaction
+
 from punchlist.core import records
 from punchlist.core.catalog import load_catalog
 from punchlist.core.closeout import closeout_deadline, completion_allowed
@@ -107,6 +109,27 @@ def import_poam(actor, organization, poam: records.Poam, *, file: str = "", asse
                 actor, organization, creates, new_people, file=file, assessment=assessment,
                 progress=(lambda done: progress(len(updates) + done, total)) if progress else None)
     return result
+
+
+class _RolledBack(Exception):
+    def __init__(self, result: ImportResult):
+        self.result = result
+
+
+def check_poam(actor, organization, poam: records.Poam, *, file: str = "", assessment: Assessment | None = None,
+               create_people: bool = False) -> ImportResult:
+    """What ``import_poam`` would do, with nothing kept: the same import, in a transaction always rolled back.
+
+    Every check an import makes is made (the rows, the people, and the services' own refusals of updates,
+    which only running them finds), so a file that passes here imports as shown unless the register changes
+    in between. InputErrors list every problem, as the import's would.
+    """
+    try:
+        with transaction.atomic():
+            raise _RolledBack(import_poam(actor, organization, poam, file=file, assessment=assessment,
+                                          create_people=create_people))
+    except _RolledBack as done:
+        return done.result
 
 
 def check_rows(organization, poam: records.Poam, people: People, *, file: str, assessment, errors) -> list[Plan]:

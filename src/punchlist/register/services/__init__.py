@@ -13,6 +13,7 @@ from .assessments import (
 from .evidence import add_evidence
 from .items import change_due_date, create_item, governing_assessment, update_item
 from .milestones import add_milestone, complete_milestone, slip_milestone
+from .profiles import delete_profile, save_profile
 from .workflow import accept_risk, approve_closure, change_status, reject_closure, reopen_item, request_closure
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "add_evidence",
     "change_due_date", "create_item", "governing_assessment", "update_item",
     "add_milestone", "complete_milestone", "slip_milestone",
+    "delete_profile", "save_profile",
     "accept_risk", "approve_closure", "change_status", "reject_closure", "reopen_item", "request_closure",
 ]
