@@ -13,6 +13,7 @@ PUNCHLIST_MFA_EVERYONE   yes/no: every sign-in needs a second factor, not only a
                          (default no; yes where Punchlist is inside the assessed boundary, 3.5.3)
 PUNCHLIST_SIGN_IN_NOTICE the system use notice shown on the sign-in page (3.1.9; default: a short one)
 PUNCHLIST_EVIDENCE_DIR   the evidence vault: files stored once by SHA-256 (default: DATA_DIR/evidence)
+PUNCHLIST_IMPORT_DIR     uploads kept between the steps of a web import, a day at most (default: DATA_DIR/imports)
 PUNCHLIST_EMAIL_HOST, _PORT, _USER, _PASSWORD, _TLS   the SMTP server reminders go through (default localhost:25)
 PUNCHLIST_SITE_URL       the address people reach Punchlist at, for links in reminders (default: none)
 
@@ -103,6 +104,9 @@ USE_I18N = False
 PUNCHLIST_EVIDENCE_DIR = os.path.abspath(os.path.expanduser(os.environ.get("PUNCHLIST_EVIDENCE_DIR")
                                                             or str(DATA_DIR / "evidence")))
 MEDIA_ROOT = PUNCHLIST_EVIDENCE_DIR
+# POA&M files uploaded for import, kept from the upload to the import (punchlist.web.staging).
+PUNCHLIST_IMPORT_DIR = os.path.abspath(os.path.expanduser(os.environ.get("PUNCHLIST_IMPORT_DIR")
+                                                          or str(DATA_DIR / "imports")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
 }

@@ -11,15 +11,19 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver
 from django.urls.resolvers import URLResolver
 
 from punchlist.audit.models import AuditEvent
+from punchlist.interchange import ColumnMapping
 from punchlist.orgs.models import Membership, Role
 from punchlist.register.services import milestones as milestone_services
 from punchlist.register.services.assessments import create_assessment
 from punchlist.register.services.evidence import add_evidence
+from punchlist.register.services.profiles import save_profile
 from punchlist.rhythm.services.monthly import record_review
+from punchlist.web import staging
 
 ROLES = [Role.ADMIN, Role.COORDINATOR, Role.OWNER, Role.APPROVER, Role.VIEWER]
 EVERYONE = frozenset(ROLES)
@@ -44,21 +48,28 @@ def organization_routes():
 @pytest.fixture
 def world(team, rival, item, evidence_root):
     """One organization with something behind every URL: an item with a milestone and evidence, an
-    assessment, a recorded monthly review; and a member of another organization."""
+    assessment, a recorded monthly review, an upload waiting to be imported and a mapping profile; and a member
+    of another organization."""
     milestone = milestone_services.add_milestone(team.coordinator, item, "Push the lockout GPO", date(2026, 12, 1))
     piece = add_evidence(team.owner, item, name="gpo.txt", content=b"lockout after 5 failures\n")
     assessment = create_assessment(team.coordinator, team.org, assessed_on=date(2026, 10, 1))
     review = record_review(team.admin, team.org, held_on=date(2026, 11, 2), decisions="Keep the dates.",
                            attendees=[team.admin, team.coordinator])
     owner_membership = Membership.objects.get(organization=team.org, user=team.owner2)
+    # An upload waiting in the import preview: each manager's own, under the same address.
+    token = "role-matrix-upload-0001"
+    for manager in (team.admin, team.coordinator):
+        staging.keep(team.org, manager, SimpleUploadedFile("poam.csv", b"POAM ID,Control,Weakness\nV-1,3.1.1,Shared\n"),
+                     token=token)
+    profile = save_profile(team.coordinator, team.org, "Our layout", ColumnMapping({"requirements": "Control"}))
     values = {"org": team.org.slug, "identifier": item.identifier, "move": "start", "requirement": "3.1.1",
-              "kind": "leadership", "fmt": "html"}
+              "kind": "leadership", "fmt": "html", "token": token}
     pks = {"item_milestone_done": milestone.pk, "item_milestone_slip": milestone.pk,
            "item_evidence_file": piece.pk, "assessment_detail": assessment.pk, "assessment_status": assessment.pk,
            "people_role": owner_membership.pk, "people_remove": owner_membership.pk,
            "people_password": owner_membership.pk, "evidence": piece.pk, "evidence_download": piece.pk,
            "evidence_edit": piece.pk, "evidence_links": piece.pk, "evidence_delete": piece.pk,
-           "review_monthly_detail": review.pk}
+           "review_monthly_detail": review.pk, "import_profile_delete": profile.pk}
     return {"team": team, "rival": rival, "values": values, "pks": pks}
 
 
@@ -95,6 +106,9 @@ TABLE = {
     "item_milestone_slip": (None, WORKERS_ON_ITEM),
     "item_evidence_add": (None, WORKERS_ON_ITEM),
     "item_evidence_file": (EVERYONE, NOBODY),
+    "import": (MANAGERS, MANAGERS),  # register.add_item
+    "import_preview": (MANAGERS, MANAGERS),  # and only the uploader's own upload (tests/web/test_import.py)
+    "import_profile_delete": (None, MANAGERS),
     "assessment": (EVERYONE, NOBODY),
     "assessment_detail": (EVERYONE, NOBODY),
     "assessment_status": (None, MANAGERS),

@@ -9,6 +9,7 @@ from punchlist.orgs.models import Membership
 SCREENS = [
     ("My work", "my_work", None),
     ("Register", "register", None),
+    ("Import", "import", ("admin", "coordinator")),  # register.add_item
     ("Assessment", "assessment", None),
     ("Reports", "report_leadership", None),
     ("Reviews", "review_weekly", None),

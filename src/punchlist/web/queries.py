@@ -113,7 +113,7 @@ def _version(organization, people: list[Person], as_of: date) -> tuple:
 # Writes that leave every item, milestone and piece of evidence as it was (an assessment's determinations, the
 # organization's people): the index stays good across them. Any other kind of write rebuilds it.
 NOT_ABOUT_ITEMS = frozenset({"register.assessment", "register.requirementstatus", "register.scope",
-                             "orgs.membership", "orgs.organization"})
+                             "register.importprofile", "orgs.membership", "orgs.organization"})
 EVENTS_LOOKED_AT = 200
 
 
