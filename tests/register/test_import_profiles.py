@@ -94,7 +94,8 @@ def test_profiles_belong_to_their_organization(team, rival):
     save_profile(team.coordinator, team.org, "Tracker", MAPPING)
     theirs = save_profile(rival.coordinator, rival.org, "Tracker", ColumnMapping({"requirements": "Control"}))
     assert ImportProfile.objects.for_organization(team.org).get().columns == MAPPING.columns
-    assert list(ImportProfile.objects.restrict(team.viewer)) == list(ImportProfile.objects.filter(organization=team.org))
+    mine = list(ImportProfile.objects.filter(organization=team.org))
+    assert list(ImportProfile.objects.restrict(team.viewer)) == mine
     with pytest.raises(PermissionDenied):
         save_profile(team.coordinator, rival.org, "Mine now", MAPPING)
     with pytest.raises(PermissionDenied):

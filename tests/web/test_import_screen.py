@@ -242,7 +242,8 @@ def test_profiles_are_listed_and_deleted(team, login_as):
     from punchlist.interchange import ColumnMapping
     from punchlist.register.services import save_profile
 
-    profile = save_profile(team.coordinator, team.org, "eMASS export", ColumnMapping({"requirements": "Controls / APs"}))
+    mapping = ColumnMapping({"requirements": "Controls / APs"})
+    profile = save_profile(team.coordinator, team.org, "eMASS export", mapping)
     client = login_as(team.admin)
     page = client.get(reverse("web:import", args=[team.org.slug]))
     assert "eMASS export" in text(page) and "requirements ← Controls / APs" in text(page)
