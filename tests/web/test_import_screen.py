@@ -203,6 +203,25 @@ def test_a_saved_profile_maps_the_next_file_and_a_reimport_updates(team, login_a
     assert PoamItem.objects.filter(organization=team.org).count() == 2
 
 
+def test_a_profile_that_does_not_fit_the_file_says_so_and_the_columns_found_are_shown(team, login_as):
+    from punchlist.interchange import ColumnMapping
+    from punchlist.register.services import save_profile
+
+    profile = save_profile(team.coordinator, team.org, "eMASS export", ColumnMapping({"requirements": "Controls / APs",
+                                                                                      "id": "POA&M Item ID"}))
+    rows = [["POA&M ID", "Control", "Weakness"], ["V-1", "3.1.1", "Shared admin account"]]
+    client = login_as(team.coordinator)
+    url, page = preview(client, team, csv_upload(rows, "plain.csv"), profile=profile.pk)
+    words = text(page)
+    assert "Columns as the profile “eMASS export” maps them." in words
+    assert 'requirements: no column headed "Controls / APs" in the header row (row 1)' in words, words
+    # What the headers say is shown instead, to correct or keep; as shown, it reads.
+    assert (form_data(page)["map_requirements"], form_data(page)["map_id"]) == ("1", "0")
+    done = client.post(url, {**form_data(page), "action": "refresh"})
+    assert "cannot be read with this mapping yet" not in text(done)
+    assert "1 item added" in text(client.post(url, {**form_data(done), "action": "import"}))
+
+
 def test_a_file_the_readers_know_needs_no_correction(team, login_as):
     client = login_as(team.admin)
     rows = [["POA&M ID", "Control", "Weakness", "Scheduled Completion Date", "Status"],

@@ -101,7 +101,9 @@ class ColumnMapping:
             if not (target is None or isinstance(target, str) or (type(target) is int and target >= 0)):
                 raise InputError(f"{name}: a column is named by its header or its position, not {target!r}",
                                  column=name)
-        object.__setattr__(self, "columns", columns)
+        # In the fields' order, whatever order they came in (PostgreSQL's jsonb keeps none): the first column
+        # that does not fit a file is then always the same one.
+        object.__setattr__(self, "columns", {name: columns[name] for name in FIELDS if name in columns})
         if self.header_row is not None and (type(self.header_row) is not int or self.header_row < 1):
             raise InputError(f"the header row is a row number from 1, not {self.header_row!r}")
         if self.sheet is not None and not str(self.sheet).strip():
