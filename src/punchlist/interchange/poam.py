@@ -85,11 +85,11 @@ _COLUMN_CHECKS = {
 def read_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None) -> Poam:
     """The POA&M in a spreadsheet; InputError(s) naming file, row and column for whatever cannot be read.
 
-    ``mapping`` says where the fields it names are, over what the header names say (a person's correction,
-    a saved profile); its columns are read as chosen. In a workbook the first sheet with a recognised header
-    row is read. Where it is an "open" sheet beside a
+    In a workbook the first sheet with a recognised header row is read. Where it is an "open" sheet beside a
     "closed" one (FedRAMP's "Open POA&M Items" and "Closed POA&M Items"), both are read and the closed
-    sheet's items are closed: the template has no status column, the sheet is the status.
+    sheet's items are closed: the template has no status column, the sheet is the status. ``mapping`` (a
+    person's correction, a saved profile) says where the fields it names are, over what the header names say;
+    its columns are read as chosen.
     """
     book = open_book(path)
     found = _first_recognised(book) if mapping is None else mapping.locate(book)
