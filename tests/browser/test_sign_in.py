@@ -4,6 +4,7 @@ created through allauth's API, as a phone's authenticator app would compute it."
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 import pytest
@@ -40,8 +41,11 @@ def test_a_wrong_code_is_refused_on_the_page(page, team, live_server):
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/accounts/2fa/authenticate/")
-    right = pyotp.TOTP(secret).now()
-    page.get_by_label("Code").fill("000000" if right != "000000" else "111111")
+    totp = pyotp.TOTP(secret)
+    # A wrong code: none that the server could accept in this window or the ones beside it.
+    near = {totp.at(time.time() + offset) for offset in (-totp.interval, 0, totp.interval)}
+    wrong = next(code for code in ("000000", "111111", "222222", "333333") if code not in near)
+    page.get_by_label("Code").fill(wrong)
     page.get_by_role("button", name="Verify").click()
     assert page.get_by_role("alert").filter(has_text="That code is not right").is_visible()
     assert page.url.endswith("/accounts/2fa/authenticate/")
@@ -49,7 +53,7 @@ def test_a_wrong_code_is_refused_on_the_page(page, team, live_server):
     assert "/accounts/" in page.url and f"/o/{team.org.slug}/" not in page.url  # still not in the app
     # The right code still works after the refusal.
     page.goto("/accounts/2fa/authenticate/")
-    page.get_by_label("Code").fill(right)
+    page.get_by_label("Code").fill(totp.now())  # computed now: the window may have moved on since
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(re.compile(r".*/o/%s/.*" % team.org.slug))
 
