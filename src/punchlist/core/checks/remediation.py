@@ -246,10 +246,15 @@ def vague_remediation(text: str) -> str | None:
     across a POA&M ("Implement controls" on every row) and across the files an MSP lints. The cache is bounded
     (16,384 texts, then started afresh) because it keeps the texts alive in a long-running web process; it is
     a plain dictionary, as an LRU cache's bookkeeping costs more than judging a text most POA&Ms never repeat.
-    The most common good plan is told before the cache is looked at, and is not kept in it (``_acts_on_record``).
+    The most common good plan is told before the cache is looked at, and is not kept in it.
     """
-    if len(text) >= 40 and _acts_on_record(text):
-        return None  # told in a few C calls: cheaper than hashing a long text for the cache
+    if len(text) >= 40:
+        # The common good plan, a concrete action first and a record or product last ("Deploy ... as
+        # evidence"), is told in a few C calls: cheaper than hashing a long text for the cache (see _judge).
+        lowered = text.encode().translate(_LOWERED_SEPARATORS) if text.isascii() else _spaced(text).lower()
+        if not _ACTION_B.isdisjoint(lowered.split(None, 3)[:3]) and not _SPECIFIC_B.isdisjoint(
+                lowered.rsplit(None, 3)[-3:]):
+            return None
     verdict = _VERDICTS.get(text, _UNJUDGED)
     if verdict is _UNJUDGED:
         verdict = _judge(text)
@@ -259,29 +264,21 @@ def vague_remediation(text: str) -> str | None:
     return verdict
 
 
-def _acts_on_record(text: str) -> bool:
-    """Whether a concrete action leads the text and a record or product ends it: "Deploy ... as evidence".
-
-    Such a text names an action and a thing, which ``_judge`` passes whatever else it says; it is the most
-    common good plan, so it is told first, in a few C calls. The parts looked at are the first three words
-    and the rest (the last three and the rest): a part that is one of the listed words is a word of the text.
-    """
-    lowered = text.encode().translate(_LOWERED_SEPARATORS) if text.isascii() else _spaced(text).lower()
-    return not (_ACTION_B.isdisjoint(lowered.split(None, 3)) or _SPECIFIC_B.isdisjoint(lowered.rsplit(None, 3)))
-
-
 def _judge(text: str) -> str | None:
     if len(text) < 40:
         short = " ".join(text.lower().split()).strip(" .;:,!-*")
         if short in PLACEHOLDERS or len(short) < 3:
             return "is a placeholder, not a plan"
+    spaced = text.encode().translate(_SEPARATORS) if text.isascii() else _spaced(text)
+    lowered = spaced.lower()
     # A concrete action with a record or a named product is two signals of *what*, one of them an action:
     # specific enough whatever else the text says (the judgement below comes to None for it too), so the
-    # most common good plan is passed without looking for vague phrases.
-    if _acts_on_record(text):
+    # most common good plan is passed without looking for vague phrases. A good plan mostly starts with its
+    # action and ends with its record ("Deploy ... as evidence"): those words are looked at first, alone.
+    if not _ACTION_B.isdisjoint(lowered.split(None, 3)[:3]) and not _SPECIFIC_B.isdisjoint(
+            lowered.rsplit(None, 3)[-3:]):
         return None
-    spaced = text.encode().translate(_SEPARATORS) if text.isascii() else _spaced(text)
-    words = spaced.lower().split()
+    words = lowered.split()
     if not _ACTION_B.isdisjoint(words) and not _SPECIFIC_B.isdisjoint(words):
         return None
     vague = None
