@@ -133,7 +133,8 @@ def _closed_companion(book: Book, name: str) -> tuple[Sheet, Layout] | None:
 def _read_sheet(sheet: Sheet, layout: Layout, default_status: ItemStatus, items: list[PoamItem],
                 errors: list[InputError]) -> set[str]:
     """Append the sheet's items to ``items`` (its bad cells to ``errors``); return the fields it has."""
-    rows = sheet.rows()
+    with _collector_paused():  # the sheet's cells as Python values: a list per row, none in a cycle
+        rows = sheet.rows()
     settle_columns(layout, rows, _COLUMN_CHECKS)
     columns = dict(layout.columns)
     if "title" in columns and "weakness" not in columns:
@@ -239,13 +240,13 @@ _FIELD = {"milestone_due": "milestones", "milestone_done": "milestones"}
 
 @contextmanager
 def _collector_paused():
-    """Run the mapping with the cyclic garbage collector off, and leave what it made as old objects.
+    """Run calamine's reading or the mapping with the cyclic garbage collector off; leave what they made as old.
 
-    Mapping makes no reference cycles, so the collector would only walk the sheet's cells and the new items
-    again and again while they are made (on 100,000 rows, as long as the mapping itself), and once more when
-    it is turned back on. ``gc.freeze()`` then ``gc.unfreeze()`` moves every tracked object into the oldest
-    generation without walking them. That is skipped where the program froze objects itself (a server that
-    freezes before forking), since unfreezing would undo that.
+    Neither makes reference cycles, so the collector would only walk the sheet's rows and the new items again
+    and again while they are made (on 100,000 rows, as long as the mapping itself; a twentieth of calamine's
+    own reading), and once more when it is turned back on. ``gc.freeze()`` then ``gc.unfreeze()`` moves every
+    tracked object into the oldest generation without walking them. That is skipped where the program froze
+    objects itself (a server that freezes before forking), since unfreezing would undo that.
     """
     was_enabled = gc.isenabled()
     gc.disable()
