@@ -10,6 +10,7 @@ import os
 from contextlib import contextmanager
 from datetime import date
 from dataclasses import fields
+from functools import cached_property
 from itertools import islice
 from operator import itemgetter
 
@@ -157,7 +158,7 @@ class _SheetReader:
                  rows: list[list], items: list[PoamItem], errors: list[InputError]):
         self.sheet, self.layout, self.columns, self.rows = sheet, layout, columns, rows
         self.items, self.errors = items, errors
-        self.map_row = _row_mapper(columns, default_status)
+        self.default_status = default_status
         self.map_text_row = _row_mapper(columns, default_status, optimistic=True)
         mapped = [place for places in columns.values() for place in places]
         self.pick = itemgetter(*mapped) if len(mapped) > 1 else (lambda row, _place=mapped[0]: (row[_place],))
@@ -170,6 +171,11 @@ class _SheetReader:
         self.other_places = [p for p in mapped if p not in self.milestone_places]
         self.identity_places = columns.get("id", [])[:1] + columns.get("requirements", [])[:1]
         self.previous: PoamItem | None = None
+
+    @cached_property
+    def map_row(self):
+        """The ordinary mapper, made (compiled) only for a sheet with a number or a date in a text column."""
+        return _row_mapper(self.columns, self.default_status)
 
     def end_of_data(self, start: int) -> int:
         """The index after the last row with anything in a mapped column: sheets often end in blank rows."""
@@ -195,7 +201,8 @@ class _SheetReader:
                 return False
         elif ("", "") in map(itemgetter(*places), islice(rows, start, end)):
             return False
-        for map_row in (self.map_text_row, self.map_row):
+        for optimistic in (True, False):
+            map_row = self.map_text_row if optimistic else self.map_row
             try:
                 mapped = list(map(map_row, islice(rows, start, end), range(first_row + start, first_row + end)))
             except AttributeError:  # a number or a date in a text column: 12345.0 -> "12345"
