@@ -290,7 +290,7 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
         if len(findings) - first > 1:
             findings[first:] = sorted(findings[first:], key=_by_check)
 
-    # Each owner as written is judged once (their verdicts are in owners_seen), in order of first appearance.
+    # The open items' owners, counted by how each is written, then by key: one verdict look-up per owner.
     tally.owned_open = len(open_owners)
     owners = tally.owners = Counter()  # named owners by key, in order of first appearance (ties: the first)
     owner_names = tally.owner_names = {}  # each as first written
