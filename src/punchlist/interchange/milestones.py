@@ -120,13 +120,14 @@ def _fedramp_form(written: str) -> list[Milestone] | None:
     found = _FEDRAMP_LINE.findall(written)
     if len(found) != written.count("\n") + 1 or "  " in written:
         return None  # a line that is not of the form, or spaces the general reading would collapse
-    token_dates = _TOKEN_DATES
+    dates = _TOKEN_DATES.get
+    slash_or_stop = "/" in written or "." in written  # looked for once in the cell, not in each description
     milestones = []
     try:
         for written_due, description, _, written_done in found:
-            due = token_dates.get(written_due) or _token_date(written_due)
-            done_on = (token_dates.get(written_done) or _token_date(written_done)) if written_done else None
-            if ("-" in description or "/" in description or "." in description) and _DATE_LIKE.search(description):
+            due = dates(written_due) or _token_date(written_due)
+            done_on = (dates(written_done) or _token_date(written_done)) if written_done else None
+            if ("-" in description or slash_or_stop) and _DATE_LIKE.search(description):
                 return None  # another date in the text
             if description[-1] in _DATE_WORD_ENDS and description.rstrip(".").lower().endswith(_DATE_WORDS):
                 return None  # "... due", "... done": the general reading says what the date is

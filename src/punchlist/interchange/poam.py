@@ -10,6 +10,7 @@ import os
 from contextlib import contextmanager
 from datetime import date
 from dataclasses import fields
+from functools import cached_property
 from itertools import islice
 from operator import itemgetter
 
@@ -137,7 +138,8 @@ def _closed_companion(book: Book, name: str, mapping: ColumnMapping | None = Non
 def _read_sheet(sheet: Sheet, layout: Layout, default_status: ItemStatus, items: list[PoamItem],
                 errors: list[InputError], checks=_COLUMN_CHECKS) -> set[str]:
     """Append the sheet's items to ``items`` (its bad cells to ``errors``); return the fields it has."""
-    rows = sheet.rows()
+    with _collector_paused():  # the sheet's cells as Python values: a list per row, none in a cycle
+        rows = sheet.rows()
     settle_columns(layout, rows, checks)
     columns = dict(layout.columns)
     if "title" in columns and "weakness" not in columns:
@@ -160,7 +162,7 @@ class _SheetReader:
                  rows: list[list], items: list[PoamItem], errors: list[InputError]):
         self.sheet, self.layout, self.columns, self.rows = sheet, layout, columns, rows
         self.items, self.errors = items, errors
-        self.map_row = _row_mapper(columns, default_status)
+        self.default_status = default_status
         self.map_text_row = _row_mapper(columns, default_status, optimistic=True)
         mapped = [place for places in columns.values() for place in places]
         self.pick = itemgetter(*mapped) if len(mapped) > 1 else (lambda row, _place=mapped[0]: (row[_place],))
@@ -173,6 +175,11 @@ class _SheetReader:
         self.other_places = [p for p in mapped if p not in self.milestone_places]
         self.identity_places = columns.get("id", [])[:1] + columns.get("requirements", [])[:1]
         self.previous: PoamItem | None = None
+
+    @cached_property
+    def map_row(self):
+        """The ordinary mapper, made (compiled) only for a sheet with a number or a date in a text column."""
+        return _row_mapper(self.columns, self.default_status)
 
     def end_of_data(self, start: int) -> int:
         """The index after the last row with anything in a mapped column: sheets often end in blank rows."""
@@ -198,7 +205,8 @@ class _SheetReader:
                 return False
         elif ("", "") in map(itemgetter(*places), islice(rows, start, end)):
             return False
-        for map_row in (self.map_text_row, self.map_row):
+        for optimistic in (True, False):
+            map_row = self.map_text_row if optimistic else self.map_row
             try:
                 mapped = list(map(map_row, islice(rows, start, end), range(first_row + start, first_row + end)))
             except AttributeError:  # a number or a date in a text column: 12345.0 -> "12345"
@@ -243,13 +251,13 @@ _FIELD = {"milestone_due": "milestones", "milestone_done": "milestones"}
 
 @contextmanager
 def _collector_paused():
-    """Run the mapping with the cyclic garbage collector off, and leave what it made as old objects.
+    """Run calamine's reading or the mapping with the cyclic garbage collector off; leave what they made as old.
 
-    Mapping makes no reference cycles, so the collector would only walk the sheet's cells and the new items
-    again and again while they are made (on 100,000 rows, as long as the mapping itself), and once more when
-    it is turned back on. ``gc.freeze()`` then ``gc.unfreeze()`` moves every tracked object into the oldest
-    generation without walking them. That is skipped where the program froze objects itself (a server that
-    freezes before forking), since unfreezing would undo that.
+    Neither makes reference cycles, so the collector would only walk the sheet's rows and the new items again
+    and again while they are made (on 100,000 rows, as long as the mapping itself; a twentieth of calamine's
+    own reading), and once more when it is turned back on. ``gc.freeze()`` then ``gc.unfreeze()`` moves every
+    tracked object into the oldest generation without walking them. That is skipped where the program froze
+    objects itself (a server that freezes before forking), since unfreezing would undo that.
     """
     was_enabled = gc.isenabled()
     gc.disable()

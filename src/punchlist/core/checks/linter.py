@@ -85,14 +85,15 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
     find = catalog.find
     resolved: dict[str, object] = {}  # requirement text -> Requirement, None (unknown) or _BLANK
     plain: dict[str, object] = {}  # requirement text -> a Requirement any POA&M may hold at this level
-    owners_seen: dict[str, tuple[str | None, str]] = {}
+    owners_seen: dict[str, tuple[str | None, str]] = {}  # owner as written -> judge_owner's verdict
     overdue: dict[date, str] = {}  # the messages of overdue and stale items, by the day they depend on
     stale: dict[date, str] = {}
     ids = tally.ids
-    named_keys: list[str] = []  # the key of each open item's named primary owner, and the owner as written
-    named_owners: list[str] = []
+    open_owners: list[str] = []  # each open item's primary owner, as written; judged once each at the end
     open_dates: list[date] = []  # each dated open item's scheduled completion
-    owned_open = long_without_milestone_column = closed_without_evidence_column = 0
+    add_owner = open_owners.append
+    add_date = open_dates.append
+    long_without_milestone_column = closed_without_evidence_column = 0
     stale_before = as_of - timedelta(days=STALE_DAYS)  # updated before this: more than STALE_DAYS ago
     has_milestones = "milestones" in fields
     has_evidence = "evidence" in fields
@@ -182,9 +183,8 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
             verdict = owners_seen.get(owner)
             if verdict is None:
                 verdict = owners_seen[owner] = judge_owner(owner)
-            reason, owner_key = verdict
-            if reason:
-                append(new("generic-owner", item_id, row, messages.generic_owner(owner, reason)))
+            if verdict[0]:
+                append(new("generic-owner", item_id, row, messages.generic_owner(owner, verdict[0])))
 
         # dates-out-of-order, overdue, overdue-milestone, missing-milestones, stale-item -------------------------
         start = item.start_date
@@ -208,6 +208,7 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
             late = None
             earliest = start or _FIRST_DAY  # a milestone's due date belongs between these
             latest = scheduled or _LAST_DAY
+            late_before = as_of if is_open else _FIRST_DAY  # no date is before date.min: a closed item is not late
             for milestone in milestones:
                 due = milestone.due
                 if due:
@@ -220,7 +221,7 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
                             append(new("dates-out-of-order", item_id, row, out_of_order(
                                 f"has milestone '{quote(milestone.description, 40)}' due on {due}, before the item "
                                 f"starts on {start}")))
-                    if due < as_of and is_open and milestone.done_on is None:
+                    if due < late_before and milestone.done_on is None:
                         if late is None:
                             late = [milestone]
                         else:
@@ -248,17 +249,14 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
                                        messages.missing_milestones(span, begin, scheduled, MILESTONE_SPAN_DAYS)))
                         else:
                             long_without_milestone_column += 1
-                open_dates.append(scheduled)
+                add_date(scheduled)
             if updated and updated < stale_before:
                 message = stale.get(updated)
                 if message is None:
                     message = stale[updated] = messages.stale((as_of - updated).days, updated)
                 append(new("stale-item", item_id, row, message))
             if owner:
-                owned_open += 1
-                if reason is None:
-                    named_keys.append(owner_key)
-                    named_owners.append(owner)
+                add_owner(owner)
 
         # closed-without-evidence --------------------------------------------------------------------------------
         elif status is _CLOSED and not item.evidence:
@@ -292,9 +290,16 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
         if len(findings) - first > 1:
             findings[first:] = sorted(findings[first:], key=_by_check)
 
-    tally.owned_open = owned_open
-    tally.owners = Counter(named_keys)  # in order of first appearance, as the largest is looked for
-    tally.owner_names = dict(zip(reversed(named_keys), reversed(named_owners)))  # each as first written
+    # The open items' owners, counted by how each is written, then by key: one verdict look-up per owner.
+    tally.owned_open = len(open_owners)
+    owners = tally.owners = Counter()  # named owners by key, in order of first appearance (ties: the first)
+    owner_names = tally.owner_names = {}  # each as first written
+    for owner, count in Counter(open_owners).items():
+        reason, owner_key = owners_seen[owner]
+        if reason is None:
+            owners[owner_key] += count
+            if owner_key not in owner_names:
+                owner_names[owner_key] = owner
     tally.dates = Counter(open_dates)
     tally.dated_open = len(open_dates)
     tally.long_without_milestone_column = long_without_milestone_column

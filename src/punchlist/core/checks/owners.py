@@ -46,6 +46,8 @@ ORGANISATION_WORDS = frozenset(
     partners associates group""".split()
 )
 
+_NOT_A_NAME = GENERIC_WORDS | PLACEHOLDERS  # with numbers ("Tier 2"), the words of a generic owner
+
 _SEGMENTS = re.compile(r"\s+[-\u2013\u2014]\s+|[,;/|()\[\]<>]|\s+&\s+|\s+and\s+", re.IGNORECASE)
 # What besides a comma could part segments; without any, splitting at commas is the same and five times cheaper.
 _OTHER_SEPARATORS = re.compile(r"[-\u2013\u2014;/|()\[\]<>&]|\sand\s")
@@ -70,9 +72,10 @@ def judge_owner(owner: str) -> tuple[str | None, str]:
         segment = segment.strip(" .'\"")
         if not segment:
             continue
-        kind = _segment_kind(segment)
+        words = _WORDS.findall(segment)
+        kind = _segment_kind(segment, words)
         if kind in ("person", "officer"):
-            return None, " ".join(_WORDS.findall(segment))
+            return None, " ".join(words)
         if kind == "email-person":
             return None, segment
         kinds.append(kind)
@@ -85,18 +88,18 @@ def judge_owner(owner: str) -> tuple[str | None, str]:
     return "is a team or department, not a person", lowered
 
 
-def _segment_kind(segment: str) -> str:
+def _segment_kind(segment: str, words: list[str]) -> str:
+    """What one part of an owner cell names; ``words`` are its words (``_WORDS``)."""
     if "@" in segment and _EMAIL.match(segment):
         local = _LOCAL_PART_WORDS.findall(segment.split("@", 1)[0])
         if local and all(word in GENERIC_WORDS or word in PLACEHOLDERS for word in local):
             return "email-generic"  # it@, security@, help.desk@
         return "email-person"
-    words = _WORDS.findall(segment)
     if not words:
         return "placeholder"
     if not OFFICER_WORDS.isdisjoint(words):
         return "officer"
-    if all(word in GENERIC_WORDS or word in PLACEHOLDERS or word.isdigit() for word in words):
+    if all(word in _NOT_A_NAME or word.isdigit() for word in words):
         return "generic"
     if not ORGANISATION_WORDS.isdisjoint(words):
         return "organisation"
