@@ -125,17 +125,32 @@ def _converted(row, converters) -> list:
 
 
 def reserve_ids(model, count: int) -> list[int]:
-    """PostgreSQL: ``count`` fresh primary keys from the table's own sequence, for rows COPY will insert."""
+    """``count`` fresh primary keys for rows the caller then inserts with their keys given (no RETURNING to read
+    back, and the rows of other tables can name them in the same batch).
+
+    PostgreSQL: from the table's own sequence. SQLite: the next ones after the largest the table ever handed
+    out (AUTOINCREMENT's sqlite_sequence, which inserting them moves on); the transaction holds SQLite's one
+    write lock, so no other connection can take them in between. Inside a transaction only.
+    """
     connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        raise ValueError("reserve_ids is for PostgreSQL; on SQLite insert with returning=")
+    if not connection.in_atomic_block:
+        raise ValueError("primary keys are reserved inside the transaction that inserts them")
     if count <= 0:
         return []
-    table = model._meta.db_table
+    table, column = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [table, model._meta.pk.column, count])
-        return [value for (value,) in cursor.fetchall()]
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [table, column, count])
+            return [value for (value,) in cursor.fetchall()]
+        if connection.vendor != "sqlite":
+            raise NotImplementedError(f"no key reservation for {connection.vendor}")
+        quote = connection.ops.quote_name
+        # Both: a table whose sequence row is missing (never written) or behind (keys given by hand) is safe.
+        cursor.execute(f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                       f"coalesce((SELECT max({quote(column)}) FROM {quote(table)}), 0))", [table])
+        (last,) = cursor.fetchone()
+    return list(range(last + 1, last + 1 + count))
 
 
 def _copy(connection, model, fields, rows) -> int:
