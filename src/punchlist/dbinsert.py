@@ -28,17 +28,20 @@ class RawJSON(str):
 
 
 @contextmanager
-def bulk_session(model, cache_mib: int = 64):
-    """While many rows go in: on SQLite, a page cache large enough for the indexes being filled, so that their
-    pages are not spilled and read back between batches (the connection's own size is put back after)."""
+def bulk_session(model, rows: int = 0):
+    """While many rows go in: on SQLite, a page cache large enough for the pages being filled (``rows`` at
+    about 3 KiB each: an imported item, its milestones, its audit event and their index entries; at least
+    64 MiB, at most 256 MiB), so that none is spilled to the WAL, read back and written again before the
+    commit. The connection's own size is put back after."""
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "sqlite":
         yield
         return
+    cache_kib = min(max(rows * 3, 64 * 1024), 256 * 1024)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         (previous,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = {-cache_mib * 1024:d}")
+        cursor.execute(f"PRAGMA cache_size = {-cache_kib:d}")
     try:
         yield
     finally:

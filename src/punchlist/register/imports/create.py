@@ -70,7 +70,7 @@ def create_items(actor, organization, plans, new_people: dict, *, file: str, ass
     identifiers = _allocate(organization, plans)
     writer = _Writer(actor, organization, new_people, file=file, assessment=assessment)
     created: list[str] = []
-    with bulk_session(PoamItem):
+    with bulk_session(PoamItem, rows=len(plans)):
         for start in range(0, len(plans), BATCH):
             batch = list(zip(plans[start:start + BATCH], identifiers[start:start + BATCH]))
             writer.write(batch)
