@@ -28,17 +28,20 @@ class RawJSON(str):
 
 
 @contextmanager
-def bulk_session(model, cache_mib: int = 64):
-    """While many rows go in: on SQLite, a page cache large enough for the indexes being filled, so that their
-    pages are not spilled and read back between batches (the connection's own size is put back after)."""
+def bulk_session(model, rows: int = 0):
+    """While many rows go in: on SQLite, a page cache large enough for the pages being filled (``rows`` at
+    about 3 KiB each: an imported item, its milestones, its audit event and their index entries; at least
+    64 MiB, at most 256 MiB), so that none is spilled to the WAL, read back and written again before the
+    commit. The connection's own size is put back after."""
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "sqlite":
         yield
         return
+    cache_kib = min(max(rows * 3, 64 * 1024), 256 * 1024)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
         (previous,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = {-cache_mib * 1024:d}")
+        cursor.execute(f"PRAGMA cache_size = {-cache_kib:d}")
     try:
         yield
     finally:
@@ -125,17 +128,32 @@ def _converted(row, converters) -> list:
 
 
 def reserve_ids(model, count: int) -> list[int]:
-    """PostgreSQL: ``count`` fresh primary keys from the table's own sequence, for rows COPY will insert."""
+    """``count`` fresh primary keys for rows the caller then inserts with their keys given (no RETURNING to read
+    back, and the rows of other tables can name them in the same batch).
+
+    PostgreSQL: from the table's own sequence. SQLite: the next ones after the largest the table ever handed
+    out (AUTOINCREMENT's sqlite_sequence, which inserting them moves on); the transaction holds SQLite's one
+    write lock, so no other connection can take them in between. Inside a transaction only.
+    """
     connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        raise ValueError("reserve_ids is for PostgreSQL; on SQLite insert with returning=")
+    if not connection.in_atomic_block:
+        raise ValueError("primary keys are reserved inside the transaction that inserts them")
     if count <= 0:
         return []
-    table = model._meta.db_table
+    table, column = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                       [table, model._meta.pk.column, count])
-        return [value for (value,) in cursor.fetchall()]
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [table, column, count])
+            return [value for (value,) in cursor.fetchall()]
+        if connection.vendor != "sqlite":
+            raise NotImplementedError(f"no key reservation for {connection.vendor}")
+        quote = connection.ops.quote_name
+        # Both: a table whose sequence row is missing (never written) or behind (keys given by hand) is safe.
+        cursor.execute(f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                       f"coalesce((SELECT max({quote(column)}) FROM {quote(table)}), 0))", [table])
+        (last,) = cursor.fetchone()
+    return list(range(last + 1, last + 1 + count))
 
 
 def _copy(connection, model, fields, rows) -> int:

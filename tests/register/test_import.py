@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from punchlist.audit import chain
 from punchlist.audit.chain import verify_chain
 from punchlist.audit.models import AuditEvent
 from punchlist.core import records
@@ -57,6 +58,48 @@ def test_rows_become_items_with_people_milestones_and_evidence(team):
     assert {e.reason for e in events} == {"imported from poam.xlsx"}
     assert verify_chain(team.org).intact
     assert make_item(team).identifier == "POAM-AC-003"  # the sequence continues after the import
+
+
+def test_an_import_event_records_the_item_as_written(team):
+    """The after-state of each import_item event is the whole item as stored: people by primary key, dates as
+    ISO text, milestones and evidence as given; text with quotes, backslashes, line breaks and non-ASCII
+    characters hashes and verifies like any other."""
+    odd = 'Shared "admin" account \\ on C:\\Plant\nsecond line\t\u00fcber \u2014 \U0001F512 \x07'
+    poam = records.Poam([
+        _record(2, id="V-1", title=odd, weakness=odd, objectives=["3.1.1[a]"], severity=records.Severity.HIGH,
+                responsible_unit="IT", resources="4 hours", source="Self-assessment",
+                start_date=SOON - timedelta(days=30), supporting_owner="Olive Lee",
+                evidence_custodian="Paul Lee", status=records.ItemStatus.CLOSED, completion_date=date.today(),
+                evidence="Ticket \"4711\"",
+                milestones=[records.Milestone("First", SOON - timedelta(days=20), SOON - timedelta(days=21)),
+                            records.Milestone("  "), records.Milestone("Second", None)]),
+        _record(3, requirements=["3.5.3", "AC.L2-3.1.1"]),
+    ])
+    result = import_poam(team.coordinator, team.org, poam, file="poam.xlsx")
+    first, second = (PoamItem.objects.get(organization=team.org, identifier=i) for i in result.created)
+    events = list(AuditEvent.objects.filter(organization=team.org, action="import_item").order_by("seq"))
+    assert [(e.object_id, e.subject) for e in events] == [(str(first.pk), first.identifier),
+                                                           (str(second.pk), second.identifier)]
+    assert events[0].after == {
+        "identifier": first.identifier, "external_id": "V-1", "kind": "assessment_poam", "status": "closed",
+        "objectives": ["3.1.1[a]"], "title": odd.splitlines()[0], "weakness": odd, "severity": "high",
+        "remediation": "Named admin accounts; quarterly access review with the record kept",
+        "responsible_unit": "IT", "resources": "4 hours", "source": "Self-assessment",
+        "start_date": (SOON - timedelta(days=30)).isoformat(), "scheduled_completion": SOON.isoformat(),
+        "completion_date": date.today().isoformat(), "version": 1, "primary_owner": team.owner.pk,
+        "supporting_owner": team.owner2.pk, "approval_authority": team.approver.pk,
+        "evidence_custodian": team.approver2.pk, "requirements": ["3.1.1"],
+        "milestones": [["First", (SOON - timedelta(days=20)).isoformat(), (SOON - timedelta(days=21)).isoformat()],
+                       ["Second", None, None]],
+        "evidence": 'Ticket "4711"',
+    }
+    assert (first.supporting_owner, first.evidence_custodian) == (team.owner2, team.approver2)
+    assert first.title == odd.splitlines()[0]
+    assert list(first.milestones.values_list("description", "position")) == [("First", 0), ("Second", 1)]
+    assert events[1].after["requirements"] == ["3.5.3", "3.1.1"] and events[1].after["completion_date"] is None
+    assert list(second.requirement_links.values_list("requirement", "position")) == [("3.5.3", 0), ("3.1.1", 1)]
+    assert all(event.hash == chain.compute_hash(event) for event in events)
+    assert verify_chain(team.org).intact
 
 
 def test_every_problem_is_listed_and_nothing_is_written(team):

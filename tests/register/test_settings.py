@@ -20,6 +20,21 @@ def test_default_database_is_sqlite_in_wal_mode_under_the_data_dir(tmp_path):
     assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
 
 
+@pytest.mark.django_db
+def test_sqlite_connections_keep_durability_and_temporary_storage_in_memory():
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's pragmas")
+    with connection.cursor() as cursor:
+        values = {}
+        for pragma in ("synchronous", "temp_store", "foreign_keys"):
+            cursor.execute(f"PRAGMA {pragma}")
+            values[pragma] = cursor.fetchone()[0]
+    # synchronous NORMAL (1) under WAL, temporary storage (statement journals) in memory (2), and foreign keys on.
+    assert values == {"synchronous": 1, "temp_store": 2, "foreign_keys": 1}
+
+
 def test_database_urls(tmp_path):
     assert config.database("sqlite:////srv/pl/db.sqlite3", tmp_path)["NAME"] == "/srv/pl/db.sqlite3"
     assert config.database("sqlite:///db.sqlite3", tmp_path)["NAME"] == str(tmp_path / "db.sqlite3")

@@ -128,7 +128,7 @@ def record(*, organization, actor, action: str, obj=None, object_type: str = "",
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-_json_text = json.encoder.encode_basestring  # a str as _CANONICAL writes it (ensure_ascii=False), in C
+json_text = json.encoder.encode_basestring  # a str as _CANONICAL writes it (ensure_ascii=False), in C
 
 
 def canonical_json(value) -> str:
@@ -149,7 +149,7 @@ def record_many(*, organization, actor, entries: list[dict], head: ChainHead) ->
 
     if not transaction.get_connection().in_atomic_block:
         raise AuditError("audit events are written in the same transaction as the change they record")
-    encode, text_of = _CANONICAL, _json_text
+    encode, text_of = _CANONICAL, json_text
     at = timezone.now()
     actor_id = getattr(actor, "pk", None)
     actor_name = getattr(actor, "username", "") or ""
