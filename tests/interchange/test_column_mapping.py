@@ -18,12 +18,12 @@ EMASS = "emass/stig-manager_emass-poam-template.xlsx"
 # A tracker of someone's own making: a title above the header, no name the readers know but "Type", whose
 # values are not record types.
 OWN = [["Acme's own tracker", "", "", "", "", ""],
-       ["Ref", "Ctrl", "What is wrong", "Fix by", "Who", "Type"],
+       ["Ref", "Ctrl", "What is wrong", "Fix by", "Person", "Type"],
        ["A-1", "3.1.1", "Shared admin account", "2026-12-01", "Marcus Lee", "Technical"],
        ["", "", "", "", "", ""],
        ["A-2", "AC.L2-3.5.3", "No MFA on the VPN", "2027-01-15", "Marcus Lee", "Policy"]]
 OWN_MAPPING = {"requirements": "Ctrl", "id": "ref", "weakness": "WHAT IS WRONG", "scheduled_completion": "Fix by",
-               "primary_owner": "Who"}
+               "primary_owner": "Person"}
 
 
 @pytest.fixture

@@ -102,6 +102,17 @@ def test_owner_column_names(tmp_path, header):
     assert poam.items[0].primary_owner == "Dana Cruz"
 
 
+def test_a_home_made_tracker_with_short_headers(tmp_path):
+    """The names a small shop types into its own sheet: "Fix plan", "Who", "Target", "State"."""
+    rows = [["Our POA&M tracker"], [], ["Ref", "Control", "Gap", "Fix plan", "Who", "Target", "State"],
+            ["1", "3.1.5", "Shared admin account on CNC PCs", "Create named admin accounts", "Sam Patel",
+             "2027-01-15", "Open"]]
+    [item] = read_poam(write_csv(tmp_path / "tracker.csv", rows)).items
+    assert (item.requirements, item.weakness, item.remediation, item.primary_owner) == (
+        ["3.1.5"], "Shared admin account on CNC PCs", "Create named admin accounts", "Sam Patel")
+    assert (item.scheduled_completion, item.status) == (date(2027, 1, 15), ItemStatus.OPEN)
+
+
 def test_weakness_name_is_the_title_when_a_description_is_there_too(tmp_path):
     path = write_csv(tmp_path / "poam.csv", [["Controls", "Weakness Name", "Weakness Description"],
                                              ["3.1.1", "Shared admin", "One admin account shared by three"]])
