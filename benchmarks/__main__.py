@@ -89,7 +89,9 @@ def main(argv=None) -> int:
     missed = []
     print(f"{'work (CPU seconds)':34} {'items':>8} {'baseline s':>11} {'work s':>8} {'ratio':>6}   each repeat (median)")
     for size in (int(s) for s in args.sizes.split(",")):
-        print(f"generating {size:,}-row files in {folder}/ (kept for later runs) ...", file=sys.stderr)
+        if not all(path.exists() for path in (poam_file(folder, size, generate=False),
+                                              assessment_file(folder, size, generate=False))):
+            print(f"generating {size:,}-row files in {folder}/ (kept for later runs) ...", file=sys.stderr)
         poam, assessment = poam_file(folder, size), assessment_file(folder, size)
         for name, kind, path in (
             ("lint (read + map + all checks)", "lint", poam),

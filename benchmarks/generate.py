@@ -105,12 +105,12 @@ def write_xlsx(path: Path, headers: list[str], rows) -> Path:
     return path
 
 
-def poam_file(folder: Path, count: int) -> Path:
+def poam_file(folder: Path, count: int, generate: bool = True) -> Path:
     path = folder / f"poam-{count}-v{GENERATOR_VERSION}.xlsx"
-    return path if path.exists() else write_xlsx(path, POAM_HEADERS, poam_rows(count))
+    return path if path.exists() or not generate else write_xlsx(path, POAM_HEADERS, poam_rows(count))
 
 
-def assessment_file(folder: Path, count: int) -> Path:
+def assessment_file(folder: Path, count: int, generate: bool = True) -> Path:
     path = folder / f"assessment-{count}-v{GENERATOR_VERSION}.xlsx"
     headers = ["Requirement", "System", "Status", "Implementation Statement"]
-    return path if path.exists() else write_xlsx(path, headers, assessment_rows(count))
+    return path if path.exists() or not generate else write_xlsx(path, headers, assessment_rows(count))
