@@ -1,7 +1,6 @@
 """Mapping profiles saved per organization (services.save_profile / delete_profile), the import's dry run
 (imports.check_poam), and `punchlist import` with --mapping, --map, --header-row, --sheet and --check."""
 
-import argparse
 from datetime import date, timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from punchlist.register.imports import check_poam, import_poam
 from punchlist.register.models import ImportProfile, PoamItem
 from punchlist.register.services import delete_profile, save_profile
 from punchlist.register.services.profiles import profile_mapping
+from punchlist.testing import run_register_command
 
 DUE = date.today() + timedelta(days=60)
 MAPPING = ColumnMapping({"requirements": "Ctrl", "id": "Ref", "weakness": "What is wrong", "kind": None},
@@ -161,11 +161,7 @@ A-2,3.5.3,No MFA on the VPN,{DUE.isoformat()},Policy
 """
 
 
-def punchlist(*argv):
-    parser = argparse.ArgumentParser(prog="punchlist")
-    cli.add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.run(args)
+punchlist = run_register_command  # punchlist("import", FILE, ...) reads as the command line
 
 
 @pytest.fixture

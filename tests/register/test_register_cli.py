@@ -1,15 +1,14 @@
 """The register's commands (import, items, verify; score and lint without FILE), run in process against the
 test database."""
 
-import argparse
 import json
 
 import pytest
 from django.db import connection
 
 from punchlist.audit import triggers
-from punchlist.register.cli import add_commands
 from punchlist.register.models import PoamItem, RequirementStatus
+from punchlist.testing import run_register_command
 
 POAM = """POA&M ID,Control,Weakness,Remediation,Point of Contact,Approver,Resources Required,Start Date,\
 Scheduled Completion,Milestones,Status,Severity
@@ -20,11 +19,7 @@ Priya Lee,8 hours,2026-11-01,2026-12-20,,In Progress,Moderate
 """
 
 
-def punchlist(*argv):
-    parser = argparse.ArgumentParser(prog="punchlist")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.run(args)
+punchlist = run_register_command  # punchlist("import", FILE, ...) reads as the command line
 
 
 @pytest.fixture

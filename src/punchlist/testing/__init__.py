@@ -6,6 +6,7 @@ fixtures that use them live in the test folders' conftest modules.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -65,3 +66,13 @@ def make_item(team: Team, *, requirements=("3.1.8",), title="Lock accounts after
     values.update(fields)
     return services.create_item(team.coordinator, team.org, requirements=list(requirements), title=title,
                                 kind=kind, **values)
+
+
+def run_register_command(*argv: str) -> int:
+    """``punchlist <argv>`` for the register's commands, in this process and on the test database."""
+    from punchlist.register.cli import add_commands
+
+    parser = argparse.ArgumentParser(prog="punchlist")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.run(args)
