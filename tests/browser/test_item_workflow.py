@@ -87,6 +87,7 @@ def test_owner_ticks_a_milestone_and_asks_for_closure_with_evidence_then_approve
     owner.get_by_role("button", name="Mark done: Apply the lockout GPO to every OU").click()
     row = owner.locator("li.item-milestone", has_text="Apply the lockout GPO to every OU")
     expect(row).to_contain_text(f"done on {TODAY.isoformat()}")
+    expect(owner.locator("#history tr", has_text="Milestone done")).to_contain_text("Apply the lockout GPO")
     assert owner.evaluate("window.stillTheSamePage") is True
     assert Milestone.objects.get(item=item, description__startswith="Apply").done_on == TODAY
 

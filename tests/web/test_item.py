@@ -167,6 +167,10 @@ def test_tick_milestone_inline_with_htmx_returns_the_row(team, item, login_as):
     body = response.content.decode()
     assert body.lstrip().startswith(f'<li id="milestone-{milestone.pk}"')
     assert f"done on {TODAY.isoformat()}" in body and "<html" not in body
+    # The history below is sent too, out of band, with the tick in it.
+    history = body[body.index('<section id="history"'):]
+    assert 'hx-swap-oob="true"' in history[:100]
+    assert "Milestone done" in history and "Apply the GPO to every OU" in history
     assert Milestone.objects.get(pk=milestone.pk).done_on == TODAY
     event = AuditEvent.objects.for_item(item).last()
     assert (event.action, event.actor_name) == ("complete_milestone", "acme-owner")

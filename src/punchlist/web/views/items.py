@@ -91,11 +91,8 @@ def _page(request, identifier: str, *, bound: dict | None = None, status: int = 
     can = _permissions(user, item)
     catalog = load_catalog()
     milestones = list(item.milestones.all())
-    # Its own evidence and evidence added elsewhere that also proves it (the vault's links).
-    evidence = list(evidence_for_item(item).select_related("item", "added_by", "custodian")
-                    .order_by("added_at", "pk"))
-    events = list(AuditEvent.objects.for_item(item))
-    history_rows, slips = history(item, events, milestones, evidence)
+    evidence = _evidence(item)
+    history_rows, slips = history(item, list(AuditEvent.objects.for_item(item)), milestones, evidence)
     findings = [f for f in lint(Poam([to_record(item)], source="register"), as_of=timezone.localdate())
                 if f.item == item.identifier]
     for milestone in milestones:
@@ -127,6 +124,11 @@ def _page(request, identifier: str, *, bound: dict | None = None, status: int = 
         "max_upload": settings.PUNCHLIST_MAX_UPLOAD_BYTES,
     }
     return render(request, "web/item.html", context, status=status)
+
+
+def _evidence(item) -> list:
+    """Its own evidence and evidence added elsewhere that also proves it (the vault's links)."""
+    return list(evidence_for_item(item).select_related("item", "added_by", "custodian").order_by("added_at", "pk"))
 
 
 def _refusal(bound: dict) -> list[str]:
@@ -275,8 +277,13 @@ def item_milestone_done(request, identifier, pk):
         error = "Not saved: " + " ".join(e for errors in form.errors.values() for e in errors)
     if request.htmx:
         milestone.error = error
-        return render(request, "web/item_milestone.html",
-                      {"item": item, "m": milestone, "can": {"change": True}})
+        context = {"item": item, "m": milestone, "can": {"change": True}}
+        if error is None:  # the page's history gains the tick too, swapped in out of band
+            milestones = list(item.milestones.order_by("position", "pk"))
+            context["history"], _ = history(item, list(AuditEvent.objects.for_item(item)), milestones,
+                                            _evidence(item))
+            context["history_oob"] = True
+        return render(request, "web/item_milestone_ticked.html", context)
     if error:
         return _page(request, identifier, bound={f"tick-{pk}": error}, status=400)
     return _done(request, item, f"Milestone “{milestone.description}” done.", "#milestones")
