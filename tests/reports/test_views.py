@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+import logging
 import re
 import zipfile
 
@@ -100,7 +101,8 @@ def test_html_download_is_an_attachment(acme, login_as):
     assert client.get(reverse("web:report_download", args=[acme.org.slug, "review", "exe"])).status_code == 404
 
 
-def test_pdf_download_and_package(acme, login_as):
+def test_pdf_download_and_package(acme, login_as, caplog):
+    caplog.set_level(logging.INFO, logger="punchlist.security")
     client = login_as(acme.team.viewer)
     pdf = client.get(reverse("web:report_download", args=[acme.org.slug, "leadership", "pdf"]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
@@ -111,6 +113,12 @@ def test_pdf_download_and_package(acme, login_as):
     with zipfile.ZipFile(io.BytesIO(b"".join(package.streaming_content))) as archive:
         names = {name.split("/", 1)[1] for name in archive.namelist()}
     assert "evidence-index.csv" in names and "audit-trail-verification.json" in names
+    # Both files left Punchlist, and the security log says who took them (3.3.1).
+    lines = [record.getMessage() for record in caplog.records if record.name == "punchlist.security"]
+    who = f"downloaded: username={acme.team.viewer.username!r} org={acme.org.slug}"
+    assert [line.startswith(who) for line in lines] == [True, True]
+    assert "-leadership-report-" in lines[0] and lines[0].endswith(".pdf' ip=127.0.0.1")
+    assert "-assessor-package-" in lines[1]
 
 
 def test_a_second_look_reuses_the_figures_until_the_register_changes(acme, login_as):

@@ -4,6 +4,7 @@ shows custodian, dates, links and retention, and edits, links and deletion go th
 from __future__ import annotations
 
 import html
+import logging
 import re
 from datetime import date, timedelta
 
@@ -43,6 +44,20 @@ def test_download_is_an_attachment_for_members_only(team, rival, item, login_as)
     anonymous = login_as(team.owner)
     anonymous.logout()
     assert anonymous.get(url("evidence_download", piece)).status_code == 302  # to the sign-in page
+
+
+def test_each_download_is_written_to_the_security_log(team, item, login_as, caplog):
+    """3.3.1: who took which file, from the vault page and from the item page alike."""
+    caplog.set_level(logging.INFO, logger="punchlist.security")
+    piece = vault.add_evidence(team.owner, item, name="gpo-report.pdf", content=PDF)
+    client = login_as(team.viewer)
+    assert client.get(url("evidence_download", piece)).status_code == 200
+    assert client.get(reverse("web:item_evidence_file", args=[team.org.slug, item.identifier, piece.pk])
+                      ).status_code == 200
+    lines = [record.getMessage() for record in caplog.records if record.name == "punchlist.security"]
+    expected = (f"downloaded: username={team.viewer.username!r} org={team.org.slug} "
+                f"file='evidence {piece.pk} gpo-report.pdf (sha256 {piece.sha256})' ip=127.0.0.1")
+    assert lines.count(expected) == 2
 
 
 def test_a_reference_or_a_missing_file_is_not_found(team, item, login_as, evidence_root):

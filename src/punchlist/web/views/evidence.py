@@ -8,7 +8,6 @@ other organization's piece is a 404), with headers that stop a browser from rend
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -19,6 +18,7 @@ from punchlist.register.errors import RegisterError
 from punchlist.register.models import Evidence, PoamItem
 from punchlist.register.services import evidence as vault
 from punchlist.rhythm.forms import DeleteEvidenceForm, EvidenceForm, EvidenceLinksForm
+from punchlist.web.downloads import evidence_file_response
 from punchlist.web.tenancy import member_view
 
 
@@ -41,18 +41,7 @@ def evidence_download(request, pk):
         evidence = _piece(request, pk)
     except PermissionDenied as exc:
         return _denied(request, exc)
-    if not evidence.file:
-        raise Http404("This evidence is a reference, not a file")
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("This evidence file is missing from the vault; `punchlist verify` lists such files") from None
-    response = FileResponse(handle, as_attachment=True, filename=evidence.name,
-                            content_type="application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return evidence_file_response(request, evidence)
 
 
 def _initial(evidence: Evidence) -> dict:

@@ -13,7 +13,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from punchlist.register.mapping import person, to_record
 from punchlist.register.models import Evidence, Kind, Milestone, PoamItem
 from punchlist.register.services.evidence import evidence_for_item
 from punchlist.web import forms as item_forms
+from punchlist.web.downloads import evidence_file_response
 from punchlist.web.forms import PEOPLE, PERSON_LABELS
 from punchlist.web.tenancy import member_view
 
@@ -342,19 +343,7 @@ def _evidence_add(request, identifier, limit: UploadLimit):
 def item_evidence_file(request, identifier, pk):
     """An evidence file, for members only, always as a download: never rendered by the browser."""
     item = _get_item(request, identifier)
-    evidence = get_object_or_404(evidence_for_item(item), pk=pk)
-    if not evidence.file:
-        raise Http404("This evidence is a reference, not a file")
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("This evidence file is missing from the vault; `punchlist verify` lists such files") from None
-    response = FileResponse(handle, as_attachment=True, filename=evidence.name,
-                            content_type="application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return evidence_file_response(request, get_object_or_404(evidence_for_item(item), pk=pk))
 
 
 # --- editing and adding items ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from punchlist.orgs.permissions import require
 from punchlist.reports import cache, data, render as documents
+from punchlist.web.downloads import log_download
 from punchlist.web.tenancy import member_view
 
 VIEWS = (("leadership", "Leadership"), ("security", "Security"), ("operations", "Operations"))
@@ -63,8 +64,10 @@ def download(request, kind: str, fmt: str):
         body = documents.render_pdf(kind, snap)
     else:
         body = documents.render_html(kind, snap).encode("utf-8")
+    filename = documents.filename(kind, snap, fmt)
+    log_download(request, filename)
     response = HttpResponse(body, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{documents.filename(kind, snap, fmt)}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -83,7 +86,9 @@ def package(request):
         stream = open(name, "rb")  # noqa: SIM115 - FileResponse closes it
     finally:
         os.unlink(name)  # the open handle keeps the data until the response is sent (POSIX)
-    return FileResponse(stream, as_attachment=True, filename=package_name(request.organization, snap.as_of),
+    filename = package_name(request.organization, snap.as_of)
+    log_download(request, filename)
+    return FileResponse(stream, as_attachment=True, filename=filename,
                         content_type="application/zip")
 
 
