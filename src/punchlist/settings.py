@@ -4,6 +4,8 @@ PUNCHLIST_DATA_DIR       folder for the SQLite database, the secret key and evid
                          (default: $XDG_DATA_HOME/punchlist or ~/.local/share/punchlist)
 PUNCHLIST_DATABASE_URL   sqlite:///FILE or postgresql://USER:PASSWORD@HOST:PORT/NAME (default: SQLite in the data dir)
 PUNCHLIST_SECRET_KEY     at least 32 characters (default: DATA_DIR/secret-key as written by `punchlist init`)
+PUNCHLIST_SECRET_KEY_FALLBACKS  earlier secret keys, comma-separated, kept after a rotation so that sessions
+                         and the encrypted TOTP secrets still open (default: none)
 PUNCHLIST_DEBUG          yes/no (default no)
 PUNCHLIST_ALLOWED_HOSTS  comma-separated host names (default localhost,127.0.0.1)
 PUNCHLIST_TIME_ZONE      the organization's local zone for display (default UTC)
@@ -28,6 +30,7 @@ from punchlist import config
 DATA_DIR = config.data_dir()
 DEBUG = config.env_bool("PUNCHLIST_DEBUG", False)
 SECRET_KEY = config.secret_key(os.environ, DATA_DIR, DEBUG)
+SECRET_KEY_FALLBACKS = config.env_list("PUNCHLIST_SECRET_KEY_FALLBACKS", [])  # earlier keys, after a rotation
 ALLOWED_HOSTS = config.env_list("PUNCHLIST_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 DATABASES = {"default": config.database(os.environ.get("PUNCHLIST_DATABASE_URL"), DATA_DIR)}

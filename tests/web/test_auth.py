@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pyotp
 import pytest
+from cryptography.fernet import InvalidToken
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.conf import settings
@@ -26,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from punchlist.testing import PASSWORD
+from punchlist.web.accounts import totp_secret
 from punchlist.web.models import TemporaryPassword
 
 pytestmark = pytest.mark.django_db
@@ -156,6 +158,34 @@ def test_a_recovery_code_signs_in_once(client, team, totp):
     sign_in(again, team.admin.username)
     assert "That code is not right" in text(again.post(MFA_STAGE, {"code": code}))
     assert signed_in_as(again) is None
+
+
+def test_totp_secrets_and_recovery_seeds_are_stored_encrypted(client, team, totp, settings):
+    """3.5.10: what a database dump shows of a second factor is ciphertext; the sign-in still works, and goes
+    on working after the secret key is rotated with the old one kept as a fallback."""
+    secret = totp(team.approver)
+    stored = {a.type: a.data for a in Authenticator.objects.filter(user=team.approver)}
+    assert stored["totp"]["secret"].startswith("fernet:") and secret not in stored["totp"]["secret"]
+    assert stored["recovery_codes"]["seed"].startswith("fernet:")
+    assert totp_secret(team.approver) == secret
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "a-rotated-secret-key-" + "x" * 40
+    sign_in(client, team.approver.username)
+    response = client.post(MFA_STAGE, {"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302 and signed_in_as(client) == str(team.approver.pk)
+    settings.SECRET_KEY_FALLBACKS = []  # the old key gone: the stored secret no longer opens
+    with pytest.raises(InvalidToken):
+        totp_secret(team.approver)
+
+
+def test_a_secret_stored_before_encryption_still_signs_in(client, team, totp):
+    secret = totp(team.approver)
+    authenticator = Authenticator.objects.get(user=team.approver, type="totp")
+    authenticator.data["secret"] = secret  # as allauth stored it before Punchlist encrypted it
+    authenticator.save()
+    sign_in(client, team.approver.username)
+    assert client.post(MFA_STAGE, {"code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert signed_in_as(client) == str(team.approver.pk)
 
 
 def test_the_same_totp_code_is_not_accepted_twice(client, team, totp):

@@ -8,6 +8,7 @@ says so in words.
 
 from __future__ import annotations
 
+import base64
 import logging
 import secrets
 import time
@@ -150,10 +151,34 @@ class MfaAdapter(DefaultMFAAdapter):
         "incorrect_code": "That code is not right. Type the 6-digit code your authenticator app shows now.",
     }
 
+    # The TOTP secret and the recovery codes' seed, as allauth stores them: encrypted (3.5.10). Stored values
+    # without the prefix are from before encryption and are read as they are.
+    ENCRYPTED = "fernet:"
+
+    def encrypt(self, text: str) -> str:
+        return self.ENCRYPTED + _secrets_cipher().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not encrypted_text.startswith(self.ENCRYPTED):
+            return encrypted_text
+        return _secrets_cipher().decrypt(encrypted_text[len(self.ENCRYPTED):].encode()).decode()
+
     def can_delete_authenticator(self, authenticator):
         if authenticator.type == Authenticator.Type.RECOVERY_CODES:
             return True
         return not requires_mfa(authenticator.user)
+
+
+def _secrets_cipher():
+    """Fernet keys derived from the secret key and its fallbacks: after a key rotation (the old key moved to
+    SECRET_KEY_FALLBACKS) the stored secrets still open, and new ones are written with the new key."""
+    from cryptography.fernet import Fernet, MultiFernet
+    from django.utils.crypto import salted_hmac
+
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([Fernet(base64.urlsafe_b64encode(
+        salted_hmac("punchlist.web.accounts.MfaAdapter", "mfa-secrets", secret=key, algorithm="sha256").digest()))
+        for key in keys])
 
 
 def requires_mfa(user) -> bool:
