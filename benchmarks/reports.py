@@ -14,29 +14,15 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import gc
 import os
 import shutil
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 
-from .register import build_records
+from .register import best_of, build_records
 
 AS_OF = date(2026, 11, 23)
-
-
-def best_of(repeat: int, work) -> tuple[float, float]:
-    """The best wall-clock and CPU seconds of ``repeat`` runs (CPU time is what a shared machine disturbs least)."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        gc.collect()
-        wall, cpu = time.perf_counter(), time.process_time()
-        work()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return min(walls), min(cpus)
 
 
 def seed(count: int):

@@ -30,7 +30,7 @@ def _piece(request, pk) -> Evidence:
 
 
 def _denied(request, exc, status=403):
-    return render(request, "web/evidence_denied.html", {"reason": str(exc)}, status=status)
+    return render(request, "web/denied.html", {"reason": str(exc)}, status=status)
 
 
 @member_view

@@ -55,7 +55,7 @@ def _limits() -> Limits:
 
 
 def _denied(request, exc):
-    return render(request, "web/item_denied.html", {"reason": str(exc)}, status=403)
+    return render(request, "web/denied.html", {"reason": str(exc)}, status=403)
 
 
 def _allowed(request):

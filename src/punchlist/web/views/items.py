@@ -151,7 +151,7 @@ def _refusal(bound: dict) -> list[str]:
 
 def denied(request, exc, status: int = 403):
     """The 403 page, saying why in words."""
-    return render(request, "web/item_denied.html", {"reason": str(exc)}, status=status)
+    return render(request, "web/denied.html", {"reason": str(exc)}, status=status)
 
 
 def refused(view):

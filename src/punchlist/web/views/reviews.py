@@ -42,7 +42,7 @@ def _tabs(request, current: str) -> list[dict]:
 
 
 def _denied(request, exc, status=403):
-    return render(request, "web/review_denied.html", {"reason": str(exc)}, status=status)
+    return render(request, "web/denied.html", {"reason": str(exc)}, status=status)
 
 
 def _page_of(request, rows):
