@@ -85,3 +85,26 @@ def test_a_coordinator_corrects_the_mapping_checks_and_imports(page, sign_in, te
     items = PoamItem.objects.filter(organization=team.org).order_by("identifier")
     assert [(i.identifier, i.external_id, i.primary_owner_id) for i in items] == [
         ("POAM-AC-001", "A-1", team.owner.pk), ("POAM-IA-001", "A-2", team.owner.pk)]
+
+
+def test_a_column_chosen_the_moment_the_preview_is_swapped_in_still_shows_its_values(page, sign_in, team, tmp_path):
+    """The swapped-in preview answers a change at once: a person (or a fast test) who picks the next column as
+    soon as the previous answer lands must not see the choice silently dropped."""
+    path = tmp_path / "tracker.csv"
+    path.write_text(TRACKER)
+    sign_in(page, team.coordinator)
+    page.goto(f"/o/{team.org.slug}/import/")
+    page.get_by_label("POA&M file").set_input_files(str(path))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", name="Import tracker.csv")).to_be_visible()
+    # When the answer to the first choice has been swapped in, the second is made in the same task.
+    page.evaluate("""() => document.body.addEventListener("htmx:afterRequest", () => {
+        const select = document.getElementById(
+            [...document.querySelectorAll("table.import-mapping label")]
+                .find(label => label.textContent.trim() === "Weakness").htmlFor);
+        select.value = [...select.options].find(option => option.text === "C: What is wrong").value;
+        select.dispatchEvent(new Event("change", {bubbles: true}));
+    }, {once: true})""")
+    page.get_by_label("Requirement(s)", exact=True).select_option(label="B: Ctrl")
+    expect(field_row(page, "Weakness")).to_contain_text("Shared admin account · No MFA on the VPN")
+    expect(field_row(page, "Requirement(s)")).to_contain_text("3.1.1 · 3.5.3")
