@@ -36,10 +36,12 @@ class AuditEvent(models.Model):
 
     chain = models.CharField(max_length=40)
     seq = models.PositiveBigIntegerField()
+    # Neither has an index of its own: events are found by (organization, subject) and (object_type,
+    # object_id), never by actor, and an import writes one event per item.
     organization = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+                                     related_name="+", db_index=False)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+                              related_name="+", db_index=False)
     actor_name = models.CharField(max_length=150, blank=True)  # as it was, should the user be renamed
     at = models.DateTimeField()
     action = models.CharField(max_length=60)

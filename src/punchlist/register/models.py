@@ -127,7 +127,11 @@ class ItemSequence(models.Model):
 
 
 class PoamItem(models.Model):
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="items")
+    # No index of its own on the organization: the unique (organization, identifier) and the two indexes
+    # below all start with it. Nor on created_by and verified_by, which nothing looks items up by. Every
+    # index is written on every insert (an import of 50,000 items; docs/architecture.md).
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="items",
+                                     db_index=False)
     assessment = models.ForeignKey(Assessment, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="items")
     identifier = models.CharField(max_length=20)  # "POAM-AC-001", never reused or changed
@@ -159,13 +163,13 @@ class PoamItem(models.Model):
     original_scheduled_completion = models.DateField(null=True, blank=True)
     completion_date = models.DateField(null=True, blank=True)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
     verified_at = models.DateTimeField(null=True, blank=True)
     # Optimistic locking: every write checks the version the writer read and bumps it.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     objects = OrganizationQuerySet.as_manager()
@@ -192,7 +196,8 @@ class ItemRequirement(models.Model):
     """A requirement an item addresses. A table rather than a list so the register filters by requirement
     and scoring can tell which NOT MET requirements have a plan of action (R-SCORE-4)."""
 
-    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="requirement_links")
+    # Found by item through the unique (item, requirement), which starts with it.
+    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="requirement_links", db_index=False)
     requirement = models.CharField(max_length=10)  # catalog id, "3.1.1"
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -274,7 +279,8 @@ class Evidence(models.Model):
     review_by = models.DateField(null=True, blank=True,
                                  help_text="When it must be looked at again to stay current.")
     linked_items = models.ManyToManyField(PoamItem, blank=True, related_name="linked_evidence")
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 db_index=False)  # nothing looks evidence up by who added it
     added_at = models.DateTimeField(default=timezone.now)
 
     objects = ItemChildQuerySet.as_manager()
