@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 from spreadsheets import write_csv, write_xlsx
 
-from punchlist.core.records import ItemStatus, RecordKind
+from punchlist.core.records import ItemStatus, RecordKind, Severity
 from punchlist.errors import InputError, InputErrors
 from punchlist.interchange import FIELDS, ColumnMapping, inspect_poam_file, read_poam, read_poam_file
 from punchlist.interchange.inspection import Inspection
@@ -106,6 +106,22 @@ def test_a_column_given_to_one_field_feeds_no_other_by_its_name(tmp_path):
     assert inspection.fields == {"requirements": 0, "remediation": 1, "title": 2}
     [item] = read_poam(path, ColumnMapping({"remediation": "Weakness"})).items
     assert (item.remediation, item.weakness, item.title) == ("Shared account", "X", "")
+
+
+def test_confirming_the_shown_mapping_keeps_the_columns_read_where_the_first_is_blank(tmp_path):
+    """The web preview sends every field's column; confirmed as shown, Raw Severity still fills in for a blank
+    Severity, as detection reads it. A person who picks Raw Severity itself gets that column alone."""
+    path = write_csv(tmp_path / "poam.csv", [["Control", "Severity", "Raw Severity"], ["3.1.1", "", "CAT II"],
+                                            ["3.1.2", "High", "CAT III"]])
+    detected = [item.severity for item in read_poam(path).items]
+    shown = inspect_poam_file(path).mapping()
+    assert shown.columns["severity"] == "Severity"
+    confirmed = ColumnMapping({name: place for name, place in inspect_poam_file(path).fields.items()})
+    for mapping in (shown, confirmed):
+        assert [item.severity for item in read_poam(path, mapping).items] == detected == [
+            Severity.MODERATE, Severity.HIGH]
+    raw = ColumnMapping({"severity": "Raw Severity"})
+    assert [item.severity for item in read_poam(path, raw).items] == [Severity.MODERATE, Severity.LOW]
 
 
 def test_the_header_row_and_the_sheet_can_be_named(tmp_path):

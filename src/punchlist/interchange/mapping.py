@@ -184,21 +184,26 @@ class ColumnMapping:
         row = head[index]
         layout = layout_of_row(index, row, POAM)
         number = sheet.first_row + index
-        chosen: dict[str, int] = {}
+        chosen: dict[str, list[int]] = {}
         for name, target in self.columns.items():
-            layout.columns.pop(name, None)
+            detected = layout.columns.pop(name, [])
             if target is not None:
-                chosen[name] = self._column(name, target, row, sheet.label, number)
-        taken = set(chosen.values())
+                column = self._column(name, target, row, sheet.label, number)
+                # A choice that agrees with detection keeps detection's further columns, read where the
+                # first is blank (eMASS's Raw Severity behind Severity): the web preview sends every field's
+                # column, and confirming what it showed must read the file as it showed it.
+                chosen[name] = [column] + (detected[1:] if detected[:1] == [column] else [])
+        taken = {column for columns in chosen.values() for column in columns}
         for name in list(layout.columns):  # a column a person gave to one field feeds no other by its name
             kept = [column for column in layout.columns[name] if column not in taken]
             if kept:
                 layout.columns[name] = kept
             else:
                 del layout.columns[name]
-        for name, column in chosen.items():
-            layout.columns[name] = [column]
-            layout.headers[column] = cell_header(row[column]) or f"column {column_letter(column)}"
+        for name, columns in chosen.items():
+            layout.columns[name] = columns
+            for column in columns:
+                layout.headers[column] = cell_header(row[column]) or f"column {column_letter(column)}"
         if strict and REQUIRED not in layout.columns:
             raise InputError(
                 f"no column of the header row (row {number}) holds the requirement; map one of its columns to "
