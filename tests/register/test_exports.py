@@ -4,6 +4,7 @@ marking, evidence with its hashes, `punchlist export` in its four formats, and n
 import argparse
 import csv
 import io
+import logging
 import re
 import zipfile
 from datetime import date, timedelta
@@ -179,6 +180,16 @@ def test_every_format_through_the_cli(team, stocked, tmp_path, schema_dir, share
                   *common) == 0
     filled = openpyxl.load_workbook(tmp_path / "f.xlsx")["Open POA&M Items"]
     assert filled["A8"].value == first.identifier and filled["A4"].value.startswith(MARKING_INTERNAL)
+
+
+def test_each_cli_export_is_written_to_the_security_log(team, stocked, tmp_path, caplog):
+    """3.3.1, as for a download: who took the organization's POA&M, in which form, to which file."""
+    caplog.set_level(logging.INFO, logger="punchlist.security")
+    out = tmp_path / "p.csv"
+    assert export("--format", "csv", "--out", str(out), "--org", team.org.slug, "--user", team.viewer.username) == 0
+    lines = [record.getMessage() for record in caplog.records if record.name == "punchlist.security"]
+    assert lines == [f"exported: username={team.viewer.username!r} org={team.org.slug} file={str(out)!r} "
+                     "format=csv items=2 via=cli"]
 
 
 def test_cli_refusals_write_nothing(team, stocked, tmp_path, capsys):

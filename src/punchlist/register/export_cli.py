@@ -7,6 +7,7 @@ Added to the CLI with ``add_commands(commands)``, the shape of ``punchlist.regis
 
 from __future__ import annotations
 
+import logging
 import os
 
 from .cli import EXIT_OK, CommandError, _actor, _common, _guard, _organization, _start
@@ -16,6 +17,9 @@ FORMATS = ("workbook", "fedramp", "csv", "oscal")
 # here would load openpyxl and jsonschema for every `punchlist` command.
 OSCAL_VERSIONS = ("1.1.3", "1.2.1")
 OSCAL_VERSION = "1.1.3"
+# The web's security log (punchlist.web.accounts), where every file that leaves through a browser is written
+# too (3.3.1): an export holds the register's CUI, whoever takes it.
+security_log = logging.getLogger("punchlist.security")
 
 
 def add_commands(commands) -> None:
@@ -67,6 +71,8 @@ def run_export(args) -> int:
         write_csv(poam, context, out)
     else:
         _write_oscal(poam, context, evidence, out, args.oscal_version)
+    security_log.info("exported: username=%r org=%s file=%r format=%s items=%d via=cli", actor.get_username(),
+                      organization.slug, os.path.abspath(out), args.format, len(poam.items))
     print(f"{len(poam.items)} item(s) of {organization.name} written to {os.fspath(out)} ({args.format}; "
           f"{context.marking})")
     return EXIT_OK
