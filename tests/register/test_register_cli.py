@@ -8,7 +8,7 @@ from django.db import connection
 
 from punchlist.audit import triggers
 from punchlist.register.models import PoamItem, RequirementStatus
-from punchlist.testing import run_register_command
+from punchlist.testing import make_item, run_register_command
 
 POAM = """POA&M ID,Control,Weakness,Remediation,Point of Contact,Approver,Resources Required,Start Date,\
 Scheduled Completion,Milestones,Status,Severity
@@ -139,6 +139,26 @@ def test_verify_rehashes_evidence_and_names_an_altered_or_missing_file(team, ite
     assert "is missing" in capsys.readouterr().out
 
 
+def test_verify_names_a_vault_file_that_no_evidence_cites(team, rival, item, evidence_root, capsys):
+    """A piece deleted behind Punchlist's back leaves the audit trail intact; its file in the vault is the trace."""
+    from punchlist.register.models import Evidence
+    from punchlist.register.services.evidence import add_evidence, uncited_files
+
+    kept = add_evidence(team.owner, item, name="gpo.txt", content=b"GPO: lockout after 5 failures\n")
+    gone = add_evidence(team.owner, item, name="users.csv", content=b"user,mfa\nmarcus,yes\n")
+    add_evidence(team.owner, item, name="users again.csv", content=b"user,mfa\nmarcus,yes\n")  # the same file
+    add_evidence(rival.owner, make_item(rival), name="theirs.txt", content=b"rival evidence\n")
+    assert uncited_files() == [] and punchlist("verify") == 0
+    Evidence.objects.filter(file=gone.file.name).delete()  # both pieces citing it, as a raw DELETE would
+    assert uncited_files(team.org) == uncited_files() == [gone.file.name]
+    assert uncited_files(rival.org) == []
+    capsys.readouterr()
+    assert punchlist("verify", "--org", team.org.slug) == 1
+    out = capsys.readouterr().out
+    assert "audit trail intact" in out and "evidence files intact" in out
+    assert f"vault file {gone.file.name} is cited by no evidence" in out and kept.file.name not in out
+
+
 # --- score and lint without FILE: the register instead of a spreadsheet ----------------------------------
 
 def main(capsys, *argv):
@@ -160,8 +180,6 @@ def _assessment_csv(path, not_met=("3.1.8",)):
 
 
 def test_score_reads_the_latest_assessment_with_the_offline_shape(team, tmp_path, capsys):
-    from punchlist.testing import make_item
-
     path = _assessment_csv(tmp_path / "ssp.csv")
     code, offline_out, _ = main(capsys, "score", path, "--format", "json")
     assert code == 0 and json.loads(offline_out)["score"] == 109  # a file knows nothing of plans of action

@@ -75,8 +75,9 @@ def add_commands(commands) -> None:
     items.add_argument("--format", choices=["text", "json"], default="text")
     items.set_defaults(run=run_items)
 
-    verify = commands.add_parser("verify", help="check the audit trail's hash chain and re-hash every stored "
-                                                "evidence file; exit 1 if either is broken")
+    verify = commands.add_parser("verify", help="check the audit trail's hash chain, re-hash every stored "
+                                                "evidence file and name vault files no evidence cites; exit 1 "
+                                                "on any of them")
     _common(verify)
     verify.set_defaults(run=run_verify)
 
@@ -280,7 +281,7 @@ def run_verify(args) -> int:
     _start(args)
     from punchlist.audit.chain import verify_chain
 
-    from punchlist.register.services.evidence import verify_evidence
+    from punchlist.register.services.evidence import uncited_files, verify_evidence
 
     organization = _organization(args) if args.org else None
     result = verify_chain(organization)
@@ -291,7 +292,13 @@ def run_verify(args) -> int:
     for problem in problems:
         print(f"evidence {problem}")
     print("evidence files intact" if not problems else f"{len(problems)} evidence file(s) missing or altered")
-    return EXIT_OK if result.intact and not problems else EXIT_FINDINGS
+    uncited = uncited_files(organization)
+    for name in uncited:
+        print(f"vault file {name} is cited by no evidence")
+    if uncited:
+        print(f"{len(uncited)} file(s) in the evidence vault cited by no evidence: left by an upload whose write "
+              "failed, or by evidence deleted behind Punchlist's back; look at them, then remove them by hand")
+    return EXIT_OK if result.intact and not problems and not uncited else EXIT_FINDINGS
 
 
 # --- score and lint of the stored data ------------------------------------------------------------------

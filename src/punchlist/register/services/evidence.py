@@ -289,6 +289,31 @@ def verify_evidence(organization=None, progress=None) -> list[EvidenceProblem]:
     return problems
 
 
+def uncited_files(organization=None) -> list[str]:
+    """The vault's files (of one organization, or all) that no evidence cites, by their place in the vault.
+
+    A file is stored before the transaction that records its evidence; one whose write then failed stays
+    behind, as does the file of a piece whose row was deleted behind Punchlist's back, which the audit
+    trail cannot show (its events are intact). Either way the file may hold CUI that nothing accounts for:
+    ``punchlist verify`` names them, and removing them is left to a person.
+    """
+    root = Path(VAULT.location)
+    if not root.is_dir():
+        return []
+    if organization is not None:
+        folders = [root / str(organization.pk)]
+    else:
+        folders = [folder for folder in root.iterdir() if folder.is_dir() and folder.name.isdigit()]
+    stored = {path.relative_to(root).as_posix() for folder in folders if folder.is_dir()
+              for path in folder.rglob("*") if path.is_file()}
+    if not stored:
+        return []
+    cited = Evidence.objects.exclude(file="")
+    if organization is not None:
+        cited = cited.for_organization(organization)
+    return sorted(stored.difference(cited.values_list("file", flat=True)))
+
+
 # --- writes --------------------------------------------------------------------------------------------
 
 def _snapshot(evidence: Evidence, requirements: list[str] | None = None, items: list[str] | None = None) -> dict:
