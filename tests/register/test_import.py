@@ -102,6 +102,25 @@ def test_an_import_event_records_the_item_as_written(team):
     assert verify_chain(team.org).intact
 
 
+def test_an_imported_milestone_with_a_line_break_comes_back_from_the_workbook_as_it_is_stored(team, tmp_path):
+    """An OSCAL task title, or a file read by another tool, may break a milestone over lines; stored as one line,
+    it reads back from Punchlist's own workbook unchanged."""
+    from punchlist.interchange import read_poam
+    from punchlist.interchange.workbook import write_workbook
+    from punchlist.register.exports import build_export
+
+    broken = records.Milestone("Pilot on\r\nthe enclave", SOON - timedelta(days=5))
+    poam = records.Poam([_record(2, milestones=[broken])])
+    [identifier] = import_poam(team.coordinator, team.org, poam, file="tasks.json").created
+    item = PoamItem.objects.get(organization=team.org, identifier=identifier)
+    assert list(item.milestones.values_list("description", flat=True)) == ["Pilot on the enclave"]
+    export = build_export(team.coordinator, team.org)
+    out = tmp_path / "back.xlsx"
+    write_workbook(export.poam, export.context, out, evidence=export.evidence)
+    [back] = read_poam(out).items
+    assert back.milestones == [records.Milestone("Pilot on the enclave", SOON - timedelta(days=5))]
+
+
 def test_every_problem_is_listed_and_nothing_is_written(team):
     items_before, events_before = PoamItem.objects.count(), AuditEvent.objects.count()
     poam = records.Poam([

@@ -102,6 +102,13 @@ def test_create_item_with_milestones_in_one_transaction(team):
                                                                            ("Enroll users", 1)]
 
 
+def test_a_milestone_is_one_line(team, item):
+    """Workbooks and the FedRAMP template write a milestone per line: a line break inside one would come back
+    from them as two milestones, or joined with a space."""
+    milestone = services.add_milestone(team.owner, item, "  Pilot on\nthe  enclave laptops\t")
+    assert milestone.description == "Pilot on the enclave laptops"
+
+
 def test_evidence_file_is_hashed_and_stored_once(team, item, evidence_root):
     content = b"user,enrolled\n" + b"marcus,yes\n" * 100_000
     first = services.add_evidence(team.owner, item, name="enrollment.csv", content=io.BytesIO(content))

@@ -16,6 +16,7 @@ from punchlist.core import records
 from punchlist.dbinsert import RawJSON, bulk_session, db_value, insert_rows, reserve_ids
 
 from ..models import Evidence, ItemRequirement, ItemSequence, Milestone, PoamItem, Status
+from ..services._common import one_line
 
 BATCH = 2000
 CLOSED = Status.CLOSED.value
@@ -122,7 +123,7 @@ class _Writer:
             steps = []
             position = 0
             for milestone in record.milestones:
-                description = milestone.description.strip()
+                description = one_line(milestone.description)
                 if description:
                     due_on, due_on_text = dates[milestone.due]
                     done, done_text = dates[milestone.done_on]

@@ -17,6 +17,12 @@ from punchlist.orgs.permissions import APPROVERS
 from ..errors import InvalidChange
 
 
+def one_line(text: str) -> str:
+    """A milestone's description as one line, its runs of white space made one space: workbooks and the
+    FedRAMP template write a milestone per line, so a line break inside one would come back as two."""
+    return " ".join((text or "").split())
+
+
 @contextmanager
 def writing(organization):
     """One transaction per service call, with the organization's audit chain locked first.

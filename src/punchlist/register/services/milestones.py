@@ -10,7 +10,7 @@ from punchlist.orgs.permissions import require
 
 from ..errors import InvalidChange, WorkflowError
 from ..models import Milestone, PoamItem
-from ._common import today, writing
+from ._common import one_line, today, writing
 from .items import check_closeout
 
 
@@ -29,7 +29,7 @@ def _record(actor, milestone: Milestone, action: str, head, before=None, reason:
 
 
 def _add_milestone(actor, item: PoamItem, description: str, due: date | None, position: int, head) -> Milestone:
-    description = (description or "").strip()
+    description = one_line(description)
     if not description:
         raise InvalidChange("a milestone says what will be done")
     check_closeout(item, due, "the milestone due date")
