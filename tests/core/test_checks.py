@@ -9,10 +9,12 @@ from dataclasses import FrozenInstanceError, replace
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from punchlist.core.checks import CHECKS, LintFinding, lint
 from punchlist.core.checks.findings import new_finding
-from punchlist.core.checks.owners import judge_owner
+from punchlist.core.checks.owners import _judge, judge_owner
 from punchlist.core.checks.remediation import vague_remediation
 from punchlist.core.checks.weakness import blended_reason, says_no_encryption
 from punchlist.core.records import ItemStatus, Milestone, Poam, PoamItem, RecordKind, Severity
@@ -310,6 +312,20 @@ def test_generic_owner(owner):
 def test_named_people_and_single_officers_are_not_generic(owner):
     assert judge_owner(owner)[0] is None
     assert run(item(primary_owner=owner)) == []
+
+
+OWNER_WORDS = ["marcus", "lee", "it", "team", "llc", "ciso", "lead", "msp", "tbd", "and", "services", "Priya",
+               "O'Brien", "Tomás", "3rd", "m.lee@example.com", "it@example.com", "n/a"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(OWNER_WORDS), st.sampled_from([" ", ", ", " - ", "  ", " / ", ",", " & "])),
+                max_size=5))
+def test_the_quick_reading_of_plain_owners_agrees_with_the_general_one(parts):
+    """Letters, spaces and commas only skip the regular expressions; whatever the cell, the verdict is the same."""
+    owner = "".join(word + separator for word, separator in parts).strip(" ,-/&")
+    lowered = " ".join(owner.split()).lower()
+    assert judge_owner.__wrapped__(owner) == _judge(lowered, quick=False)
 
 
 def test_an_empty_owner_is_a_missing_field_not_a_generic_one():
