@@ -16,7 +16,6 @@ Without Chromium or Playwright the tests are skipped with the reason; under CI=t
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from django.db import connection, connections  # noqa: E402
 
 from punchlist.audit import triggers  # noqa: E402
-from punchlist.testing import PASSWORD  # noqa: E402
+from punchlist.testing import PASSWORD, totp_code  # noqa: E402
 from punchlist.testing.fixtures import *  # noqa: E402,F401,F403
 
 CHROMIUM = Path(os.environ.get("PUNCHLIST_CHROMIUM", "/usr/bin/chromium"))
@@ -112,23 +111,6 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
-
-
-_last_codes: dict[str, tuple[int, str]] = {}
-
-
-def totp_code(secret: str) -> str:
-    """The current code, as an authenticator app shows it; a code already used in this run (allauth accepts
-    each code once) waits for the next one."""
-    import pyotp
-
-    totp = pyotp.TOTP(secret)
-    code = totp.now()
-    if _last_codes.get(secret) == code:
-        time.sleep(totp.interval - time.time() % totp.interval + 0.5)
-        code = totp.now()
-    _last_codes[secret] = code
-    return code
 
 
 @pytest.fixture

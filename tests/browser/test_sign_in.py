@@ -10,6 +10,7 @@ import pyotp
 import pytest
 from django.urls import reverse
 
+from punchlist.testing import totp_code
 from punchlist.web.accounts import activate_totp
 
 pytestmark = pytest.mark.browser
@@ -23,7 +24,7 @@ def test_an_approver_signs_in_with_a_totp_code_and_reaches_the_app(page, team, l
     page.get_by_label("Password").fill("correct horse battery staple")
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/accounts/2fa/authenticate/")
-    page.get_by_label("Code").fill(pyotp.TOTP(secret).now())
+    page.get_by_label("Code").fill(totp_code(secret))
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(re.compile(r".*/o/%s/.*" % team.org.slug))
     assert page.url.startswith(live_server.url + reverse("web:organization", args=[team.org.slug]))
@@ -53,7 +54,7 @@ def test_a_wrong_code_is_refused_on_the_page(page, team, live_server):
     assert "/accounts/" in page.url and f"/o/{team.org.slug}/" not in page.url  # still not in the app
     # The right code still works after the refusal.
     page.goto("/accounts/2fa/authenticate/")
-    page.get_by_label("Code").fill(totp.now())  # computed now: the window may have moved on since
+    page.get_by_label("Code").fill(totp_code(secret))  # computed now: the window may have moved on since
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url(re.compile(r".*/o/%s/.*" % team.org.slug))
 
@@ -66,7 +67,7 @@ def test_a_new_administrator_sets_up_the_authenticator_at_first_sign_in(page, te
     page.wait_for_url("**/accounts/2fa/totp/activate/?required=1")
     secret = page.locator("#authenticator_secret").input_value()
     assert page.locator("img.totp-qr").is_visible()
-    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    page.get_by_label("Code from the app").fill(totp_code(secret))
     page.get_by_role("button", name="Turn on").click()
     page.wait_for_url("**/accounts/2fa/recovery-codes/")
     assert len(page.locator("pre.recovery-codes").inner_text().split()) == 10

@@ -16,6 +16,27 @@ from punchlist.register import services
 from punchlist.register.models import Kind, PoamItem
 
 PASSWORD = "correct horse battery staple"
+TOTP_MARGIN = 5  # seconds a code must have left in its window when a test types it
+
+_last_codes: dict[str, str] = {}
+
+
+def totp_code(secret: str, margin: float = TOTP_MARGIN) -> str:
+    """The code an authenticator app shows now, as a person would type it: one with ``margin`` seconds left in
+    its 30-second window (else the next one, waited for), since the server accepts only the current window's
+    code and a code typed as the window ends is refused; and never a code already given for this secret in
+    this run, which the server would refuse as replayed."""
+    import time
+
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    while True:
+        left = totp.interval - time.time() % totp.interval
+        if left >= margin and (code := totp.now()) != _last_codes.get(secret):
+            _last_codes[secret] = code
+            return code
+        time.sleep(left + 0.1)
 
 
 @dataclass
