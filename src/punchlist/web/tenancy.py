@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.shortcuts import render
 
 from punchlist.orgs.models import Membership, Role
 
@@ -31,3 +32,8 @@ def member_view(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def denied(request, exc, status: int = 403):
+    """The member's "Not allowed" page, saying in words why (the refusal ``exc``); nothing was changed."""
+    return render(request, "web/denied.html", {"reason": str(exc)}, status=status)

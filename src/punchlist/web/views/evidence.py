@@ -19,7 +19,7 @@ from punchlist.register.models import Evidence, PoamItem
 from punchlist.register.services import evidence as vault
 from punchlist.rhythm.forms import DeleteEvidenceForm, EvidenceForm, EvidenceLinksForm
 from punchlist.web.downloads import evidence_file_response
-from punchlist.web.tenancy import member_view
+from punchlist.web.tenancy import denied, member_view
 
 
 def _piece(request, pk) -> Evidence:
@@ -29,10 +29,6 @@ def _piece(request, pk) -> Evidence:
     return evidence
 
 
-def _denied(request, exc, status=403):
-    return render(request, "web/denied.html", {"reason": str(exc)}, status=status)
-
-
 @member_view
 @require_GET
 def evidence_download(request, pk):
@@ -40,7 +36,7 @@ def evidence_download(request, pk):
     try:
         evidence = _piece(request, pk)
     except PermissionDenied as exc:
-        return _denied(request, exc)
+        return denied(request, exc)
     return evidence_file_response(request, evidence)
 
 
@@ -72,7 +68,7 @@ def evidence_detail(request, pk):
     try:
         return _page(request, _piece(request, pk))
     except PermissionDenied as exc:
-        return _denied(request, exc)
+        return denied(request, exc)
 
 
 def _done(request, evidence, message):
@@ -92,7 +88,7 @@ def evidence_edit(request, pk):
                                   custodian=data["custodian"], collected_on=data["collected_on"],
                                   review_by=data["review_by"])
         except PermissionDenied as exc:
-            return _denied(request, exc)
+            return denied(request, exc)
         except RegisterError as exc:
             return _page(request, evidence, form=form, refusal=str(exc), status=400)
         return _done(request, evidence, f"Evidence “{evidence.name}” saved.")
@@ -116,7 +112,7 @@ def evidence_links(request, pk):
             vault.link_evidence(request.user, evidence, items=[found[i] for i in wanted],
                                 requirements=form.cleaned_data["requirements"])
         except PermissionDenied as exc:
-            return _denied(request, exc)
+            return denied(request, exc)
         except RegisterError as exc:
             return _page(request, evidence, links=form, refusal=str(exc), status=400)
         return _done(request, evidence, f"Links of “{evidence.name}” saved.")
@@ -133,7 +129,7 @@ def evidence_delete(request, pk):
         try:
             vault.delete_evidence(request.user, evidence, reason=form.cleaned_data["reason"])
         except PermissionDenied as exc:
-            return _denied(request, exc)
+            return denied(request, exc)
         except RegisterError as exc:
             return _page(request, evidence, delete=form, refusal=str(exc), status=400)
         messages.success(request, f"Evidence “{evidence.name}” deleted.")

@@ -39,7 +39,7 @@ from punchlist.register.models import ImportProfile
 from punchlist.register.services.profiles import profile_mapping
 from punchlist.web import staging
 from punchlist.web.import_forms import MappingForm, UploadForm
-from punchlist.web.tenancy import member_view
+from punchlist.web.tenancy import denied, member_view
 
 from .item_parts import UploadLimit
 
@@ -54,16 +54,12 @@ def _limits() -> Limits:
     return Limits(expand_parts=True, file_bytes=settings.PUNCHLIST_MAX_UPLOAD_BYTES)
 
 
-def _denied(request, exc):
-    return render(request, "web/denied.html", {"reason": str(exc)}, status=403)
-
-
 def _allowed(request):
     """The 403 page for members who may not import, else None."""
     try:
         require(request.user, "register.add_item", request.organization)
     except PermissionDenied as exc:
-        return _denied(request, exc)
+        return denied(request, exc)
     return None
 
 
@@ -372,7 +368,7 @@ def import_profile_delete(request, pk):
     try:
         services.delete_profile(request.user, profile)
     except PermissionDenied as exc:
-        return _denied(request, exc)
+        return denied(request, exc)
     messages.success(request, f"Mapping profile “{profile.name}” deleted.")
     return redirect(reverse("web:import", args=[request.organization.slug]))
 

@@ -34,7 +34,7 @@ from punchlist.register.services.evidence import evidence_for_item
 from punchlist.web import forms as item_forms
 from punchlist.web.downloads import evidence_file_response
 from punchlist.web.forms import PEOPLE, PERSON_LABELS
-from punchlist.web.tenancy import member_view
+from punchlist.web.tenancy import denied, member_view
 
 from .item_parts import (
     FIELD_LABELS,
@@ -148,11 +148,6 @@ def _refusal(bound: dict) -> list[str]:
 
 
 # --- refusals -------------------------------------------------------------------------------------------
-
-def denied(request, exc, status: int = 403):
-    """The 403 page, saying why in words."""
-    return render(request, "web/denied.html", {"reason": str(exc)}, status=status)
-
 
 def refused(view):
     """A PermissionDenied from a service (or the view's own check) becomes the 403 page with its reason."""

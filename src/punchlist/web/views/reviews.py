@@ -29,7 +29,7 @@ from punchlist.rhythm.periods import month_of, quarter_label, quarter_of, week_o
 from punchlist.rhythm.queries import owned_items, unupdated_items
 from punchlist.rhythm.services.calendar import feed_for_token
 from punchlist.rhythm.services.quarterly import checks, closed_items
-from punchlist.web.tenancy import member_view
+from punchlist.web.tenancy import denied, member_view
 
 PAGE = 50
 TABS = [("Weekly update", "review_weekly"), ("Monthly review", "review_monthly"),
@@ -39,10 +39,6 @@ TABS = [("Weekly update", "review_weekly"), ("Monthly review", "review_monthly")
 def _tabs(request, current: str) -> list[dict]:
     return [{"label": label, "url": reverse(f"web:{name}", args=[request.organization.slug]),
              "current": name == current} for label, name in TABS]
-
-
-def _denied(request, exc, status=403):
-    return render(request, "web/denied.html", {"reason": str(exc)}, status=status)
 
 
 def _page_of(request, rows):
@@ -121,7 +117,7 @@ def review_weekly_update(request, identifier):
                                    progress=data["progress"], next_step=data["next_step"],
                                    blocker=data["blocker"])
         except PermissionDenied as exc:
-            return _denied(request, exc)
+            return denied(request, exc)
         except RegisterError as exc:
             refusal = str(exc)
         else:
@@ -145,7 +141,7 @@ def review_weekly_confirm_all(request):
     try:
         services.confirm_items(request.user, request.organization, items)
     except PermissionDenied as exc:
-        return _denied(request, exc)
+        return denied(request, exc)
     except RegisterError as exc:
         messages.error(request, f"Nothing was confirmed: {exc}")
     else:
@@ -205,7 +201,7 @@ def review_monthly(request):
                                                 decisions=data["decisions"], attendees=data["attendees"],
                                                 other_attendees=data["other_attendees"])
             except PermissionDenied as exc:
-                return _denied(request, exc)
+                return denied(request, exc)
             except RegisterError as exc:
                 refusal = str(exc)
             else:
@@ -277,7 +273,7 @@ def review_quarterly_validate(request, identifier):
         services.validate_item(request.user, item, passed=passed,
                                reason="" if passed else form.cleaned_data["reason"])
     except PermissionDenied as exc:
-        return _denied(request, exc)
+        return denied(request, exc)
     except RegisterError as exc:
         return _quarterly_page(request, bound={item.pk: (form, str(exc))}, status=400)
     messages.success(request, f"{item.identifier} signed off for this quarter." if passed else
