@@ -72,15 +72,12 @@ def _floor_mapper():
 
 def floor_read(path: Path):
     """The records, made as cheaply as Python can, with the cyclic collector paused as ``read_poam`` pauses it."""
+    from punchlist.interchange.poam import _collector_paused
+
     map_row = _floor_mapper()
-    gc.disable()
-    try:
+    with _collector_paused():
         rows = bare_read(path)
         return list(map(map_row, rows[1:], range(2, len(rows) + 1)))
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        gc.enable()
 
 
 def _timed(work) -> float:
