@@ -210,3 +210,40 @@ def test_signed_out_visitors_are_sent_to_sign_in(world, client):
     for route, name in organization_routes():
         response = client.get(url_for(world, route, name))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+
+
+TEMPLATE_SYNTAX = ("{#", "{%", "{{", "#}", "%}", "}}")
+# Pages outside any organization: the sign-in pages for a visitor, the account and MFA pages for a member.
+VISITOR_PAGES = ("/accounts/login/", "/accounts/password/reset/")
+ACCOUNT_PAGES = ("/accounts/password/change/", "/accounts/email/", "/accounts/2fa/",
+                 "/accounts/2fa/totp/activate/", "/accounts/2fa/recovery-codes/")
+
+
+def leaked_syntax(response) -> list[str]:
+    """The template syntax an HTML page shows its reader: a comment or tag that the template engine did not
+    take as one (a ``{# #}`` comment over two lines is printed as text) reaches the page as it was written."""
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return []
+    html = response.content.decode()
+    return [f"{marker!r} near {html[max(0, html.find(marker) - 40):html.find(marker) + 40]!r}"
+            for marker in TEMPLATE_SYNTAX if marker in html]
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda role: role.value)
+def test_no_page_shows_template_syntax(world, login_as, role):
+    client = login_as(user_of(world["team"], role))
+    leaks, pages = [], 0
+    paths = [url_for(world, route, name) for route, name in organization_routes() if TABLE[name][0]]
+    for path in ["/", *paths, *ACCOUNT_PAGES]:
+        response = client.get(path, follow=True)
+        pages += response.status_code == 200
+        leaks += [f"{path}: {leak}" for leak in leaked_syntax(response)]
+    assert pages >= len(TABLE) // 2, f"only {pages} pages answered 200"
+    assert not leaks, f"{role.value} sees template syntax: " + "; ".join(leaks)
+
+
+def test_the_sign_in_pages_show_no_template_syntax(client, db):
+    for path in VISITOR_PAGES:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert not leaked_syntax(response), f"{path}: {leaked_syntax(response)}"
