@@ -39,6 +39,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from . import targets
+
 IMPORT_TARGET = 3.0
 LOCAL_POSTGRESQL = "postgresql://postgres@127.0.0.1:5432/postgres"
 AS_OF = date(2026, 11, 23)
@@ -214,7 +216,6 @@ def run_child(args) -> int:
     table.row("score + lint from the database", args.items, best_of(args.repeat, core_work),
               best_of(args.repeat, register_work))
 
-    missed = ""
     if args.file_rows:
         path = register_poam_file(Path(args.data), args.file_rows)
         bare_read(path)  # untimed: the file into the disk cache
@@ -230,8 +231,9 @@ def run_child(args) -> int:
         baseline = best_of(args.file_repeat, lambda: bare_read(path))
         measured = best_of(args.file_repeat, import_file, before=prepare_file)
         ratio = table.row("import FILE (read + check + write + audit)", args.file_rows, baseline, measured)
-        if ratio > IMPORT_TARGET:
-            missed = f"{ratio:.1f}x"
+        database = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+        targets.record("benchmarks.register", f"import of a {args.file_rows:,}-row XLSX file, {database}",
+                       f"{ratio:.1f}x", f"at most {IMPORT_TARGET:g}x python-calamine's read", ratio <= IMPORT_TARGET)
         prepare_file()
         calls = written_rows(state["admin"], state["org"], read_poam(path), file=path.name)
         table.row("  floor: the same rows inserted, nothing else", args.file_rows, baseline,
@@ -239,8 +241,7 @@ def run_child(args) -> int:
         items_only = [call for call in calls if call[0] is not AuditEvent]
         table.row("  floor without the audit events", args.file_rows, baseline,
                   best_of(args.file_repeat, lambda: insert_again(items_only)))
-        print(f"  baseline: python-calamine alone reading {path.name}; target at most {IMPORT_TARGET:g}x: "
-              + (f"MISSED ({missed})" if missed else "met"))
+        print(f"  baseline: python-calamine alone reading {path.name}")
     return 0
 
 
