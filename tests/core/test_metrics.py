@@ -55,6 +55,22 @@ def test_burndown_never_goes_negative_on_dates_out_of_order():
     assert [(p.planned, p.actual) for p in points] == [(0, 0), (0, 0), (0, None)]
 
 
+def test_the_current_periods_actual_point_counts_what_is_open_today_on_any_weekday():
+    """Weekly points start on Monday; on a Thursday the point of this week says what is open on Thursday (an
+    item opened on Tuesday and one closed on Wednesday are counted as they stand today, as the register does)."""
+    monday = date(2026, 11, 23)
+    thursday = monday + timedelta(days=3)
+    spans = [Span(opened=monday - timedelta(days=20), planned_close=None, closed=None),
+             Span(opened=monday + timedelta(days=1), planned_close=None, closed=None),
+             Span(opened=monday + timedelta(days=1), planned_close=None, closed=None),
+             Span(opened=monday - timedelta(days=20), planned_close=None, closed=monday + timedelta(days=2))]
+    days = metrics.period_starts(thursday, "week", before=1, after=1)
+    points = metrics.burndown(spans, days, as_of=thursday)
+    assert [(p.on, p.actual) for p in points] == [(monday - timedelta(weeks=1), 2), (monday, 3),
+                                                   (monday + timedelta(weeks=1), None)]
+    assert points[1].planned == 2  # the plan is still read at the period's start
+
+
 # --- milestones -------------------------------------------------------------------------------------------
 
 def test_slip_rate_counts_milestones_whose_due_date_moved():

@@ -56,7 +56,9 @@ def burndown(spans: Iterable[Span], days: list[date], as_of: date) -> list[Burnd
     """Open items per day in ``days``: as planned (by scheduled completion) and as they were (by completion).
 
     An item counts from the day it opened; one closed or planned to close before it opened (a data slip)
-    counts as closing on the day it opened, so no count goes negative.
+    counts as closing on the day it opened, so no count goes negative. The actual line ends at ``as_of``: the
+    point of the period under way (the last day on or before ``as_of``) counts the items open on ``as_of``,
+    so that it says what the register says today, whatever the day of the week or month.
     """
     opened, planned, closed = [], [], []
     for span in spans:
@@ -69,12 +71,16 @@ def burndown(spans: Iterable[Span], days: list[date], as_of: date) -> list[Burnd
     opened.sort()
     planned.sort()
     closed.sort()
+    current = max((day for day in days if day <= as_of), default=None)
     points = []
     for day in days:
         present = bisect_right(opened, day)
         # "Open on day d" means not yet closed by the end of day d - 1: an item closed on d is gone on d.
         planned_open = present - bisect_right(planned, day)
-        actual = present - bisect_right(closed, day) if day <= as_of else None
+        if day == current:
+            actual = bisect_right(opened, as_of) - bisect_right(closed, as_of)
+        else:
+            actual = present - bisect_right(closed, day) if day <= as_of else None
         points.append(BurndownPoint(day, planned_open, actual))
     return points
 
