@@ -280,6 +280,19 @@ def test_discarding_removes_the_upload(team, login_as):
     assert client.get(url).status_code == 404
 
 
+def test_an_upload_is_kept_for_a_day_on_the_apps_clock(team, login_as, clock):
+    """A day is counted on the clock the app reads, not on the file system's: an upload is there the next
+    morning and gone after a day, whatever the file's time on disk says."""
+    client = login_as(team.coordinator)
+    url, page = preview(client, team, csv_upload(tracker_rows()))
+    clock.shift(timedelta(hours=23))
+    login_as(team.coordinator, client)  # signed out meanwhile (the idle timeout)
+    assert client.get(url).status_code == 200
+    clock.shift(timedelta(hours=2))
+    login_as(team.coordinator, client)
+    assert client.get(url).status_code == 404 and staged() == []
+
+
 def test_an_import_refused_by_the_register_writes_nothing(team, login_as):
     client = login_as(team.coordinator)
     rows = tracker_rows(3)

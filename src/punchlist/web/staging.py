@@ -76,6 +76,10 @@ def keep(organization, user, uploaded, *, token: str | None = None) -> Upload:
         for chunk in uploaded.chunks():
             out.write(chunk)
             size += len(chunk)
+    # Its age is measured on the app's clock (the one ``find`` and ``prune`` read), not the file system's.
+    now = time.time()
+    os.utime(path, (now, now))
+    os.utime(folder, (now, now))
     return Upload(token, folder, path, path.name, size)
 
 
