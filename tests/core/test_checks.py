@@ -445,6 +445,15 @@ def test_a_file_without_a_milestones_column_is_told_once():
                        "- Nobody reviews the audit logs"), "enumerates 3 separate problems"),
         (dict(weakness="3.1.8: lockout is not configured. 3.1.10: the screen never locks."),
          "problems of 2 requirements (3.1.8, 3.1.10)"),
+        # The seeds' own example, joined three ways.
+        (dict(weakness="Logging gap on FS01; policy not reviewed since 2023; no SIEM alerting"),
+         "joins 3 separate problems with semicolons"),
+        (dict(weakness="Logging gap on FS01, policy not reviewed since 2023, no SIEM alerting"),
+         "joins 3 separate problems with commas"),
+        (dict(weakness="Lockout is not configured on workstations and also the audit logs are never reviewed"),
+         "joins 2 separate problems with 'and also'"),
+        (dict(weakness="The firewall does not deny by default, and its logging is not enabled"),
+         "joins 2 separate problems with commas"),
     ],
 )
 def test_blended_item(changes, says):
@@ -461,6 +470,11 @@ def test_blended_item(changes, says):
         "Lockout is not configured for (a) local and (b) domain accounts",
         "Lockout (3.1.8) is not configured; see the assessor's note on 3.1.8[a].",
         "Windows 10. Lockout is off on 12 workstations.",
+        # A comma or semicolon that lists objects, explains, or adds a detail is not a second problem.
+        "Domain accounts never lock, whatever the number of failed logons",
+        "Accounts of contractors, interns, and temps are not disabled on departure",
+        "Users cannot be identified individually, because shared accounts are used",
+        "MFA is not enforced for remote users; 42 accounts are affected",
     ],
 )
 def test_one_problem_is_not_blended(weakness):
@@ -480,6 +494,20 @@ def test_closed_without_evidence():
     assert codes(findings) == ["closed-without-evidence"] and "R-CONT-3" in findings[0].message
 
 
+@pytest.mark.parametrize("evidence", ["Completed", "Done", "Fixed.", "yes", "Done on 2025-05-30", "Closed 5/30/2025",
+                                      "Remediated", "N/A", "See above", "\u2713"])
+def test_a_word_that_the_work_was_done_is_not_evidence(evidence):
+    findings = run(closed_item(evidence=evidence))
+    assert codes(findings) == ["closed-without-evidence"]
+    assert "names nothing an assessor could open" in findings[0].message and "R-AFF-3" in findings[0].message
+
+
+@pytest.mark.parametrize("evidence", ["RSoP report 2025-05-30", "Completed; RSoP report in ticket 4411",
+                                      "gpo-report.pdf", "Done - see SharePoint /Evidence/AC.L2-3.1.8/rsop.html"])
+def test_evidence_that_names_an_artefact_is_evidence(evidence):
+    assert run(closed_item(evidence=evidence)) == []
+
+
 def test_closed_with_evidence_and_open_without_are_fine():
     assert run(closed_item(), item(2, evidence="")) == []
 
@@ -489,6 +517,40 @@ def test_a_file_without_an_evidence_column_is_told_once():
     findings = run(closed_item(1, evidence=""), closed_item(2, evidence=""), item(3), fields=fields)
     assert codes(findings) == ["closed-without-evidence"]
     assert findings[0].item is None and "2 item(s) are closed" in findings[0].message
+
+
+# --- closed-with-open-milestones ------------------------------------------------------------------------------
+
+
+def test_a_closed_item_with_milestones_not_done_is_found():
+    milestones = [Milestone("Pilot the GPO", date(2025, 5, 10), date(2025, 5, 9)),
+                  Milestone("Apply the GPO to all 40 workstations", date(2025, 5, 28)),
+                  Milestone("File the RSoP report", date(2025, 8, 20))]
+    findings = run(closed_item(milestones=milestones))
+    assert codes(findings) == ["closed-with-open-milestones"]
+    assert ("2 of its 3 milestones are neither done nor dropped (first: 'Apply the GPO to all 40 workstations', "
+            "due 2025-05-28)") in findings[0].message
+
+
+def test_a_closed_item_whose_milestones_are_done_is_fine():
+    assert run(closed_item()) == [] and run(closed_item(milestones=[])) == []
+
+
+# --- departed-person ------------------------------------------------------------------------------------------
+
+
+def test_an_open_item_of_someone_who_left_is_found():
+    poam = Poam([item(1, primary_owner="Dana Whitfield", supporting_owner="Priya Shah",
+                      approval_authority="Tom Okafor"), closed_item(2, primary_owner="Dana Whitfield")],
+                departed=frozenset({"Dana Whitfield", "Tom Okafor"}))
+    findings = lint(poam, as_of=AS_OF)
+    assert [(f.check, f.item) for f in findings] == [("departed-person", "POAM-AC-001")] * 2
+    assert "primary owner, Dana Whitfield, no longer belongs" in findings[0].message
+    assert "approval authority, Tom Okafor" in findings[1].message and "approving its closure" in findings[1].message
+
+
+def test_a_file_knows_nobody_who_left():
+    assert run(item(1, primary_owner="Dana Whitfield")) == []
 
 
 # --- dates-out-of-order -----------------------------------------------------------------------------------------

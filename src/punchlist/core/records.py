@@ -132,3 +132,6 @@ class Poam:
     items: list[PoamItem]
     fields: frozenset[str] = frozenset(PoamItem.__slots__)
     source: str = ""
+    # The people the items name who no longer belong to the organization, as the items name them. Only a
+    # register knows who belongs; a file's POA&M leaves it empty.
+    departed: frozenset[str] = frozenset()

@@ -38,6 +38,8 @@ CHECKS: dict[str, str] = {
     "risk-accepted": "an assessment POA&M item marked risk accepted: a NOT MET requirement stays NOT MET (R-FIND-5)",
     "overdue-milestone": "a milestone of an open item past its due date and not done",
     "stale-item": "an open item not updated for more than 30 days (R-CONT-3: the plan is kept up to date)",
+    "closed-with-open-milestones": "a closed item with milestones neither done nor dropped",
+    "departed-person": "an open item whose owner or approval authority no longer belongs to the organization",
 }
 
 

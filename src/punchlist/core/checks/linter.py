@@ -17,6 +17,7 @@ from ..catalog import Catalog, PoamEligibility, load_catalog
 from ..records import ItemStatus, Poam, PoamItem, RecordKind
 from . import messages
 from .file_checks import FileTally, file_findings
+from .evidence import names_no_artefact
 from .findings import LintFinding, new_finding
 from .owners import judge_owner
 from .remediation import vague_remediation
@@ -50,7 +51,8 @@ def lint(poam: Poam, *, as_of: date, level: int = 2) -> list[LintFinding]:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        findings = _check_items(_in_row_order(poam.items), poam.fields, as_of, level, load_catalog(), tally)
+        findings = _check_items(_in_row_order(poam.items), poam.fields, as_of, level, load_catalog(), tally,
+                                poam.departed)
     finally:
         if collecting:
             gc.enable()
@@ -68,7 +70,7 @@ def _in_row_order(items: list[PoamItem]) -> list[PoamItem]:
 
 
 def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, level: int, catalog: Catalog,
-                 tally: FileTally) -> list[LintFinding]:
+                 tally: FileTally, departed: frozenset[str] = frozenset()) -> list[LintFinding]:
     """The findings on each item, by item and, within one item, by check.
 
     One loop with everything it needs in locals: a function call and the attribute look-ups to set it up
@@ -257,13 +259,27 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
                 append(new("stale-item", item_id, row, message))
             if owner:
                 add_owner(owner)
+            if departed:
+                for role, name in (("primary owner", owner), ("supporting owner", item.supporting_owner),
+                                   ("approval authority", item.approval_authority)):
+                    if name and name in departed:
+                        append(new("departed-person", item_id, row, messages.departed_person(role, name)))
 
-        # closed-without-evidence --------------------------------------------------------------------------------
-        elif status is _CLOSED and not item.evidence:
-            if has_evidence:
-                append(new("closed-without-evidence", item_id, row, messages.CLOSED_WITHOUT_EVIDENCE))
-            else:
-                closed_without_evidence_column += 1
+        # closed-without-evidence, closed-with-open-milestones ---------------------------------------------------
+        elif status is _CLOSED:
+            evidence = item.evidence
+            if not evidence:
+                if has_evidence:
+                    append(new("closed-without-evidence", item_id, row, messages.CLOSED_WITHOUT_EVIDENCE))
+                else:
+                    closed_without_evidence_column += 1
+            elif names_no_artefact(evidence):
+                append(new("closed-without-evidence", item_id, row, messages.evidence_names_no_artefact(evidence)))
+            if milestones:
+                undone = [milestone for milestone in milestones if milestone.done_on is None]
+                if undone:
+                    append(new("closed-with-open-milestones", item_id, row, messages.closed_with_open_milestones(
+                        len(undone), len(milestones), undone[0].description, undone[0].due)))
 
         # missing-field, duplicate-id ----------------------------------------------------------------------------
         if item_id is None:

@@ -181,6 +181,33 @@ CLOSED_WITHOUT_EVIDENCE = (
     "report 2025-03-14, SharePoint /Evidence/IA.L2-3.5.3'."
 )
 
+def evidence_names_no_artefact(evidence: str) -> str:
+    return (
+        f"The item is closed on evidence '{quote(evidence, 40)}', which says the work was done but names nothing an "
+        "assessor could open or re-run. Closure is verified on evidence by a separate reviewer (R-CONT-3) and the "
+        "artefacts are kept six years (R-AFF-3). Good: the evidence or where it lives, e.g. 'Duo enrolment report "
+        "2025-03-14, SharePoint /Evidence/IA.L2-3.5.3'."
+    )
+
+
+def closed_with_open_milestones(open_count: int, total: int, first: str, due) -> str:
+    when = f", due {due}" if due else ""
+    return (
+        f"The item is closed, but {open_count} of its {total} milestones {'is' if open_count == 1 else 'are'} "
+        f"neither done nor dropped (first: '{quote(first, 40)}'{when}). A closure rests on the planned work "
+        "being done (R-CONT-3: milestones to measure progress). Good: record each milestone's done date, or drop "
+        "it with the reason, before the item closes."
+    )
+
+
+def departed_person(role: str, name: str) -> str:
+    return (
+        f"The item's {role}, {name}, no longer belongs to the organization: nobody answers for "
+        f"{'the item' if role != 'approval authority' else 'approving its closure'} (R-CONT-3: a named, "
+        "accountable owner). Good: hand the item to a current member, as is asked when a person is removed."
+    )
+
+
 RISK_ACCEPTED = (
     "The item is marked risk accepted, but a requirement not implemented is NOT MET whatever the POA&M says "
     "(R-FIND-5), and an assessment POA&M item must be closed within 180 days (R-CLOSE-1). Good: a dated plan to "

@@ -35,20 +35,22 @@ def blended_reason(text: str) -> str | None:
     """Why a weakness describes several problems, or None when it describes one.
 
     "MFA is not enforced for remote and privileged accounts" is one problem: an "and" is not a list.
-    Only enumerations of problem-sized parts, and different requirements named in different sentences, count.
-    Most weaknesses have neither a list marker nor a requirement id, and are passed by that test alone,
-    without the cache: most are unique text, which a cache would only hold on to.
+    Enumerations of problem-sized parts, different requirements named in different sentences, and problems
+    joined by semicolons, commas or "and also" count ("Logging gap on FS01; policy not reviewed since 2023;
+    no SIEM alerting"). Most weaknesses have none of these marks, and are passed by that test alone, without
+    the cache: most are unique text, which a cache would only hold on to.
     """
     if not text:
         return None
-    # _may_enumerate(text) or "3." in text, written out: this runs on every item.
+    # _may_enumerate(text) or "3." in text or a joint, written out: this runs on every item.
     if "\n" in text or "3." in text or (not text.isascii() and ("\u2022" in text or "\u25aa" in text)):
         return _blended_reason(text)
-    if ")" not in text and "." not in text:
-        return None
-    if (("1)" in text or "1." in text) and ("2)" in text or "2." in text)) or (
-            ("a)" in text or "A)" in text) and ("b)" in text or "B)" in text)):
+    if (")" in text or "." in text) and (
+            (("1)" in text or "1." in text) and ("2)" in text or "2." in text))
+            or (("a)" in text or "A)" in text) and ("b)" in text or "B)" in text))):
         return _blended_reason(text)
+    if ";" in text or ", " in text or " also " in text:
+        return _joined_reason(text)
     return None
 
 
@@ -68,6 +70,35 @@ def _blended_reason(text: str) -> str | None:
             naming = [found for found in sentences if found]
             if len(naming) >= 2 and len(frozenset().union(*naming)) >= 2:
                 return f"describes problems of {len(ids)} requirements ({', '.join(sorted(ids, key=_id_key))})"
+    if ";" in text or ", " in text or " also " in text:
+        return _joined_reason(text)
+    return None
+
+
+# Problems joined in one sentence: by semicolons, "and also", or commas. A part counts as a problem of its own
+# when it is problem-sized and says something is wrong; a part that explains another ("because shared accounts
+# are used", "which ...") or lists objects ("interns, and temps") does not.
+_JOINTS = (("semicolons", re.compile(r"\s*;\s*")), ("'and also'", re.compile(r"(?i),?\s+(?:and\s+)?also\s+")),
+           ("commas", re.compile(r"\s*,\s*(?:and\s+|but\s+)?")))
+_PROBLEM = re.compile(
+    r"(?i)\b(?:no|not|never|missing|lacks?|lacking|gaps?|without|outdated|out[- ]of[- ]date|unpatched|unsupported|"
+    r"unencrypted|unmanaged|unreviewed|untested|undocumented|disabled|expired|none|cannot|can't|isn't|aren't|"
+    r"doesn't|don't|hasn't|haven't|wasn't|weren't|fails?\s+to|overdue|end[- ]of[- ]life|eol|default\s+passwords?)\b")
+_EXPLAINS = re.compile(r"(?i)^(?:because|since|as|which|who|so|where|when|while|due\s+to|that|whatever|"
+                       r"including|e\.g\.|i\.e\.|such\s+as)\b")
+MIN_JOINED_WORDS = 3
+
+
+@lru_cache(maxsize=1 << 14)
+def _joined_reason(text: str) -> str | None:
+    for name, joint in _JOINTS:
+        parts = [part for part in joint.split(text) if part]
+        if len(parts) < 2:
+            continue
+        problems = sum(1 for part in parts if len(_WORD.findall(part)) >= MIN_JOINED_WORDS
+                       and not _EXPLAINS.match(part) and _PROBLEM.search(part))
+        if problems >= 2:
+            return f"joins {problems} separate problems with {name}"
     return None
 
 
