@@ -73,9 +73,24 @@ def test_mapping_reads_in_a_fixed_number_of_queries(team, django_assert_num_quer
     for n in range(5):
         item = make_item(team, title=f"Item {n}", milestones=["one", "two"])
         services.add_evidence(team.owner, item, name=f"e{n}", reference="share")
-    with django_assert_num_queries(5):  # items, requirements, milestones, evidence, people
+    with django_assert_num_queries(6):  # items, requirements, milestones, evidence, people, who still belongs
         poam = mapping.to_poam(PoamItem.objects.for_organization(team.org))
     assert len(poam.items) == 5
+
+
+def test_an_item_whose_owner_left_the_organization_is_found(team):
+    from punchlist.orgs import services as org_services
+    from punchlist.orgs.models import Membership
+
+    item = make_item(team, primary_owner=team.owner2)
+    make_item(team, title="Someone else's")
+    org_services.remove_member(team.admin, Membership.objects.get(organization=team.org, user=team.owner2),
+                               reason="left")  # the bare removal, without handing the items over
+    findings = [f for f in mapping.lint_organization(team.org, as_of=date.today()) if f.check == "departed-person"]
+    assert [(f.item, f.message.split(",")[0]) for f in findings] == [(item.identifier, "The item's primary owner")]
+    assert "Olive Lee, no longer belongs" in findings[0].message
+    single = mapping.item_poam(mapping.items_for_records(PoamItem.objects.filter(pk=item.pk)).get())
+    assert single.departed == frozenset({"Olive Lee"})
 
 
 def test_stored_items_are_linted_by_core(team):

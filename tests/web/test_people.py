@@ -217,6 +217,46 @@ def test_removal_needs_a_reason_and_ends_access(admin, team, login_as):
     assert former.get(url(team)).status_code == 404
 
 
+def test_removing_someone_who_holds_open_items_asks_who_takes_them_over(admin, team):
+    from punchlist.register.models import PoamItem
+    from punchlist.testing import make_item
+
+    held = [make_item(team, title=f"Item {n}", primary_owner=team.owner2, evidence_custodian=team.owner2)
+            for n in range(2)]
+    supported = make_item(team, title="Supported", supporting_owner=team.owner2)
+    target = membership(team, team.owner2)
+    page = text(admin.get(url(team)))
+    assert "Who takes over their 3 open items" in page
+    response = admin.post(url(team, "people_remove", target.pk), {f"r{target.pk}-reason": "left the company"})
+    assert response.status_code == 400
+    assert "holds 3 open item(s)" in text(response) and "choose who takes them over" in text(response)
+    assert Membership.objects.filter(organization=team.org, user=team.owner2).exists()
+
+    response = admin.post(url(team, "people_remove", target.pk), {f"r{target.pk}-reason": "left the company",
+                                                                  f"r{target.pk}-successor": team.owner.pk})
+    assert response.status_code == 302
+    assert not Membership.objects.filter(organization=team.org, user=team.owner2).exists()
+    for item in held:
+        item = PoamItem.objects.get(pk=item.pk)
+        assert item.primary_owner == team.owner and item.evidence_custodian == team.owner
+    assert PoamItem.objects.get(pk=supported.pk).supporting_owner == team.owner
+    handed = AuditEvent.objects.filter(organization=team.org, action="update_item").order_by("seq")
+    assert handed.count() == 3 and all("Handed over to Marcus Lee" in e.reason and "left the company" in e.reason
+                                       for e in handed)
+
+
+def test_a_successor_who_cannot_take_a_role_is_refused_and_nobody_is_removed(admin, team):
+    from punchlist.testing import make_item
+
+    item = make_item(team, approval_authority=team.approver2)
+    target = membership(team, team.approver2)
+    response = admin.post(url(team, "people_remove", target.pk), {f"r{target.pk}-reason": "left",
+                                                                  f"r{target.pk}-successor": team.owner.pk})
+    assert response.status_code == 400 and f"{item.identifier} cannot take Marcus Lee as approval authority" in \
+        text(response)
+    assert Membership.objects.filter(organization=team.org, user=team.approver2).exists()
+
+
 def test_a_role_change_takes_effect_at_the_next_request(admin, team, login_as, totp):
     demoted = login_as(team.coordinator)
     promote = membership(team, team.coordinator)

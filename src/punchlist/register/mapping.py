@@ -95,6 +95,7 @@ def to_poam(queryset) -> records.Poam:
     names = {pk: (f"{first} {last}".strip() or username) for pk, first, last, username in
              get_user_model().objects.filter(pk__in=people_ids)
              .values_list("pk", "first_name", "last_name", "username")}
+    departed = departed_names(queryset.values("organization_id"), names)
     statuses, kinds = records.ItemStatus, records.RecordKind
     severities = {s.name.lower(): s for s in records.Severity}
     items = [
@@ -111,7 +112,27 @@ def to_poam(queryset) -> records.Poam:
         for (pk, identifier, objectives, title, weakness, severity, remediation, unit, owner, support, authority,
              custodian, resources, source, start, scheduled, completion, updated, status, kind) in rows
     ]
-    return records.Poam(items, source="register")
+    return records.Poam(items, source="register", departed=departed)
+
+
+def departed_names(organizations, names: dict[int, str]) -> frozenset[str]:
+    """The names (of ``names``: user pk -> name) of the people who belong to none of ``organizations`` (a
+    queryset of organization ids, or ids): the items that name them answer to nobody (lint's departed-person)."""
+    from punchlist.orgs.models import Membership
+
+    if not names:
+        return frozenset()
+    members = set(Membership.objects.filter(organization_id__in=organizations, user_id__in=list(names))
+                  .values_list("user_id", flat=True))
+    return frozenset(name for pk, name in names.items() if pk not in members)
+
+
+def item_poam(item: PoamItem) -> records.Poam:
+    """One item (read with ``items_for_records``) as a core Poam, knowing who of its people has left."""
+    people = {user.pk: person(user) for user in (item.primary_owner, item.supporting_owner,
+                                                   item.approval_authority, item.evidence_custodian) if user}
+    return records.Poam([to_record(item)], source="register",
+                        departed=departed_names([item.organization_id], people))
 
 
 def to_result(status: RequirementStatus, planned: set[str] | None = None) -> records.RequirementResult:
@@ -158,5 +179,6 @@ def records_from(items: Iterable[PoamItem]) -> list[records.PoamItem]:
     return [to_record(item) for item in items]
 
 
-__all__ = ["items_for_records", "lint_organization", "person", "planned_requirements", "records_from",
+__all__ = ["departed_names", "item_poam", "items_for_records", "lint_organization", "person", "planned_requirements",
+           "records_from",
            "results", "score_assessment", "to_poam", "to_record", "to_result"]

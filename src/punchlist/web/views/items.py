@@ -24,11 +24,10 @@ from punchlist.audit.models import AuditEvent
 from punchlist.core.catalog import load_catalog
 from punchlist.core.checks import lint
 from punchlist.core.closeout import closeout_deadline
-from punchlist.core.records import Poam
 from punchlist.orgs.permissions import PermissionDenied, is_worker, require
 from punchlist.register import services
 from punchlist.register.errors import ConflictError, RegisterError
-from punchlist.register.mapping import person, to_record
+from punchlist.register.mapping import item_poam, person
 from punchlist.register.models import Evidence, Kind, Milestone, PoamItem
 from punchlist.register.services.evidence import evidence_for_item
 from punchlist.web import forms as item_forms
@@ -94,8 +93,7 @@ def _page(request, identifier: str, *, bound: dict | None = None, status: int = 
     milestones = list(item.milestones.all())
     evidence = _evidence(item)
     history_rows, slips = history(item, list(AuditEvent.objects.for_item(item)), milestones, evidence)
-    findings = [f for f in lint(Poam([to_record(item)], source="register"), as_of=timezone.localdate())
-                if f.item == item.identifier]
+    findings = [f for f in lint(item_poam(item), as_of=timezone.localdate()) if f.item == item.identifier]
     for milestone in milestones:
         prefix = f"slip-{milestone.pk}"
         milestone.slip_form = bound.get(prefix) or item_forms.SlipForm(prefix=prefix, initial={"due": milestone.due})

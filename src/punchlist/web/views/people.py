@@ -15,7 +15,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -24,6 +25,11 @@ from punchlist.orgs import services
 from punchlist.orgs.models import Membership, Role
 from punchlist.orgs.permissions import PermissionDenied, require
 from punchlist.orgs.services import OrganizationError
+from punchlist.register.errors import RegisterError
+from punchlist.register.mapping import OPEN_STATUSES
+from punchlist.register.models import PoamItem
+from punchlist.register.services import handover
+from punchlist.register.services.items import PEOPLE
 from punchlist.web import accounts
 from punchlist.web.models import TemporaryPassword
 from punchlist.web.tenancy import member_view
@@ -99,17 +105,42 @@ class RoleForm(forms.Form):
 
 
 class RemoveForm(forms.Form):
+    """The reason, and who takes over the person's open items (``successors``: (user pk, name) of the other
+    members, read once for the whole page)."""
+
     reason = forms.CharField(max_length=500, widget=forms.TextInput,
                              error_messages={"required": "Say why this person leaves the organization."})
+    successor = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
+                                       label="Who takes over their open items")
+
+    def __init__(self, *args, successors=(), leaving=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["successor"].choices = [("", "Choose a person")] + [
+            (pk, name) for pk, name in successors if pk != leaving]
 
 
 class PasswordForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False, widget=forms.TextInput)
 
 
+def _open_items_held(organization):
+    """How many open items name the member's person, in any of the four roles (a subquery per row)."""
+    named = Q()
+    for field in PEOPLE:
+        named |= Q(**{field: OuterRef("user")})
+    held = (PoamItem.objects.filter(named, organization=organization, status__in=OPEN_STATUSES).order_by()
+            .values("organization").annotate(count=Count("pk")).values("count"))
+    return Coalesce(Subquery(held, output_field=IntegerField()), 0)
+
+
+def _successors(organization) -> list[tuple[int, str]]:
+    return [(user.pk, _name(user)) for user in get_user_model().objects.filter(
+        memberships__organization=organization).order_by("last_name", "first_name", "username")]
+
+
 def _members(organization):
     return (Membership.objects.for_organization(organization).select_related("user")
-            .annotate(mfa=Exists(Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)),
+            .annotate(open_items=_open_items_held(organization), mfa=Exists(Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)),
                       temporary=Exists(TemporaryPassword.objects.filter(user=OuterRef("user"))),
                       elsewhere=Exists(Membership.objects.filter(user=OuterRef("user"))
                                        .exclude(organization=organization)))
@@ -124,11 +155,13 @@ def _page(request, *, status=200, new_form=None, existing_form=None, row_forms=N
     page = Paginator(_members(request.organization), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     row_forms = row_forms or {}
+    successors = _successors(request.organization)
     for membership in page.object_list:
         bound = row_forms.get(membership.pk, {})
         membership.role_form = bound.get("role") or RoleForm(membership=membership, prefix=f"m{membership.pk}",
                                                              initial={"role": membership.role})
-        membership.remove_form = bound.get("remove") or RemoveForm(prefix=f"r{membership.pk}")
+        membership.remove_form = bound.get("remove") or RemoveForm(prefix=f"r{membership.pk}", successors=successors,
+                                                                   leaving=membership.user_id)
         membership.password_form = bound.get("password") or PasswordForm(prefix=f"p{membership.pk}")
         membership.refused = bool(bound)
     counts = dict.fromkeys(Role.values, 0)
@@ -250,16 +283,22 @@ def people_role(request, pk):
 @admin_only
 def people_remove(request, pk):
     membership = _membership(request, pk)
-    form = RemoveForm(request.POST, prefix=f"r{pk}")
+    successors = _successors(request.organization)
+    form = RemoveForm(request.POST, prefix=f"r{pk}", successors=successors, leaving=membership.user_id)
     if form.is_valid():
+        chosen = form.cleaned_data["successor"]
+        successor = get_user_model().objects.get(pk=chosen) if chosen else None
         try:
-            services.remove_member(request.user, membership, reason=form.cleaned_data["reason"].strip())
+            handed = handover.remove_member(request.user, membership, successor=successor,
+                                            reason=form.cleaned_data["reason"].strip())
         except PermissionDenied as exc:
             return _denied(request, exc)
-        except OrganizationError as exc:
+        except (OrganizationError, RegisterError) as exc:
             form.add_error(None, f"Not removed: {exc}.")
         else:
-            messages.success(request, f"{_name(membership.user)} no longer belongs to {request.organization.name}.")
+            handed_over = f" {len(handed)} open item(s) now answer to {_name(successor)}." if handed else ""
+            messages.success(request, f"{_name(membership.user)} no longer belongs to {request.organization.name}."
+                                      + handed_over)
             if membership.user_id == request.user.pk:
                 return redirect(reverse("web:home"))
             return _back(request)
