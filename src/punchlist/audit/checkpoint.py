@@ -103,15 +103,17 @@ class _Publisher:
 
     def __init__(self):
         self.keys: set[str] = set()
+        self.done = False
 
     def __call__(self):
+        self.done = True
         publish(self.keys)
 
 
 def publish_on_commit(key: str) -> None:
     connection = transaction.get_connection()
     for _, callback, _ in connection.run_on_commit:
-        if isinstance(callback, _Publisher):
+        if isinstance(callback, _Publisher) and not callback.done:
             callback.keys.add(key)
             return
     publisher = _Publisher()
@@ -119,15 +121,19 @@ def publish_on_commit(key: str) -> None:
     transaction.on_commit(publisher, robust=True)
 
 
-def compare(path: Path | None = None) -> tuple[list[tuple[str, str]], list[str]]:
-    """The chains in the database against the checkpoint: (problems as (chain, what), notes). A chain the
+def compare(path: Path | None = None, keys=None) -> tuple[list[tuple[str, str]], list[str]]:
+    """The chains in the database (or those named by ``keys``) against the checkpoint: (problems as (chain,
+    what), notes). A chain the
     checkpoint does not know yet that has no keyed event (a register from before) is adopted; the heads are
     recorded again when nothing is wrong."""
     from .models import AuditEvent, ChainHead
 
     path = path or location()
     recorded = read(path)
-    heads = dict(ChainHead.objects.values_list("key", "last_seq"))
+    heads = dict((ChainHead.objects.filter(key__in=list(keys)) if keys is not None else ChainHead.objects.all())
+                 .values_list("key", "last_seq"))
+    if recorded is not None and keys is not None:
+        recorded = {key: value for key, value in recorded.items() if key in set(keys)}
     problems, notes = [], []
     if recorded is None:
         notes.append(f"no audit checkpoint at {path} yet: written now from this trail; keep it where the "

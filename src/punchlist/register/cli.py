@@ -291,7 +291,9 @@ def run_verify(args) -> int:
     print(str(result))
     # The heads against the checkpoint outside the database: removing the last events and rewinding the head
     # leaves a chain that is intact in itself.
-    anchored, notes = checkpoint.compare()
+    from punchlist.audit.chain import chain_key
+
+    anchored, notes = checkpoint.compare(keys=[chain_key(organization)] if organization is not None else None)
     for note in notes:
         print(note)
     for key, problem in anchored:
