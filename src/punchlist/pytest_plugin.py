@@ -23,10 +23,14 @@ benchmarks never load this plugin: they run on the real clock.
 What the pin cannot reach is whatever reads the clock outside this Python process (a ``punchlist`` command
 run as a subprocess, Chromium, the database server): ``.ci/run`` runs the suite a second time with the
 machine's clock a year ahead (libfaketime), so that a test depending on one of those fails the day it is written.
+
+The run also gets one secret key, inherited by the commands the tests start in child processes: the audit
+trail is keyed with it, and events a child writes must verify in the test that reads them.
 """
 
 import atexit
 import os
+import secrets
 import shutil
 import tempfile
 from datetime import datetime, timezone
@@ -35,6 +39,7 @@ import pytest
 
 _folder = tempfile.mkdtemp(prefix="punchlist-tests-")
 os.environ["PUNCHLIST_DATA_DIR"] = _folder
+os.environ.setdefault("PUNCHLIST_SECRET_KEY", "punchlist-test-run-" + secrets.token_urlsafe(40))
 os.mkdir(os.path.join(_folder, "static"))
 atexit.register(shutil.rmtree, _folder, ignore_errors=True)
 

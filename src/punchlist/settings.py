@@ -6,6 +6,11 @@ PUNCHLIST_DATABASE_URL   sqlite:///FILE or postgresql://USER:PASSWORD@HOST:PORT/
 PUNCHLIST_SECRET_KEY     at least 32 characters (default: DATA_DIR/secret-key as written by `punchlist init`)
 PUNCHLIST_SECRET_KEY_FALLBACKS  earlier secret keys, comma-separated, kept after a rotation so that sessions
                          and the encrypted TOTP secrets still open (default: none)
+PUNCHLIST_AUDIT_KEY      the key the audit trail's events are keyed with (HMAC), when it should not be the secret
+                         key's (default: derived from PUNCHLIST_SECRET_KEY); PUNCHLIST_AUDIT_KEY_FALLBACKS:
+                         earlier ones, comma-separated, kept after a rotation so that older events still verify
+PUNCHLIST_AUDIT_CHECKPOINT  the file the chains' heads are published to after each commit, for `punchlist verify`
+                         (default: DATA_DIR/audit-checkpoint.json; keep it where the database's users cannot write)
 PUNCHLIST_DEBUG          yes/no (default no)
 PUNCHLIST_ALLOWED_HOSTS  comma-separated host names (default localhost,127.0.0.1)
 PUNCHLIST_TIME_ZONE      the organization's local zone for display (default UTC)
@@ -31,6 +36,9 @@ DATA_DIR = config.data_dir()
 DEBUG = config.env_bool("PUNCHLIST_DEBUG", False)
 SECRET_KEY = config.secret_key(os.environ, DATA_DIR, DEBUG)
 SECRET_KEY_FALLBACKS = config.env_list("PUNCHLIST_SECRET_KEY_FALLBACKS", [])  # earlier keys, after a rotation
+PUNCHLIST_AUDIT_KEY = os.environ.get("PUNCHLIST_AUDIT_KEY", "").strip()
+PUNCHLIST_AUDIT_KEY_FALLBACKS = config.env_list("PUNCHLIST_AUDIT_KEY_FALLBACKS", [])
+PUNCHLIST_AUDIT_CHECKPOINT = os.environ.get("PUNCHLIST_AUDIT_CHECKPOINT") or str(DATA_DIR / "audit-checkpoint.json")
 ALLOWED_HOSTS = config.env_list("PUNCHLIST_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 DATABASES = {"default": config.database(os.environ.get("PUNCHLIST_DATABASE_URL"), DATA_DIR)}

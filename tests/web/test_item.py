@@ -555,3 +555,21 @@ def test_item_page_queries_do_not_grow_with_milestones_evidence_and_events(team,
     assert AuditEvent.objects.for_item(large).count() > 60
     assert counts[3] == counts[30], counts
     assert own[3] == own[30] == 7, own
+
+
+def test_an_approval_authority_who_did_the_work_has_no_approve_button_and_is_refused(team, login_as):
+    """Separation of duties in the web app: the administrator made himself approval authority of the owner's
+    item, added the evidence and put it forward; the approve move is neither shown nor accepted."""
+    item = make_item(team)
+    services.update_item(team.admin, item, approval_authority=team.admin)
+    services.change_status(team.admin, item, Status.IN_PROGRESS)
+    services.add_evidence(team.admin, item, name="done.txt", content=b"trust me\n")
+    services.request_closure(team.admin, item)
+    client = login_as(team.admin)
+    page = client.get(url("item", item)).content.decode()
+    assert url("item_move", item, "approve") not in page
+    forged = move(client, item, "approve")
+    assert forged.status_code == 403
+    assert "acme-admin requested the closure of" in text(forged) and "may not approve its closure" in text(forged)
+    item.refresh_from_db()
+    assert item.status == Status.READY_FOR_VERIFICATION

@@ -1,13 +1,20 @@
 """Appending to and verifying the hash chains of the audit trail.
 
 One chain per organization (so an organization's trail can be handed to its assessor and verified alone)
-and one for events that belong to none. Each event's hash is SHA-256 over a canonical JSON of its fields and
-the previous event's hash; changing, removing or reordering any event breaks the chain at that event.
+and one for events that belong to none. Each event's hash is an HMAC-SHA256, with a key the database does not
+hold (``audit_keys``: PUNCHLIST_AUDIT_KEY, else derived from the secret key), over a canonical JSON of its
+fields and the previous event's hash; changing, removing or reordering any event breaks the chain at that
+event, and someone who can write to the database but does not have the key cannot forge a new link. Events
+written before the trail was keyed (``key_id`` NULL) carry a plain SHA-256 and are verified as such; the first
+keyed event links to the last of them and so anchors them, and no unkeyed event may follow a keyed one. The
+chain's head is also published outside the database (``checkpoint``), so that removing the last events and
+rewinding the head is seen too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -15,6 +22,7 @@ from datetime import UTC, date, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from . import checkpoint
 from .models import AuditEvent, ChainHead
 
 GENESIS = "0" * 64
@@ -67,8 +75,50 @@ def _canonical_values(*values) -> bytes:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def compute_hash(event: AuditEvent) -> str:
-    return hashlib.sha256(canonical(event)).hexdigest()
+KEY_CONTEXT = b"punchlist audit trail v1"
+
+
+class UnknownKey(AuditError):
+    """An event keyed with a key this server does not have (rotated away without a fallback, or forged)."""
+
+
+def derive_key(secret: str) -> bytes:
+    """The audit key made from a secret (the operator's secret key or PUNCHLIST_AUDIT_KEY): never stored."""
+    return hmac.new(secret.encode("utf-8"), KEY_CONTEXT, hashlib.sha256).digest()
+
+
+def key_id(key: bytes) -> str:
+    """A short name of a key, stored with each event so that verification knows which key to use; it gives
+    nothing of the key away."""
+    return hashlib.sha256(b"punchlist audit key id:" + key).hexdigest()[:16]
+
+
+def audit_keys() -> tuple[str, bytes, dict[str, bytes]]:
+    """The current key's id and key, and every key verification accepts (current and earlier) by id.
+
+    PUNCHLIST_AUDIT_KEY when set, else the secret key; earlier ones from PUNCHLIST_AUDIT_KEY_FALLBACKS and the
+    secret key's own fallbacks, so that a rotation keeps older events verifiable.
+    """
+    from django.conf import settings
+
+    dedicated = getattr(settings, "PUNCHLIST_AUDIT_KEY", "") or ""
+    current = derive_key(dedicated or settings.SECRET_KEY)
+    secrets = [*getattr(settings, "PUNCHLIST_AUDIT_KEY_FALLBACKS", []), settings.SECRET_KEY,
+               *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    keys = {key_id(derive_key(secret)): derive_key(secret) for secret in secrets if secret}
+    keys[key_id(current)] = current
+    return key_id(current), current, keys
+
+
+def compute_hash(event: AuditEvent, keys: dict[str, bytes] | None = None) -> str:
+    """The event's hash: keyed (HMAC-SHA256) when it names a key, plain SHA-256 for events of before."""
+    if event.key_id is None:
+        return hashlib.sha256(canonical(event)).hexdigest()
+    keys = keys if keys is not None else audit_keys()[2]
+    key = keys.get(event.key_id)
+    if key is None:
+        raise UnknownKey(f"keyed with key {event.key_id}, which this server does not have")
+    return hmac.new(key, canonical(event), hashlib.sha256).hexdigest()
 
 
 def lock(organization) -> ChainHead:
@@ -119,11 +169,13 @@ def record(*, organization, actor, action: str, obj=None, object_type: str = "",
         reason=reason or "",
         prev_hash=head.last_hash,
     )
-    event.hash = compute_hash(event)
+    event.key_id, key, _ = audit_keys()
+    event.hash = hmac.new(key, canonical(event), hashlib.sha256).hexdigest()
     event.save(force_insert=True)
     head.last_seq = event.seq
     head.last_hash = event.hash
     head.save(update_fields=["last_seq", "last_hash"])
+    checkpoint.publish_on_commit(head.key)
     return event
 
 
@@ -159,6 +211,8 @@ def record_many(*, organization, actor, entries: list[dict], head: ChainHead) ->
     same = (f'"actor":{encode(actor_id)},"actor_name":{encode(actor_name)}',
             f'"at":{encode(jsonable(at))}', f'"chain":{encode(head.key)}', f'"organization":{encode(organization_id)}')
     stored_at = db_value(AuditEvent, "at", at)
+    current_id, key, _ = audit_keys()
+    keyed = hmac.new(key, digestmod=hashlib.sha256)  # copied per event: the key's pads are computed once
     seq, last_hash = head.last_seq, head.last_hash
     rows = []
     for entry in entries:
@@ -175,75 +229,93 @@ def record_many(*, organization, actor, entries: list[dict], head: ChainHead) ->
         text = (f'{{"action":{text_of(action)},{same[0]},"after":{after_text},{same[1]},"before":{before_text},'
                 f'{same[2]},"object_id":{text_of(object_id)},"object_type":{text_of(object_type)},{same[3]},'
                 f'"prev_hash":"{last_hash}","reason":{text_of(reason)},"seq":{seq},"subject":{text_of(subject)}}}')
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        mac = keyed.copy()
+        mac.update(text.encode("utf-8"))
+        digest = mac.hexdigest()
         rows.append((head.key, seq, organization_id, actor_id, actor_name, stored_at, action, object_type,
                      object_id, subject, None if before is None else before_text,
-                     None if after is None else after_text, reason, last_hash, digest))
+                     None if after is None else after_text, reason, last_hash, digest, current_id))
         last_hash = digest
-    insert_rows(AuditEvent, [*HASHED_FIELDS, "hash"], rows, batch=2000, prepared=True)
+    insert_rows(AuditEvent, [*HASHED_FIELDS, "hash", "key_id"], rows, batch=2000, prepared=True)
     head.last_seq, head.last_hash = seq, last_hash
     head.save(update_fields=["last_seq", "last_hash"])
+    checkpoint.publish_on_commit(head.key)
     return len(rows)
 
 
 @dataclass(frozen=True)
 class Verification:
-    """The result of walking one or more chains."""
+    """The result of walking one or more chains: every broken event, not only the first."""
 
     intact: bool
     events: int  # how many events were checked
     chains: int
     first_bad: AuditEvent | None = None
     problem: str = ""
+    problems: tuple = ()  # (event or None, what is wrong), in chain order
 
     def __str__(self):
         if self.intact:
             return f"audit trail intact: {self.events} events in {self.chains} chain(s) verified"
-        where = str(self.first_bad) if self.first_bad is not None else "the chain head"
-        return f"audit trail BROKEN at {where}: {self.problem}"
+        problems = self.problems or ((self.first_bad, self.problem),)
+        lines = [f"audit trail BROKEN at {event if event is not None else 'the chain head'}: {problem}"
+                 for event, problem in problems]
+        lines.append(f"{len(problems)} problem(s) in {self.events} events of {self.chains} chain(s)")
+        return "\n".join(lines)
 
 
 def verify_chain(organization=None, *, all_chains: bool | None = None) -> Verification:
-    """Walk the chain of one organization (or every chain when none is given) and report the first event
-    whose hash, link or position does not match."""
+    """Walk the chain of one organization (or every chain when none is given) and report every event whose
+    hash, link, key or position does not match."""
     if organization is not None and not all_chains:
         keys = [chain_key(organization)]
     else:
         keys = sorted(set(ChainHead.objects.values_list("key", flat=True))
                       | set(AuditEvent.objects.values_list("chain", flat=True).distinct()))
+    accepted = audit_keys()[2]
     total = 0
+    problems: list = []
     for key in keys:
-        result = _verify_one(key)
-        total += result.events
-        if not result.intact:
-            return Verification(False, total, len(keys), result.first_bad, result.problem)
+        count, found = _verify_one(key, accepted)
+        total += count
+        problems += found
+    if problems:
+        return Verification(False, total, len(keys), problems[0][0], problems[0][1], tuple(problems))
     return Verification(True, total, len(keys))
 
 
-def _verify_one(key: str) -> Verification:
+def _verify_one(key: str, accepted: dict) -> tuple[int, list]:
+    """Every problem of one chain. After a break the walk goes on from the stored row, so that one altered
+    event is reported once and each further one on its own."""
+    problems = []
     previous_hash = GENESIS
     expected_seq = 1
     count = 0
     last = None
+    keyed_seen = False
     for event in AuditEvent.objects.filter(chain=key).order_by("seq").iterator(chunk_size=2000):
         count += 1
         if event.seq != expected_seq:
-            return Verification(False, count, 1, event,
-                                f"event #{expected_seq} is missing (the chain jumps from #{expected_seq - 1} to "
-                                f"#{event.seq}): events were deleted")
-        if event.prev_hash != previous_hash:
-            return Verification(False, count, 1, event,
-                                "its link to the previous event does not match: an earlier event was replaced "
-                                "or the chain was rewritten from here")
-        if compute_hash(event) != event.hash:
-            return Verification(False, count, 1, event,
-                                "its content does not match its hash: the row was altered after it was written")
+            problems.append((event, f"event #{expected_seq} is missing (the chain jumps from #{expected_seq - 1} "
+                                    f"to #{event.seq}): events were deleted"))
+        elif event.prev_hash != previous_hash:
+            problems.append((event, "its link to the previous event does not match: an earlier event was "
+                                    "replaced or the chain was rewritten from here"))
+        if event.key_id is None and keyed_seen:
+            problems.append((event, "it carries no key although earlier events do: it was written (or rewritten) "
+                                    "behind the application's back"))
+        try:
+            if compute_hash(event, accepted) != event.hash:
+                problems.append((event, "its content does not match its hash: the row was altered after it was "
+                                        "written, or forged without the key"))
+        except UnknownKey as exc:
+            problems.append((event, str(exc)))
+        keyed_seen = keyed_seen or event.key_id is not None
         previous_hash = event.hash
-        expected_seq += 1
+        expected_seq = event.seq + 1
         last = event
     head = ChainHead.objects.filter(key=key).first()
     if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != previous_hash):
-        return Verification(False, count, 1, last,
-                            f"the chain ends at #{expected_seq - 1} but its head records #{head.last_seq}: "
-                            "the latest events were removed")
-    return Verification(True, count, 1)
+        problems.append((last, f"the chain ends at #{expected_seq - 1} but its head records #{head.last_seq}: "
+                               "the latest events were removed"))
+    return count, problems

@@ -283,9 +283,29 @@ def run_verify(args) -> int:
 
     from punchlist.register.services.evidence import uncited_files, verify_evidence
 
+    from punchlist.audit import checkpoint
+    from punchlist.register.replay import replay
+
     organization = _organization(args) if args.org else None
     result = verify_chain(organization)
     print(str(result))
+    # The heads against the checkpoint outside the database: removing the last events and rewinding the head
+    # leaves a chain that is intact in itself.
+    from punchlist.audit.chain import chain_key
+
+    anchored, notes = checkpoint.compare(keys=[chain_key(organization)] if organization is not None else None)
+    for note in notes:
+        print(note)
+    for key, problem in anchored:
+        print(f"audit checkpoint: chain {key}: {problem}")
+    print("audit trail matches its checkpoint" if not anchored else
+          f"audit trail does NOT match its checkpoint {checkpoint.location()}")
+    # The rows against the trail: a row changed without an event is as much tampering as a forged event.
+    differences = replay(organization)
+    for difference in differences:
+        print(f"register {difference}")
+    print("register matches its audit trail" if not differences else
+          f"{len(differences)} difference(s) between the register and its audit trail")
     # Every stored evidence file is hashed again: a file swapped or edited on disk is as much tampering as an
     # event rewritten in the database (issue 6).
     problems = verify_evidence(organization)
@@ -298,7 +318,8 @@ def run_verify(args) -> int:
     if uncited:
         print(f"{len(uncited)} file(s) in the evidence vault cited by no evidence: left by an upload whose write "
               "failed, or by evidence deleted behind Punchlist's back; look at them, then remove them by hand")
-    return EXIT_OK if result.intact and not problems and not uncited else EXIT_FINDINGS
+    clean = result.intact and not anchored and not differences and not problems and not uncited
+    return EXIT_OK if clean else EXIT_FINDINGS
 
 
 # --- score and lint of the stored data ------------------------------------------------------------------

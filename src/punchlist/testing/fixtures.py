@@ -49,10 +49,11 @@ def postgresql_reachable(request):
 
 @pytest.fixture(autouse=True)
 def evidence_root(settings, tmp_path):
-    """Evidence files and web import uploads of a test go to its own folders, never the operator's data folder;
+    """Evidence files, web import uploads and the audit checkpoint of a test go to its own folders, never the operator's data folder;
     passwords are hashed cheaply (the hasher is Django's concern, not what these tests check)."""
     settings.MEDIA_ROOT = settings.PUNCHLIST_EVIDENCE_DIR = str(tmp_path / "evidence")
     settings.PUNCHLIST_IMPORT_DIR = str(tmp_path / "imports")  # uploads kept between a web import's steps
+    settings.PUNCHLIST_AUDIT_CHECKPOINT = str(tmp_path / "audit-checkpoint.json")  # each test's chains are its own
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return tmp_path / "evidence"
 
