@@ -104,25 +104,26 @@ def build_records(count: int, owners: list[str], approvers: list[str], seed: int
     return records.Poam(items)
 
 
-REGISTER_FILE_VERSION = 1
+REGISTER_FILE_VERSION = 2
 
 
 def register_poam_file(folder: Path, count: int) -> Path:
     """benchmarks.generate's contractor POA&M, with what the register insists on and a spreadsheet may lack:
-    evidence for every item put forward for verification, and an approver who is not the item's owner."""
+    evidence for every item put forward for verification, and an approver who owns no part of the item."""
     from .generate import POAM_HEADERS, poam_rows, write_xlsx
 
     path = folder / f"register-poam-{count}-v{REGISTER_FILE_VERSION}.xlsx"
     if path.exists():
         return path
-    status, evidence, owner, approver = (POAM_HEADERS.index(name) for name in (
-        "Status", "Evidence", "Point of Contact", "Approver"))
+    status, evidence, owner, supporting, approver = (POAM_HEADERS.index(name) for name in (
+        "Status", "Evidence", "Point of Contact", "Supporting Owner", "Approver"))
 
     def rows():
         for row in poam_rows(count):
             if row[status] == "Ready for Verification":
                 row[evidence] = f"Intune compliance report {row[0]}.pdf"
-            if row[approver].split(",")[0] == row[owner].split(",")[0]:
+            # Separation of duties: the approver owns no part of the item.
+            if row[approver].split(",")[0] in (row[owner].split(",")[0], row[supporting].split(",")[0]):
                 row[approver] = "Ada Okafor, CISO"
             yield row
 
