@@ -8,6 +8,11 @@ PUNCHLIST_SECRET_KEY_FALLBACKS  earlier secret keys, comma-separated, kept after
                          and the encrypted TOTP secrets still open (default: none)
 PUNCHLIST_DEBUG          yes/no (default no)
 PUNCHLIST_ALLOWED_HOSTS  comma-separated host names (default localhost,127.0.0.1)
+PUNCHLIST_TRUSTED_PROXIES  how many reverse proxies (nginx, Caddy, a load balancer) stand in front of Punchlist
+                         and append to X-Forwarded-For (default 0: the connecting address is the browser's). Set it
+                         to 1 behind one proxy: sign-in limits and the security log then see each browser's own
+                         address instead of the proxy's (3.1.8, 3.3.1). Never more than there really are: the
+                         browser writes the entries to the left of them itself.
 PUNCHLIST_TIME_ZONE      the organization's local zone for display (default UTC)
 PUNCHLIST_SESSION_IDLE_MINUTES  sign out after this many idle minutes (default 15; 3.1.10, 3.1.11)
 PUNCHLIST_SECURE_COOKIES yes/no: HTTPS-only cookies and HSTS (default: yes unless PUNCHLIST_DEBUG)
@@ -32,6 +37,10 @@ DEBUG = config.env_bool("PUNCHLIST_DEBUG", False)
 SECRET_KEY = config.secret_key(os.environ, DATA_DIR, DEBUG)
 SECRET_KEY_FALLBACKS = config.env_list("PUNCHLIST_SECRET_KEY_FALLBACKS", [])  # earlier keys, after a rotation
 ALLOWED_HOSTS = config.env_list("PUNCHLIST_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+# How many reverse proxies stand between the browser and Punchlist: the browser's address is the one the
+# outermost of them wrote into X-Forwarded-For (punchlist.web.lockout.client_ip); allauth reads the same.
+PUNCHLIST_TRUSTED_PROXIES = config.env_int("PUNCHLIST_TRUSTED_PROXIES", 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = PUNCHLIST_TRUSTED_PROXIES
 
 DATABASES = {"default": config.database(os.environ.get("PUNCHLIST_DATABASE_URL"), DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -137,9 +146,15 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "punchlist.web.accounts.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
+# Failed password sign-ins (3.1.8), counted per account at one address and per address, so that nobody can
+# lock someone else out: 5 failures of one account from one address within 15 minutes lock that account
+# from that address; 20 from one address, whatever the usernames, lock the address. Each repeated lock lasts
+# twice as long, up to a day (punchlist.web.lockout).
+PUNCHLIST_LOCKOUT = {"account_failures": 5, "address_failures": 20, "minutes": 15, "longest_hours": 24}
 ACCOUNT_RATE_LIMITS = {
-    # Five failed sign-ins for one account within 15 minutes lock it for the rest of the window (3.1.8).
-    "login_failed": "20/m/ip,5/15m/key",
+    # allauth's own count now serves the second factor only (reached with the right password alone): five
+    # wrong codes for one account within 15 minutes lock its second factor for the rest of the window.
+    "login_failed": "5/15m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Punchlist"
@@ -184,7 +199,9 @@ SECURE_SSL_REDIRECT = config.env_bool("PUNCHLIST_SSL_REDIRECT", SECURE_COOKIES)
 SECURE_HSTS_SECONDS = 31536000 if SECURE_COOKIES else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_COOKIES
 SECURE_HSTS_PRELOAD = SECURE_COOKIES
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only from a proxy the operator said is there; without one, a browser could
+# write it itself.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PUNCHLIST_TRUSTED_PROXIES else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
