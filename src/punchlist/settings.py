@@ -16,8 +16,9 @@ PUNCHLIST_TRUSTED_PROXIES  how many reverse proxies (nginx, Caddy, a load balanc
 PUNCHLIST_TIME_ZONE      the organization's local zone for display (default UTC)
 PUNCHLIST_SESSION_IDLE_MINUTES  sign out after this many idle minutes (default 15; 3.1.10, 3.1.11)
 PUNCHLIST_SECURE_COOKIES yes/no: HTTPS-only cookies and HSTS (default: yes unless PUNCHLIST_DEBUG)
-PUNCHLIST_MFA_EVERYONE   yes/no: every sign-in needs a second factor, not only administrators' and approvers'
-                         (default no; yes where Punchlist is inside the assessed boundary, 3.5.3)
+PUNCHLIST_REQUIRE_MFA    who must sign in with a second factor: everyone (the default; 3.5.3 asks it for network
+                         access to every account) or privileged (administrators and approvers only: an explicit
+                         choice for a Punchlist outside the assessed boundary, to be stated in the SSP)
 PUNCHLIST_SIGN_IN_NOTICE the system use notice shown on the sign-in page (3.1.9; default: a short one)
 PUNCHLIST_EVIDENCE_DIR   the evidence vault: files stored once by SHA-256 (default: DATA_DIR/evidence)
 PUNCHLIST_IMPORT_DIR     uploads kept between the steps of a web import, a day at most (default: DATA_DIR/imports)
@@ -74,6 +75,7 @@ AUTHENTICATION_BACKENDS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "punchlist.web.middleware.ContentSecurityPolicyMiddleware",  # on every response, static files included
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -162,7 +164,11 @@ MFA_RECOVERY_CODE_COUNT = 10
 # Administrators and approvers cannot switch their authenticator off (punchlist.web.accounts).
 MFA_ADAPTER = "punchlist.web.accounts.MfaAdapter"
 MFA_FORMS = {"authenticate": "punchlist.web.accounts.AuthenticateForm"}  # wrong codes go to the security log
-PUNCHLIST_MFA_EVERYONE = config.env_bool("PUNCHLIST_MFA_EVERYONE", False)
+PUNCHLIST_REQUIRE_MFA = config.env_choice("PUNCHLIST_REQUIRE_MFA", "everyone", ("everyone", "privileged"))
+if "PUNCHLIST_MFA_EVERYONE" in os.environ:
+    raise config.ConfigurationError(
+        "PUNCHLIST_MFA_EVERYONE is gone: everyone signs in with a second factor by default; remove it, or set "
+        "PUNCHLIST_REQUIRE_MFA=privileged to ask it of administrators and approvers only")
 PUNCHLIST_SIGN_IN_NOTICE = os.environ.get(
     "PUNCHLIST_SIGN_IN_NOTICE",
     "For authorized use only. Punchlist holds the organization's security plans; what you do here is recorded "
@@ -182,6 +188,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # What guessing tools try first: names with a few characters added, common passwords dressed up,
+    # repetition and runs along the alphabet, the digits or the keyboard (punchlist.web.passwords).
+    {"NAME": "punchlist.web.passwords.NotBuiltOnNamesValidator"},
+    {"NAME": "punchlist.web.passwords.NotCommonAtHeartValidator"},
+    {"NAME": "punchlist.web.passwords.NoPatternValidator"},
 ]
 
 # Idle sessions end (3.1.10, 3.1.11): every request pushes the expiry forward; closing the browser ends it.
@@ -205,6 +216,12 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PUNCHLIST_TRUST
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script, no inline style, no eval: only Punchlist's own static files run (punchlist.web.middleware).
+# The QR code of a new authenticator is an SVG data: image.
+PUNCHLIST_CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+])
 
 # Uploads (evidence, spreadsheets) are size-limited; larger ones are refused with a message.
 PUNCHLIST_MAX_UPLOAD_BYTES = config.env_int("PUNCHLIST_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024

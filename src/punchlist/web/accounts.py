@@ -2,7 +2,7 @@
 
 Nobody signs themselves up: an administrator adds people to an organization (People screen), with a one-time
 password that must be changed at the first sign-in (3.5.9). Administrators and approvers cannot switch their
-authenticator off (3.5.3); repeated failures lock the account for the rest of the window (3.1.8) and the page
+authenticator off (3.5.3), and by default neither can anyone else; repeated failures lock the account for the rest of the window (3.1.8) and the page
 says so in words.
 """
 
@@ -163,8 +163,7 @@ class AuthenticateForm(_MfaAuthenticateForm):
 class MfaAdapter(DefaultMFAAdapter):
     error_messages = {
         **DefaultMFAAdapter.error_messages,
-        "cannot_delete_authenticator": "Your account must keep two-factor authentication on (administrators "
-                                       "and approvers always do).",
+        "cannot_delete_authenticator": "Your account must keep two-factor authentication on.",
         "incorrect_code": "That code is not right. Type the 6-digit code your authenticator app shows now.",
     }
 
@@ -199,11 +198,16 @@ def _secrets_cipher():
 
 
 def requires_mfa(user) -> bool:
-    """Administrators and approvers always; everyone when the operator says so (PUNCHLIST_MFA_EVERYONE, for
-    a Punchlist inside the assessed boundary, where 3.5.3 asks it of every network sign-in)."""
-    if getattr(settings, "PUNCHLIST_MFA_EVERYONE", False):
+    """Everyone (PUNCHLIST_REQUIRE_MFA=everyone, the default: 3.5.3 asks a second factor for network access to
+    every account); with PUNCHLIST_REQUIRE_MFA=privileged, administrators and approvers only. Someone invited
+    to an organization is not a member until they accept, and takes on nothing from it before."""
+    if mfa_for_everyone():
         return True
     return Membership.objects.filter(user=user, role__in=MFA_ROLES).exists()
+
+
+def mfa_for_everyone() -> bool:
+    return getattr(settings, "PUNCHLIST_REQUIRE_MFA", "everyone") != "privileged"
 
 
 def has_totp(user) -> bool:

@@ -39,11 +39,10 @@ GAINS = {
     Role.ADMIN: set(),
 }
 ROLE_HELP = {
-    Role.ADMIN: "everything, including people and roles; signs in with a second factor",
+    Role.ADMIN: "everything, including people and roles",
     Role.COORDINATOR: "manages every item, assessment, person on an item and date",
     Role.OWNER: "works the items they own",
-    Role.APPROVER: "verifies and approves closures of the items they are authority for; signs in with a "
-                   "second factor",
+    Role.APPROVER: "verifies and approves closures of the items they are authority for",
     Role.VIEWER: "reads only (an assessor, say)",
 }
 
@@ -140,7 +139,8 @@ def _page(request, *, status=200, new_form=None, existing_form=None, row_forms=N
         "existing_form": existing_form or ExistingPersonForm(prefix="existing"),
         "added": added,
         "roles": [(Role(value), counts[value], ROLE_HELP[Role(value)]) for value in Role.values],
-        "mfa_role_values": [role.value for role in accounts.MFA_ROLES],
+        "mfa_role_values": Role.values if accounts.mfa_for_everyone() else [r.value for r in accounts.MFA_ROLES],
+        "mfa_everyone": accounts.mfa_for_everyone(),
     }, status=status)
 
 
