@@ -95,7 +95,8 @@ def test_sign_up_is_closed(client):
     assert not get_user_model().objects.filter(username="mallory").exists()
 
 
-def test_an_owner_signs_in_with_a_password_and_reaches_the_app(client, team):
+def test_an_owner_signs_in_with_a_password_and_reaches_the_app(client, team, settings):
+    settings.PUNCHLIST_REQUIRE_MFA = "privileged"  # the operator's explicit choice: no second factor for owners
     response = sign_in(client, team.owner.username)
     assert response.status_code == 302 and response["Location"] == reverse("web:home")
     assert signed_in_as(client) == str(team.owner.pk)
@@ -241,7 +242,9 @@ def test_admins_and_approvers_must_set_up_mfa_before_anything_else(client, team,
 
 
 @pytest.mark.parametrize("role", ["owner", "coordinator", "viewer"])
-def test_other_roles_are_offered_mfa_but_not_forced(client, team, role):
+def test_with_mfa_for_privileged_accounts_only_other_roles_are_offered_it_but_not_forced(client, team, role,
+                                                                                          settings):
+    settings.PUNCHLIST_REQUIRE_MFA = "privileged"
     user = getattr(team, role)
     sign_in(client, user.username)
     assert client.get(APP)["Location"] == reverse("web:organization", args=[team.org.slug])
@@ -255,8 +258,10 @@ def test_other_roles_are_offered_mfa_but_not_forced(client, team, role):
     assert not Authenticator.objects.filter(user=user, type="totp").exists()
 
 
-def test_the_operator_can_require_mfa_of_everyone(client, team, settings):
-    settings.PUNCHLIST_MFA_EVERYONE = True
+def test_everyone_must_set_up_mfa_by_default(client, team):
+    from punchlist import settings as production
+
+    assert production.PUNCHLIST_REQUIRE_MFA == "everyone"
     sign_in(client, team.viewer.username)
     assert client.get(APP)["Location"] == ACTIVATE + "?required=1"
     _activate(client)
@@ -419,6 +424,8 @@ def test_a_one_time_password_must_be_changed_before_anything_else(client, team):
     assert "You signed in with a one-time password" in text(client.get(response["Location"]))
     _change(client, "tangerine walrus quietly sings")
     assert not TemporaryPassword.objects.filter(user=team.owner).exists()
+    assert client.get(APP)["Location"] == ACTIVATE + "?required=1"  # then the second factor (3.5.3)
+    _activate(client)
     assert client.get(APP)["Location"] == reverse("web:organization", args=[team.org.slug])
 
 
