@@ -162,18 +162,20 @@ def test_a_refused_new_person_keeps_what_was_typed(admin, team):
     assert "Enter a valid username" in text(response)
 
 
-def test_an_existing_account_joins_with_a_role(admin, team, rival):
+def test_an_existing_account_is_invited_not_added(admin, team, rival):
+    """Someone with an account elsewhere is invited and joins only by accepting (tests/web/test_invitations.py
+    follows the invitation through)."""
     response = admin.post(url(team, "people_add_existing"), {"existing-username": rival.coordinator.username,
                                                               "existing-role": "viewer"})
     assert response.status_code == 302
-    assert membership(team, rival.coordinator).role == Role.VIEWER
+    assert not Membership.objects.filter(organization=team.org, user=rival.coordinator).exists()
     assert membership(rival, rival.coordinator).role == Role.COORDINATOR
     again = admin.post(url(team, "people_add_existing"), {"existing-username": rival.coordinator.username,
                                                            "existing-role": "owner"})
-    assert again.status_code == 400 and "already a member" in text(again)
-    unknown = admin.post(url(team, "people_add_existing"), {"existing-username": "nobody-here",
-                                                             "existing-role": "owner"})
-    assert unknown.status_code == 400 and "Nobody signs in as 'nobody-here'" in text(unknown)
+    assert again.status_code == 400 and "is invited already" in text(again)
+    member_already = admin.post(url(team, "people_add_existing"), {"existing-username": team.owner.username,
+                                                                    "existing-role": "owner"})
+    assert member_already.status_code == 400 and "already a member" in text(member_already)
 
 
 # --- roles and removal ---------------------------------------------------------------------------------
@@ -259,7 +261,8 @@ def test_a_new_one_time_password_ends_sessions_and_lifts_a_lockout(admin, team, 
 
 
 def test_no_one_time_password_for_someone_in_other_organizations(admin, team, rival):
-    org_services.add_member(rival.admin, rival.org, team.owner, Role.VIEWER)
+    org_services.accept_invitation(team.owner, org_services.invite_member(rival.admin, rival.org,
+                                                                          team.owner.username, Role.VIEWER))
     target = membership(team, team.owner)
     response = admin.post(url(team, "people_password", target.pk), {})
     assert response.status_code == 400
