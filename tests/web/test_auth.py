@@ -435,3 +435,21 @@ def test_a_one_time_password_comes_before_mfa_set_up(client, team):
     assert client.get(APP)["Location"] == "/accounts/password/change/?required=1"
     _change(client, "tangerine walrus quietly sings")
     assert client.get(APP)["Location"] == ACTIVATE + "?required=1"
+
+
+@pytest.mark.parametrize("variable, value, words", [
+    ("PUNCHLIST_REQUIRE_MFA", "sometimes", "PUNCHLIST_REQUIRE_MFA='sometimes' is not one of everyone, privileged"),
+    ("PUNCHLIST_MFA_EVERYONE", "no", "PUNCHLIST_MFA_EVERYONE is gone"),
+])
+def test_the_mfa_setting_is_read_loudly(variable, value, words):
+    env = {**os.environ, variable: value, "DJANGO_SETTINGS_MODULE": "punchlist.settings"}
+    result = subprocess.run([sys.executable, "-c", "from django.conf import settings; settings.DEBUG"],
+                            env=env, capture_output=True, text=True)
+    assert result.returncode != 0 and words in result.stderr
+
+
+def test_mfa_for_privileged_accounts_only_is_the_operators_explicit_choice():
+    env = {**os.environ, "PUNCHLIST_REQUIRE_MFA": "privileged", "DJANGO_SETTINGS_MODULE": "punchlist.settings"}
+    out = subprocess.run([sys.executable, "-c", "from django.conf import settings; print(settings.PUNCHLIST_REQUIRE_MFA)"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "privileged"

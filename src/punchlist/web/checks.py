@@ -94,6 +94,8 @@ def check_sign_in_rules(app_configs=None, **kwargs):
     if "punchlist.web.middleware.RequireMfaMiddleware" not in settings.MIDDLEWARE:
         problems.append("RequireMfaMiddleware is not installed: administrators and approvers could work "
                         "without a second factor (3.5.3)")
+    if "punchlist.web.middleware.ContentSecurityPolicyMiddleware" not in settings.MIDDLEWARE:
+        problems.append("ContentSecurityPolicyMiddleware is not installed: pages carry no Content-Security-Policy")
     if not any(v["NAME"].endswith("MinimumLengthValidator") for v in settings.AUTH_PASSWORD_VALIDATORS):
         problems.append("no minimum password length (3.5.7)")
     if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
