@@ -171,7 +171,7 @@ def demo_sign_ins(result, args, folder) -> str:
         lines.append(f"           {totp_uri(users[username], secret)}")
     lines += [
         "  Add the secret (or the otpauth:// address) to an authenticator app, or get the current code with",
-        f"    {command} totp USERNAME{data_dir}     (e.g. {command} totp marcus{data_dir})",
+        f"    {command} totp marcus{data_dir}   (or any username above)",
         "",
     ]
     if args.no_serve:
