@@ -49,6 +49,16 @@ def env_int(name: str, default: int, *, minimum: int = 0, environ=os.environ) ->
     return value
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...], environ=os.environ) -> str:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ConfigurationError(f"{name}={raw!r} is not one of {', '.join(choices)}")
+    return value
+
+
 def env_list(name: str, default: list[str], environ=os.environ) -> list[str]:
     raw = environ.get(name)
     if raw is None:

@@ -13,11 +13,17 @@ PUNCHLIST_AUDIT_CHECKPOINT  the file the chains' heads are published to after ea
                          (default: DATA_DIR/audit-checkpoint.json; keep it where the database's users cannot write)
 PUNCHLIST_DEBUG          yes/no (default no)
 PUNCHLIST_ALLOWED_HOSTS  comma-separated host names (default localhost,127.0.0.1)
+PUNCHLIST_TRUSTED_PROXIES  how many reverse proxies (nginx, Caddy, a load balancer) stand in front of Punchlist
+                         and append to X-Forwarded-For (default 0: the connecting address is the browser's). Set it
+                         to 1 behind one proxy: sign-in limits and the security log then see each browser's own
+                         address instead of the proxy's (3.1.8, 3.3.1). Never more than there really are: the
+                         browser writes the entries to the left of them itself.
 PUNCHLIST_TIME_ZONE      the organization's local zone for display (default UTC)
 PUNCHLIST_SESSION_IDLE_MINUTES  sign out after this many idle minutes (default 15; 3.1.10, 3.1.11)
 PUNCHLIST_SECURE_COOKIES yes/no: HTTPS-only cookies and HSTS (default: yes unless PUNCHLIST_DEBUG)
-PUNCHLIST_MFA_EVERYONE   yes/no: every sign-in needs a second factor, not only administrators' and approvers'
-                         (default no; yes where Punchlist is inside the assessed boundary, 3.5.3)
+PUNCHLIST_REQUIRE_MFA    who must sign in with a second factor: everyone (the default; 3.5.3 asks it for network
+                         access to every account) or privileged (administrators and approvers only: an explicit
+                         choice for a Punchlist outside the assessed boundary, to be stated in the SSP)
 PUNCHLIST_SIGN_IN_NOTICE the system use notice shown on the sign-in page (3.1.9; default: a short one)
 PUNCHLIST_EVIDENCE_DIR   the evidence vault: files stored once by SHA-256 (default: DATA_DIR/evidence)
 PUNCHLIST_IMPORT_DIR     uploads kept between the steps of a web import, a day at most (default: DATA_DIR/imports)
@@ -40,6 +46,10 @@ PUNCHLIST_AUDIT_KEY = os.environ.get("PUNCHLIST_AUDIT_KEY", "").strip()
 PUNCHLIST_AUDIT_KEY_FALLBACKS = config.env_list("PUNCHLIST_AUDIT_KEY_FALLBACKS", [])
 PUNCHLIST_AUDIT_CHECKPOINT = os.environ.get("PUNCHLIST_AUDIT_CHECKPOINT") or str(DATA_DIR / "audit-checkpoint.json")
 ALLOWED_HOSTS = config.env_list("PUNCHLIST_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+# How many reverse proxies stand between the browser and Punchlist: the browser's address is the one the
+# outermost of them wrote into X-Forwarded-For (punchlist.web.lockout.client_ip); allauth reads the same.
+PUNCHLIST_TRUSTED_PROXIES = config.env_int("PUNCHLIST_TRUSTED_PROXIES", 0, minimum=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = PUNCHLIST_TRUSTED_PROXIES
 
 DATABASES = {"default": config.database(os.environ.get("PUNCHLIST_DATABASE_URL"), DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -73,6 +83,7 @@ AUTHENTICATION_BACKENDS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "punchlist.web.middleware.ContentSecurityPolicyMiddleware",  # on every response, static files included
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -145,9 +156,15 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "punchlist.web.accounts.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
+# Failed password sign-ins (3.1.8), counted per account at one address and per address, so that nobody can
+# lock someone else out: 5 failures of one account from one address within 15 minutes lock that account
+# from that address; 20 from one address, whatever the usernames, lock the address. Each repeated lock lasts
+# twice as long, up to a day (punchlist.web.lockout).
+PUNCHLIST_LOCKOUT = {"account_failures": 5, "address_failures": 20, "minutes": 15, "longest_hours": 24}
 ACCOUNT_RATE_LIMITS = {
-    # Five failed sign-ins for one account within 15 minutes lock it for the rest of the window (3.1.8).
-    "login_failed": "20/m/ip,5/15m/key",
+    # allauth's own count now serves the second factor only (reached with the right password alone): five
+    # wrong codes for one account within 15 minutes lock its second factor for the rest of the window.
+    "login_failed": "5/15m/key",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Punchlist"
@@ -155,7 +172,11 @@ MFA_RECOVERY_CODE_COUNT = 10
 # Administrators and approvers cannot switch their authenticator off (punchlist.web.accounts).
 MFA_ADAPTER = "punchlist.web.accounts.MfaAdapter"
 MFA_FORMS = {"authenticate": "punchlist.web.accounts.AuthenticateForm"}  # wrong codes go to the security log
-PUNCHLIST_MFA_EVERYONE = config.env_bool("PUNCHLIST_MFA_EVERYONE", False)
+PUNCHLIST_REQUIRE_MFA = config.env_choice("PUNCHLIST_REQUIRE_MFA", "everyone", ("everyone", "privileged"))
+if "PUNCHLIST_MFA_EVERYONE" in os.environ:
+    raise config.ConfigurationError(
+        "PUNCHLIST_MFA_EVERYONE is gone: everyone signs in with a second factor by default; remove it, or set "
+        "PUNCHLIST_REQUIRE_MFA=privileged to ask it of administrators and approvers only")
 PUNCHLIST_SIGN_IN_NOTICE = os.environ.get(
     "PUNCHLIST_SIGN_IN_NOTICE",
     "For authorized use only. Punchlist holds the organization's security plans; what you do here is recorded "
@@ -175,6 +196,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # What guessing tools try first: names with a few characters added, common passwords dressed up,
+    # repetition and runs along the alphabet, the digits or the keyboard (punchlist.web.passwords).
+    {"NAME": "punchlist.web.passwords.NotBuiltOnNamesValidator"},
+    {"NAME": "punchlist.web.passwords.NotCommonAtHeartValidator"},
+    {"NAME": "punchlist.web.passwords.NoPatternValidator"},
 ]
 
 # Idle sessions end (3.1.10, 3.1.11): every request pushes the expiry forward; closing the browser ends it.
@@ -192,10 +218,18 @@ SECURE_SSL_REDIRECT = config.env_bool("PUNCHLIST_SSL_REDIRECT", SECURE_COOKIES)
 SECURE_HSTS_SECONDS = 31536000 if SECURE_COOKIES else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_COOKIES
 SECURE_HSTS_PRELOAD = SECURE_COOKIES
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only from a proxy the operator said is there; without one, a browser could
+# write it itself.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PUNCHLIST_TRUSTED_PROXIES else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script, no inline style, no eval: only Punchlist's own static files run (punchlist.web.middleware).
+# The QR code of a new authenticator is an SVG data: image.
+PUNCHLIST_CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
+    "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+])
 
 # Uploads (evidence, spreadsheets) are size-limited; larger ones are refused with a message.
 PUNCHLIST_MAX_UPLOAD_BYTES = config.env_int("PUNCHLIST_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024

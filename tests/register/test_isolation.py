@@ -37,7 +37,8 @@ def test_querysets_scope_every_model_to_the_users_organizations(team, rival, acm
 def test_a_user_of_several_organizations_sees_each_and_can_narrow_to_one(team, rival, acme_data):
     from punchlist.orgs import services as org_services
 
-    org_services.add_member(rival.admin, rival.org, team.coordinator, "viewer")  # an MSP's consultant
+    org_services.accept_invitation(  # an MSP's consultant, invited into the rival organization, accepts
+        team.coordinator, org_services.invite_member(rival.admin, rival.org, team.coordinator.username, "viewer"))
     make_item(rival, title="Rival's own item")
     both = PoamItem.objects.restrict(team.coordinator)
     assert both.count() == 2

@@ -35,8 +35,9 @@ def test_the_demo_has_every_role(seeded):
     assert roles == set(Role.values)
     owners = Membership.objects.filter(organization=seeded.organization, role=Role.OWNER, user__is_active=True)
     assert owners.count() >= 3
-    # The administrator and the approver have authenticators, whose secrets the demo prints.
-    for username in ("marcus", "dana"):
+    # Everyone signs in with a second factor by default: each has an authenticator, whose secret the demo prints.
+    assert set(seeded.secrets) == {person.username for person in demo.PEOPLE}
+    for username in seeded.secrets:
         user = Membership.objects.get(organization=seeded.organization, user__username=username).user
         assert totp_secret(user) == seeded.secrets[username]
         assert re.fullmatch(r"\d{6}", current_totp_code(seeded.secrets[username]))

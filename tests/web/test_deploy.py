@@ -8,6 +8,8 @@ import secrets
 import subprocess
 import sys
 
+import pytest
+
 CHECK = """
 import django
 django.setup()
@@ -57,3 +59,36 @@ def test_serve_refuses_to_start_without_a_secret_key(tmp_path):
     assert result.returncode == 2
     assert "punchlist.E001" in result.stderr
     assert not (tmp_path / "db.sqlite3").exists()  # stopped before touching the database
+
+
+def _serve(tmp_path, **values):
+    return subprocess.run([sys.executable, "-m", "punchlist", "serve", "--port", "1"],
+                          env=_environment(tmp_path, PUNCHLIST_DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+                                           **values),
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("values, error, words", [
+    ({"PUNCHLIST_DEBUG": "yes"}, "punchlist.E002", "DEBUG is on"),
+    ({"PUNCHLIST_SECURE_COOKIES": "no"}, "punchlist.E003", "plain HTTP"),
+    ({"PUNCHLIST_SECRET_KEY": "a" * 36}, "punchlist.E004", "1 different characters"),
+    ({"PUNCHLIST_SECRET_KEY": "django-insecure-" + secrets.token_urlsafe(40)}, "punchlist.E004", "django-insecure"),
+    ({"PUNCHLIST_SECRET_KEY": "change-me-to-a-long-random-string-before-production"}, "punchlist.E004", "change-me"),
+    ({"PUNCHLIST_SECRET_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN"}, "punchlist.E004", "run along"),
+    ({"PUNCHLIST_SECRET_KEY": secrets.token_urlsafe(50),
+      "PUNCHLIST_SECRET_KEY_FALLBACKS": "b" * 40}, "punchlist.E004", "Fallback key 1 is weak"),
+], ids=["debug", "insecure-cookies", "36-a", "django-insecure", "known-default", "sequence", "weak-fallback"])
+def test_serve_refuses_to_start_with_an_unsafe_setting(tmp_path, values, error, words):
+    values = {"PUNCHLIST_SECRET_KEY": secrets.token_urlsafe(50), **values}
+    result = _serve(tmp_path, **values)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert error in result.stderr and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "db.sqlite3").exists()  # stopped before touching the database
+
+
+@pytest.mark.parametrize("key", [secrets.token_urlsafe(50), secrets.token_hex(32), secrets.token_urlsafe(32)])
+def test_random_keys_are_strong(key):
+    from punchlist.web.checks import secret_key_weakness
+
+    assert secret_key_weakness(key) is None

@@ -440,11 +440,10 @@ def test_risk_is_accepted_only_on_an_operational_plan_by_its_authority(team, log
     assert plan.status == Status.RISK_ACCEPTED
 
 
-def test_the_upload_keeps_its_csrf_check(team, item):
+def test_the_upload_keeps_its_csrf_check(team, item, login_as):
     from django.test import Client
 
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(team.owner)
+    client = login_as(team.owner, Client(enforce_csrf_checks=True))  # past every gate, the second factor too
     response = client.post(url("item_evidence_add", item), {"evidence-reference": "CHG0041"})
     assert response.status_code == 403 and item.evidence.count() == 0
     page = client.get(url("item", item)).content.decode()

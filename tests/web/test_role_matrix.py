@@ -18,6 +18,7 @@ from django.urls.resolvers import URLResolver
 from punchlist.audit.models import AuditEvent
 from punchlist.interchange import ColumnMapping
 from punchlist.orgs.models import Membership, Role
+from punchlist.orgs.services import invite_member
 from punchlist.register.services import milestones as milestone_services
 from punchlist.register.services.assessments import create_assessment
 from punchlist.register.services.evidence import add_evidence
@@ -62,6 +63,7 @@ def world(team, rival, item, evidence_root):
         staging.keep(team.org, manager, SimpleUploadedFile("poam.csv", b"POAM ID,Control,Weakness\nV-1,3.1.1,Shared\n"),
                      token=token)
     profile = save_profile(team.coordinator, team.org, "Our layout", ColumnMapping({"requirements": "Control"}))
+    invitation = invite_member(team.admin, team.org, rival.viewer.username, "viewer")
     values = {"org": team.org.slug, "identifier": item.identifier, "move": "start", "requirement": "3.1.1",
               "kind": "leadership", "fmt": "html", "token": token}
     pks = {"item_milestone_done": milestone.pk, "item_milestone_slip": milestone.pk,
@@ -69,7 +71,8 @@ def world(team, rival, item, evidence_root):
            "people_role": owner_membership.pk, "people_remove": owner_membership.pk,
            "people_password": owner_membership.pk, "evidence": piece.pk, "evidence_download": piece.pk,
            "evidence_edit": piece.pk, "evidence_links": piece.pk, "evidence_delete": piece.pk,
-           "review_monthly_detail": review.pk, "import_profile_delete": profile.pk}
+           "review_monthly_detail": review.pk, "import_profile_delete": profile.pk,
+           "people_invitation_withdraw": invitation.pk}
     return {"team": team, "rival": rival, "values": values, "pks": pks}
 
 
@@ -115,6 +118,7 @@ TABLE = {
     "people": (ADMINS, ADMINS),
     "people_add": (None, ADMINS),
     "people_add_existing": (None, ADMINS),
+    "people_invitation_withdraw": (None, ADMINS),
     "people_role": (None, ADMINS),
     "people_remove": (None, ADMINS),
     "people_password": (None, ADMINS),

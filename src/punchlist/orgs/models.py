@@ -47,3 +47,30 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.organization} as {self.role}"
+
+
+class Invitation(models.Model):
+    """An administrator's offer of a role in their organization to someone who already has an account. The
+    person is not a member, has no role and owes the organization nothing (no second factor) until they
+    accept; an answered or withdrawn invitation is deleted, and the audit trail keeps it.
+
+    Kept by the username the administrator typed: ``user`` is the account of that name when there was one,
+    and empty otherwise, so that the People page shows both alike and says nothing of which usernames exist.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    username = models.CharField(max_length=150)  # lower case: sign-in does not tell case apart
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="invitations")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "username"], name="one_invitation_per_username"),
+        ]
+
+    def __str__(self):
+        return f"{self.username} invited to {self.organization} as {self.role}"

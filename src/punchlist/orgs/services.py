@@ -8,7 +8,7 @@ from django.utils.text import slugify
 
 from punchlist.audit import chain
 
-from .models import Membership, Organization, Role
+from .models import Invitation, Membership, Organization, Role
 from .permissions import forget_roles, require
 
 
@@ -44,6 +44,9 @@ def _add(actor, organization, user, role, head) -> Membership:
 
 
 def add_member(actor, organization, user, role: str) -> Membership:
+    """Someone who belongs to no organization yet (a person just created) joins this one. Anyone who belongs
+    to another organization is invited instead (``invite_member``): nobody is pulled into an organization,
+    or into its obligations, without agreeing."""
     require(actor, "orgs.manage_members", organization)
     if role not in Role.values:
         raise OrganizationError(f"role {role!r} is not one of {', '.join(Role.values)}")
@@ -51,7 +54,84 @@ def add_member(actor, organization, user, role: str) -> Membership:
         head = chain.lock(organization)
         if Membership.objects.filter(organization=organization, user=user).exists():
             raise OrganizationError(f"{user.username} is already a member of {organization.name}")
+        if Membership.objects.filter(user=user).exists():
+            raise OrganizationError(f"{user.username} belongs to another organization; invite them, and they "
+                                    "join when they accept")
         return _add(actor, organization, user, role, head)
+
+
+def invite_member(actor, organization, username: str, role: str) -> Invitation:
+    """Offer ``role`` in ``organization`` to whoever signs in as ``username``; they join when they accept.
+
+    The answer is the same whether or not anyone signs in under that name (an invitation to nobody is simply
+    never answered), so an administrator of one organization cannot learn the usernames of others."""
+    require(actor, "orgs.manage_members", organization)
+    if role not in Role.values:
+        raise OrganizationError(f"role {role!r} is not one of {', '.join(Role.values)}")
+    username = (username or "").strip().lower()
+    if not username:
+        raise OrganizationError("an invitation needs the username the person signs in with")
+    with transaction.atomic():
+        head = chain.lock(organization)
+        if Membership.objects.filter(organization=organization, user__username__iexact=username).exists():
+            raise OrganizationError(f"{username} is already a member of {organization.name}")
+        if Invitation.objects.filter(organization=organization, username=username).exists():
+            raise OrganizationError(f"{username} is invited already; withdraw that invitation to change it")
+        user = get_user_model().objects.filter(username__iexact=username, is_active=True).first()
+        invitation = Invitation.objects.create(organization=organization, username=username, user=user,
+                                               role=Role(role), invited_by=actor)
+        chain.record(organization=organization, actor=actor, action="invite_member", obj=invitation, head=head,
+                     subject=username, after={"username": username, "role": invitation.role})
+    return invitation
+
+
+def _pending(invitation: Invitation) -> Invitation:
+    fresh = Invitation.objects.select_for_update().filter(pk=invitation.pk).first()
+    if fresh is None:
+        raise OrganizationError("this invitation was answered or withdrawn already")
+    return fresh
+
+
+def accept_invitation(person, invitation: Invitation) -> Membership:
+    """The invited person joins with the role offered (from now on its obligations apply, such as a second
+    factor for administrators and approvers)."""
+    if invitation.user_id is None or invitation.user_id != getattr(person, "pk", None):
+        raise OrganizationError("this invitation is not yours")
+    organization = invitation.organization
+    with transaction.atomic():
+        head = chain.lock(organization)
+        fresh = _pending(invitation)
+        if Membership.objects.filter(organization=organization, user=person).exists():
+            raise OrganizationError(f"you are already a member of {organization.name}")
+        chain.record(organization=organization, actor=person, action="accept_invitation", obj=fresh, head=head,
+                     subject=fresh.username, after={"username": person.username, "role": fresh.role,
+                                                    "invited_by": fresh.invited_by_id})
+        fresh.delete()
+        return _add(person, organization, person, fresh.role, head)
+
+
+def decline_invitation(person, invitation: Invitation) -> None:
+    if invitation.user_id is None or invitation.user_id != getattr(person, "pk", None):
+        raise OrganizationError("this invitation is not yours")
+    organization = invitation.organization
+    with transaction.atomic():
+        head = chain.lock(organization)
+        fresh = _pending(invitation)
+        chain.record(organization=organization, actor=person, action="decline_invitation", obj=fresh, head=head,
+                     subject=fresh.username, before={"username": fresh.username, "role": fresh.role})
+        fresh.delete()
+
+
+def withdraw_invitation(actor, invitation: Invitation, *, reason: str = "") -> None:
+    organization = invitation.organization
+    require(actor, "orgs.manage_members", organization)
+    with transaction.atomic():
+        head = chain.lock(organization)
+        fresh = _pending(invitation)
+        chain.record(organization=organization, actor=actor, action="withdraw_invitation", obj=fresh, head=head,
+                     subject=fresh.username, before={"username": fresh.username, "role": fresh.role},
+                     reason=reason)
+        fresh.delete()
 
 
 def change_role(actor, membership: Membership, role: str, *, reason: str = "") -> Membership:

@@ -2,7 +2,7 @@
 
 Nobody signs themselves up: an administrator adds people to an organization (People screen), with a one-time
 password that must be changed at the first sign-in (3.5.9). Administrators and approvers cannot switch their
-authenticator off (3.5.3); repeated failures lock the account for the rest of the window (3.1.8) and the page
+authenticator off (3.5.3), and by default neither can anyone else; repeated failures lock the account for the rest of the window (3.1.8) and the page
 says so in words.
 """
 
@@ -23,6 +23,8 @@ from django.db import transaction
 
 from punchlist.orgs.models import Membership, Role
 
+from . import lockout
+
 # Sign-ins, failures, lockouts and sign-outs, one line each (3.1.8, 3.3.1): to the process's stderr, which
 # gunicorn and systemd keep (settings.LOGGING). The register's audit trail records what people change.
 security_log = logging.getLogger("punchlist.security")
@@ -33,17 +35,9 @@ MFA_ROLES = (Role.ADMIN, Role.APPROVER)
 
 
 def lockout_policy() -> tuple[int, int]:
-    """(attempts, minutes) of the per-account limit in ACCOUNT_RATE_LIMITS["login_failed"]: "5/15m/key" is
-    five failures within 15 minutes, after which the account is refused for the rest of the window."""
-    for part in settings.ACCOUNT_RATE_LIMITS.get("login_failed", "").split(","):
-        amount, _, rest = part.strip().partition("/")
-        period, _, key = rest.partition("/")
-        if key == "key" and period:
-            unit = period[-1] if period[-1] in "smhd" else "s"
-            number = int(period.rstrip("smhd") or 1)
-            seconds = number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
-            return int(amount), max(1, seconds // 60)
-    return 0, 0
+    """(failures, minutes) of the first lock of an account at one address (settings.PUNCHLIST_LOCKOUT)."""
+    policy = settings.PUNCHLIST_LOCKOUT
+    return policy["account_failures"], policy["minutes"]
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -51,22 +45,43 @@ class AccountAdapter(DefaultAccountAdapter):
         **DefaultAccountAdapter.error_messages,
         "too_many_login_attempts": "This account is locked after {attempts} failed sign-ins. Wait {minutes} "
                                    "minutes and try again, or ask an administrator of your organization.",
+        "too_many_attempts_from_address": "Too many failed sign-ins from your address. Wait {minutes} minutes "
+                                          "and try again.",
         "username_password_mismatch": "The username or the password is not correct. After {attempts} failed "
                                       "attempts the account is locked for {minutes} minutes.",
     }
+
+    def get_client_ip(self, request) -> str:
+        """The browser's address through PUNCHLIST_TRUSTED_PROXIES proxies (punchlist.web.lockout), for the
+        security log and allauth's own rate limits alike."""
+        return lockout.client_ip(request)
+
+    def pre_authenticate(self, request, **credentials):
+        """Refused while this account is locked at this address, or this address is (punchlist.web.lockout),
+        in place of allauth's count, which keys on the account alone and so lets anyone lock anyone out."""
+        self._lock = lockout.locked(request, credentials.get("username", ""))
+        if self._lock is not None:
+            raise self.validation_error("too_many_login_attempts" if self._lock.scope == lockout.ACCOUNT
+                                        else "too_many_attempts_from_address")
 
     def authenticate(self, request, **credentials):
         try:
             return super().authenticate(request, **credentials)
         except ValidationError as exc:
-            if exc.code == "too_many_login_attempts":
-                security_log.warning("sign-in refused, account locked: username=%r ip=%s",
+            if exc.code in ("too_many_login_attempts", "too_many_attempts_from_address"):
+                what = "account" if exc.code == "too_many_login_attempts" else "address"
+                security_log.warning("sign-in refused, %s locked: username=%r ip=%s", what,
                                      credentials.get("username", ""), _ip(self, request))
             raise
 
     def authentication_failed(self, request, **credentials):
-        security_log.warning("sign-in failed: username=%r ip=%s", credentials.get("username", ""),
-                             _ip(self, request))
+        username = credentials.get("username", "")
+        ip = _ip(self, request)
+        security_log.warning("sign-in failed: username=%r ip=%s", username, ip)
+        started = lockout.record_failure(request, username)
+        if started is not None:
+            security_log.warning("locked for %d minutes: %s username=%r ip=%s", started.minutes, started.scope,
+                                 username if started.scope == lockout.ACCOUNT else "", ip)
 
     def login(self, request, user):
         super().login(request, user)
@@ -80,8 +95,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def validation_error(self, code, *args):
         error = super().validation_error(code, *args)
-        if code in ("too_many_login_attempts", "username_password_mismatch"):
+        if code in ("too_many_login_attempts", "too_many_attempts_from_address", "username_password_mismatch"):
             attempts, minutes = lockout_policy()
+            lock = getattr(self, "_lock", None)
+            if lock is not None and code != "username_password_mismatch":
+                minutes = lock.minutes
             error = ValidationError(error.message.format(attempts=attempts, minutes=minutes), code=code)
         return error
 
@@ -126,10 +144,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 def _ip(adapter, request) -> str:
-    try:
-        return adapter.get_client_ip(request)
-    except Exception:  # a request without an address (tests, management commands)
+    if request is None:  # no request (management commands)
         return "-"
+    return lockout.client_ip(request)
 
 
 class AuthenticateForm(_MfaAuthenticateForm):
@@ -146,8 +163,7 @@ class AuthenticateForm(_MfaAuthenticateForm):
 class MfaAdapter(DefaultMFAAdapter):
     error_messages = {
         **DefaultMFAAdapter.error_messages,
-        "cannot_delete_authenticator": "Your account must keep two-factor authentication on (administrators "
-                                       "and approvers always do).",
+        "cannot_delete_authenticator": "Your account must keep two-factor authentication on.",
         "incorrect_code": "That code is not right. Type the 6-digit code your authenticator app shows now.",
     }
 
@@ -182,11 +198,16 @@ def _secrets_cipher():
 
 
 def requires_mfa(user) -> bool:
-    """Administrators and approvers always; everyone when the operator says so (PUNCHLIST_MFA_EVERYONE, for
-    a Punchlist inside the assessed boundary, where 3.5.3 asks it of every network sign-in)."""
-    if getattr(settings, "PUNCHLIST_MFA_EVERYONE", False):
+    """Everyone (PUNCHLIST_REQUIRE_MFA=everyone, the default: 3.5.3 asks a second factor for network access to
+    every account); with PUNCHLIST_REQUIRE_MFA=privileged, administrators and approvers only. Someone invited
+    to an organization is not a member until they accept, and takes on nothing from it before."""
+    if mfa_for_everyone():
         return True
     return Membership.objects.filter(user=user, role__in=MFA_ROLES).exists()
+
+
+def mfa_for_everyone() -> bool:
+    return getattr(settings, "PUNCHLIST_REQUIRE_MFA", "everyone") != "privileged"
 
 
 def has_totp(user) -> bool:
@@ -276,10 +297,9 @@ def reset_to_one_time_password(actor, membership: Membership, *, reason: str = "
 
 
 def unlock(request, user) -> None:
-    """Clear the failed sign-in counters of ``user`` (password and second factor), as allauth does after a
-    password reset; an administrator who gives a one-time password also lifts the lockout."""
-    from allauth.account.adapter import get_adapter
+    """Lift the failed sign-in locks of ``user`` (password at every address, and second factor), as allauth
+    does after a password reset; an administrator who gives a one-time password also lifts the lockout."""
     from allauth.core import ratelimit
 
-    get_adapter(request)._delete_login_attempts_cached_email(request, username=user.username)
+    lockout.forgive(user.username)
     ratelimit.clear(request, action="login_failed", key=f"mfa-auth-user-{user.pk}")

@@ -164,13 +164,14 @@ def demo_sign_ins(result, args, folder) -> str:
         role = Role(roles.get(person.username, person.role)).label
         line = f"  {person.username:<8} {person.name + ', ' + person.title:<46} {role}"
         lines.append(line)
-    lines += ["", "marcus (administrator) and dana (approver) sign in with a two-factor code too:"]
+    who = "everyone" if len(result.secrets) == len(result.people) else ", ".join(result.secrets)
+    lines += ["", f"Two-factor codes ({who} signs in with one after the password):"]
     for username, secret in result.secrets.items():
         lines.append(f"  {username:<8} secret {secret}")
         lines.append(f"           {totp_uri(users[username], secret)}")
     lines += [
         "  Add the secret (or the otpauth:// address) to an authenticator app, or get the current code with",
-        f"    {command} totp marcus{data_dir}",
+        f"    {command} totp marcus{data_dir}   (or any username above)",
         "",
     ]
     if args.no_serve:

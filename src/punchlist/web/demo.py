@@ -57,7 +57,6 @@ PEOPLE = [
     Person("tom", "Tom", "Okafor", "owner", "Facilities Manager"),
     Person("alex", "Alex", "Morgan", "viewer", "assessor, read-only"),
 ]
-MFA_PEOPLE = ("marcus", "dana")  # the administrator and the approver must sign in with a second factor
 
 
 @dataclass
@@ -373,9 +372,10 @@ class Story:
 
 def seed(*, today: date | None = None, examples: Path = EXAMPLES) -> Demo:
     """Set up the demo organization, once: a second run finds it and changes nothing. Returns who can sign
-    in and, for the administrator and the approver, the secret of their authenticator."""
+    in and the secret of the authenticator of each person who must sign in with a second factor (everyone,
+    unless PUNCHLIST_REQUIRE_MFA=privileged)."""
     from punchlist.orgs.models import Organization
-    from punchlist.web.accounts import activate_totp, totp_secret
+    from punchlist.web.accounts import activate_totp, requires_mfa, totp_secret
 
     organization = Organization.objects.filter(slug=ORG_SLUG).first()
     created = organization is None
@@ -391,6 +391,8 @@ def seed(*, today: date | None = None, examples: Path = EXAMPLES) -> Demo:
         organization = story.org
     users = {u.username: u for u in get_user_model().objects.filter(username__in=[p.username for p in PEOPLE])}
     secrets = {}
-    for username in MFA_PEOPLE:
-        secrets[username] = totp_secret(users[username]) or activate_totp(users[username])
+    for person in PEOPLE:
+        user = users[person.username]
+        if user.is_active and requires_mfa(user):
+            secrets[person.username] = totp_secret(user) or activate_totp(user)
     return Demo(organization=organization, people=PEOPLE, secrets=secrets, created=created)

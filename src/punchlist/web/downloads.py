@@ -8,17 +8,14 @@ head marks changes to the register, not reads of it.
 
 from __future__ import annotations
 
-from allauth.account.adapter import get_adapter
 from django.http import FileResponse, Http404
 
 from .accounts import security_log
+from .lockout import client_ip
 
 
 def log_download(request, what: str) -> None:
-    try:
-        ip = get_adapter(request).get_client_ip(request)
-    except Exception:  # a request without an address (tests, management commands)
-        ip = "-"
+    ip = client_ip(request)
     security_log.info("downloaded: username=%r org=%s file=%r ip=%s", request.user.get_username(),
                       request.organization.slug, what, ip)
 

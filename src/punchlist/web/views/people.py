@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from punchlist.orgs import services
-from punchlist.orgs.models import Membership, Role
+from punchlist.orgs.models import Invitation, Membership, Role
 from punchlist.orgs.permissions import PermissionDenied, require
 from punchlist.orgs.services import OrganizationError
 from punchlist.register.errors import RegisterError
@@ -45,11 +45,10 @@ GAINS = {
     Role.ADMIN: set(),
 }
 ROLE_HELP = {
-    Role.ADMIN: "everything, including people and roles; signs in with a second factor",
+    Role.ADMIN: "everything, including people and roles",
     Role.COORDINATOR: "manages every item, assessment, person on an item and date",
     Role.OWNER: "works the items they own",
-    Role.APPROVER: "verifies and approves closures of the items they are authority for; signs in with a "
-                   "second factor",
+    Role.APPROVER: "verifies and approves closures of the items they are authority for",
     Role.VIEWER: "reads only (an assessor, say)",
 }
 
@@ -70,19 +69,20 @@ class NewPersonForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.OWNER)
 
 
-class ExistingPersonForm(forms.Form):
+class InviteForm(forms.Form):
+    """Someone who already signs in to Punchlist (a consultant who serves other organizations too, say) is
+    invited, never added: they join when they accept. Nothing here looks the username up, so the answer is the
+    same whether or not anyone signs in under it."""
+
     username = forms.CharField(max_length=_username.max_length,
                                help_text="The username of someone who already signs in to Punchlist (a "
-                                         "consultant who serves other organizations too, say).")
+                                         "consultant who serves other organizations too, say). They see the "
+                                         "invitation when they sign in, and join when they accept it.")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.OWNER)
 
-    def clean_username(self):
-        username = self.cleaned_data["username"].strip()
-        user = get_user_model().objects.filter(username__iexact=username).first()
-        if user is None:
-            raise forms.ValidationError(f"Nobody signs in as {username!r}; add them as a new person instead.")
-        self.user = user
-        return username
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(max_length=500, required=False, widget=forms.TextInput)
 
 
 class RoleForm(forms.Form):
@@ -151,7 +151,7 @@ def _denied(request, exc):
     return render(request, "web/people_denied.html", {"reason": str(exc)}, status=403)
 
 
-def _page(request, *, status=200, new_form=None, existing_form=None, row_forms=None, added=None):
+def _page(request, *, status=200, new_form=None, invite_form=None, row_forms=None, added=None):
     page = Paginator(_members(request.organization), PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     row_forms = row_forms or {}
@@ -170,10 +170,13 @@ def _page(request, *, status=200, new_form=None, existing_form=None, row_forms=N
     return render(request, "web/people.html", {
         "page": page, "members": page.object_list,
         "new_form": new_form or NewPersonForm(prefix="new"),
-        "existing_form": existing_form or ExistingPersonForm(prefix="existing"),
+        "invite_form": invite_form or InviteForm(prefix="existing"),
+        "invitations": list(Invitation.objects.filter(organization=request.organization)
+                            .select_related("invited_by").order_by("username")),
         "added": added,
         "roles": [(Role(value), counts[value], ROLE_HELP[Role(value)]) for value in Role.values],
-        "mfa_role_values": [role.value for role in accounts.MFA_ROLES],
+        "mfa_role_values": Role.values if accounts.mfa_for_everyone() else [r.value for r in accounts.MFA_ROLES],
+        "mfa_everyone": accounts.mfa_for_everyone(),
     }, status=status)
 
 
@@ -229,20 +232,39 @@ def people_add(request):
 @require_POST
 @admin_only
 def people_add_existing(request):
-    form = ExistingPersonForm(request.POST, prefix="existing")
+    form = InviteForm(request.POST, prefix="existing")
     if form.is_valid():
         try:
-            membership = services.add_member(request.user, request.organization, form.user,
-                                             form.cleaned_data["role"])
+            invitation = services.invite_member(request.user, request.organization, form.cleaned_data["username"],
+                                                form.cleaned_data["role"])
         except PermissionDenied as exc:
             return _denied(request, exc)
         except OrganizationError as exc:
-            form.add_error(None, f"Not added: {exc}.")
+            form.add_error(None, f"Not invited: {exc}.")
         else:
-            messages.success(request, f"{_name(membership.user)} joined {request.organization.name} as "
-                                      f"{membership.get_role_display().lower()}.")
+            messages.success(request, f"Invited {invitation.username} as {invitation.get_role_display().lower()}. "
+                                      "Whoever signs in as that username sees the invitation and becomes a member "
+                                      "when they accept it; until then the invitation waits below.")
             return _back(request)
-    return _page(request, status=400, existing_form=form)
+    return _page(request, status=400, invite_form=form)
+
+
+@member_view
+@require_POST
+@admin_only
+def people_invitation_withdraw(request, pk):
+    invitation = get_object_or_404(Invitation.objects.filter(organization=request.organization), pk=pk)
+    form = WithdrawForm(request.POST, prefix=f"w{pk}")
+    if form.is_valid():
+        try:
+            services.withdraw_invitation(request.user, invitation, reason=form.cleaned_data["reason"].strip())
+        except PermissionDenied as exc:
+            return _denied(request, exc)
+        except OrganizationError as exc:
+            messages.error(request, f"Not withdrawn: {exc}.")
+        else:
+            messages.success(request, f"The invitation of {invitation.username} is withdrawn.")
+    return _back(request)
 
 
 def _membership(request, pk):
@@ -331,6 +353,7 @@ organization_patterns = [
     path("people/", people, name="people"),
     path("people/add/", people_add, name="people_add"),
     path("people/add-existing/", people_add_existing, name="people_add_existing"),
+    path("people/invitations/<int:pk>/withdraw/", people_invitation_withdraw, name="people_invitation_withdraw"),
     path("people/<int:pk>/role/", people_role, name="people_role"),
     path("people/<int:pk>/remove/", people_remove, name="people_remove"),
     path("people/<int:pk>/password/", people_password, name="people_password"),
