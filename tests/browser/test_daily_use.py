@@ -39,3 +39,33 @@ def test_due_soon_looks_a_week_ahead_on_a_sunday(page, sign_in, team, live_serve
         expect(soon).to_contain_text("Enrol the night shift")
         expect(soon).not_to_contain_text("Enrol everyone else")
         expect(page.get_by_role("list", name="Summary")).to_contain_text("1 milestone due in the next 7 days")
+
+
+def test_an_owner_gives_the_whole_update_from_the_item_or_the_weekly_page(page, sign_in, team, live_server):
+    with at_noon(date(2026, 12, 9)):
+        first = make_item(team, title="Lock accounts after five failed logons")
+        second = make_item(team, requirements=("3.5.3",), title="MFA for remote access")
+        sign_in(page, team.owner)
+
+        # On the weekly page: saving one row updates the count above and the row's own line.
+        page.goto(f"/o/{team.org.slug}/reviews/weekly/")
+        summary = page.locator(".review-summary")
+        expect(summary).to_have_text(re.compile("2 of your 2 open items still to update"))
+        one = page.locator(f"li[data-item='{first.identifier}']")
+        one.get_by_label("Progress this week").fill("GPO drafted and tested on the pilot OU")
+        one.get_by_role("button", name="Save update").click()
+        expect(one.get_by_role("status")).to_contain_text("Updated this week")
+        expect(summary).to_have_text(re.compile("1 of your 2 open items still to update"))
+        expect(one).not_to_contain_text("no update yet")
+        expect(one).to_contain_text("updated this week")
+
+        # From the weekly row to the item's milestones and evidence, and the note given on the item itself.
+        two = page.locator(f"li[data-item='{second.identifier}']")
+        two.get_by_role("link", name="milestones and evidence").click()
+        expect(page.get_by_role("heading", name="Milestones")).to_be_visible()
+        weekly = page.locator("#weekly")
+        weekly.get_by_label("Progress this week").fill("Duo proxy installed")
+        weekly.get_by_role("button", name="Save update").click()
+        expect(page.locator("#weekly").get_by_role("status")).to_contain_text("Updated this week by Marcus Lee")
+        page.goto(f"/o/{team.org.slug}/reviews/weekly/")
+        expect(page.locator(".review-summary")).to_have_text(re.compile("All your 2 open items are updated"))
