@@ -2,7 +2,7 @@
 
 Least privilege (issue 3): a viewer reads; an owner works the items they own; an approver approves the
 closures they are the approval authority for; coordinators and admins manage everything. Nobody approves
-their own item, nor work they did (separation of duties), whatever their role.
+their own item, whatever their role.
 """
 
 from __future__ import annotations
@@ -34,14 +34,6 @@ def is_primary_owner(user, obj):
 
 
 @rules.predicate
-def did_the_work(user, obj):
-    """Owns the item, requested its closure or added its evidence (``services.separation``)."""
-    from .services.separation import approval_conflicts
-
-    return bool(approval_conflicts(_item(obj), user))
-
-
-@rules.predicate
 def is_evidence_custodian(user, obj):
     return user.pk is not None and _item(obj).evidence_custodian_id == user.pk
 
@@ -53,7 +45,7 @@ rules.add_perm("register.manage_item", is_manager)
 # Text, dates, status moves forward, milestones: the owners of the item, or a manager.
 rules.add_perm("register.change_item", is_manager | (is_worker & owns_item))
 rules.add_perm("register.add_evidence", is_manager | (is_worker & (owns_item | is_evidence_custodian)))
-rules.add_perm("register.approve_closure", is_approver_role & is_approval_authority & ~did_the_work)
+rules.add_perm("register.approve_closure", is_approver_role & is_approval_authority & ~is_primary_owner)
 rules.add_perm("register.accept_risk", is_approver_role & is_approval_authority & ~is_primary_owner)
 rules.add_perm("register.reject_closure", is_manager | (is_approver_role & is_approval_authority))
 rules.add_perm("register.reopen_item", is_manager | (is_approver_role & is_approval_authority))

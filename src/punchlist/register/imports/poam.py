@@ -17,7 +17,6 @@ from punchlist.orgs.permissions import require
 from ..errors import RegisterError
 from ..models import Assessment, Kind, PoamItem, Status
 from ..services._common import objective_ids, writing
-from ..services.separation import closure_conflicts, refusal
 from .create import create_items
 from .people import People
 from .update import update_items
@@ -89,8 +88,7 @@ def import_poam(actor, organization, poam: records.Poam, *, file: str = "", asse
     # compared with (the items, their ids, the people) cannot change before they are written.
     with writing(organization) as head:
         people = People(organization, create_people)
-        plans = check_rows(organization, poam, people, file=file, assessment=assessment, errors=errors,
-                           importer=actor.pk)
+        plans = check_rows(organization, poam, people, file=file, assessment=assessment, errors=errors)
         updates = [plan for plan in plans if plan.item is not None]
         if errors and not updates:
             raise InputErrors(errors)
@@ -134,33 +132,9 @@ def check_poam(actor, organization, poam: records.Poam, *, file: str = "", asses
         return done.result
 
 
-def _check_imported_closure(record, people: tuple, importer, row: int, error) -> None:
-    """A closed row names who approved the closure, and that person did none of its work (3.1.4)."""
-    approver = people[2]
-    if approver is None:
-        if not record.approval_authority.strip():
-            error("closed without an approval authority: name who verified the closure (someone other than its "
-                  "owners and than you, who import it), or import the item as ready for verification",
-                  "approval_authority", row)
-        return
-    evidence = record.evidence.strip()
-    conflicts = closure_conflicts(approver, primary_owner=people[0], supporting_owner=people[1],
-                                  requested_by=importer, evidence_by={importer: {evidence[:255]}} if evidence else {})
-    if conflicts:
-        if approver == importer:
-            conflicts = ["records this closure by importing it (and adds its evidence)"]
-        error(refusal(f"the approval authority {record.approval_authority.strip()!r}", conflicts),
-              "approval_authority", row)
-
-
-def check_rows(organization, poam: records.Poam, people: People, *, file: str, assessment, errors,
-               importer=None) -> list[Plan]:
+def check_rows(organization, poam: records.Poam, people: People, *, file: str, assessment, errors) -> list[Plan]:
     """Every row checked as the services would check it; the problems go to ``errors``, the rows without
-    problems come back as plans. A row naming an item the register holds plans an update of it.
-
-    A new row imported closed records a closure: its approval authority must be someone who did none of its
-    work (``services.separation``), and the importer, who records the closure and adds its evidence, is not.
-    """
+    problems come back as plans. A row naming an item the register holds plans an update of it."""
     catalog = load_catalog()
     find = catalog.find
     resolve = people.resolve
@@ -238,8 +212,6 @@ def check_rows(organization, poam: records.Poam, people: People, *, file: str, a
             if (status == closed or status == ready) and not record.evidence.strip():
                 error(f"{Status(status).label.lower()} without evidence; say what shows the fix (or where it "
                       "lives) in the evidence column, or import the item as open", "evidence", row)
-            if status == closed:
-                _check_imported_closure(record, resolved, importer, row, error)
             if conditional is not None and status != closed and status != accepted and not completion_allowed(
                     record.kind, due, conditional):
                 error(f"R-CLOSE-1: scheduled completion {due.isoformat()} is after the closeout deadline "

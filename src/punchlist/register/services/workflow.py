@@ -1,7 +1,7 @@
 """The status workflow: draft -> open -> in progress -> ready for verification -> closed, and reopen.
 
-Closing needs evidence and the approval authority's approval, by someone who did none of the work
-(``separation``); a move back needs a reason; an assessment POA&M item is never risk accepted (R-FIND-5, R-CLOSE-1: it must be closed out).
+Closing needs evidence and the approval authority's approval, never the primary owner's own; a move back
+needs a reason; an assessment POA&M item is never risk accepted (R-FIND-5, R-CLOSE-1: it must be closed out).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from ..errors import WorkflowError
 from ..models import Kind, PoamItem, Status
 from ._common import today, writing
 from .items import RANK, _locked, _save, snapshot
-from .separation import check_approver
 
 # Forward moves that need nothing but the owner's say-so; the others have their own service.
 PLAIN_FORWARD = {
@@ -95,10 +94,14 @@ def _check_closable(item: PoamItem) -> None:
 def approve_closure(actor, item: PoamItem, *, note: str = "", completion_date: date | None = None,
                     version: int | None = None) -> PoamItem:
     """The approval authority verifies the evidence and closes the item (R-CONT-3: verified by a separate
-    reviewer, who neither owns the item, nor requested the closure, nor added its evidence)."""
+    reviewer)."""
     with writing(item.organization) as head:
         fresh = _locked(actor, item, version)
-        check_approver(fresh, actor)  # the approval authority, who did none of the work (3.1.4)
+        if actor.pk is not None and actor.pk == fresh.primary_owner_id:
+            raise PermissionDenied(f"{actor.username} is the primary owner of {fresh.identifier} and may not "
+                                   "approve its closure; its approval authority verifies it")
+        if actor.pk != fresh.approval_authority_id:
+            raise PermissionDenied(f"{actor.username} is not the approval authority of {fresh.identifier}")
         require(actor, "register.approve_closure", fresh)
         if fresh.status != Status.READY_FOR_VERIFICATION:
             raise WorkflowError(f"{fresh.identifier} is {fresh.get_status_display().lower()}; only an item ready "

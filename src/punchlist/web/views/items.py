@@ -84,7 +84,37 @@ def _permissions(user, item) -> dict:
             "evidence": has("register.add_evidence", item), "add_item": has("register.add_item", item.organization)}
 
 
-def _page(request, identifier: str, *, bound: dict | None = None, status: int = 200):
+def _weekly(user, item, bound=None) -> dict | None:
+    """This week's update for one of the item's owners, on the item itself: the progress note the weekly
+    review (and the stale-item finding) asks for, beside the milestones and evidence it reports on."""
+    from punchlist.register.services._common import today
+    from punchlist.rhythm.forms import WeeklyUpdateForm
+    from punchlist.rhythm.models import WeeklyUpdate
+    from punchlist.rhythm.periods import week_of
+    from punchlist.rhythm.queries import WEEKLY_STATUSES
+
+    if item.status not in WEEKLY_STATUSES or user.pk not in (item.primary_owner_id, item.supporting_owner_id):
+        return None
+    week = week_of(today())
+    updates = list(WeeklyUpdate.objects.filter(item=item, week_of__lte=week).select_related("author")
+                   .order_by("-week_of")[:1])
+    this_week = updates[0] if updates and updates[0].week_of == week else None
+    last = updates[0] if updates else None
+    form, refusal = bound or (None, "")
+    if form is None:
+        initial = {"next_step": last.next_step, "blocker": last.blocker} if last else {}
+        if this_week:
+            initial["progress"] = this_week.progress
+        form = WeeklyUpdateForm(initial=initial, prefix=f"w{item.pk}")
+    return {"week": week, "update": this_week, "last": last, "form": form, "refusal": refusal}
+
+
+def item_page_with(request, identifier: str, *, weekly=None):
+    """The item page with the refused weekly update form (what was typed, and why it was refused)."""
+    return _page(request, identifier, weekly=weekly, status=400)
+
+
+def _page(request, identifier: str, *, bound: dict | None = None, status: int = 200, weekly=None):
     """The item page; ``bound`` holds the refused form (by prefix), re-shown with what was typed and why."""
     bound = bound or {}
     item = _get_full_item(request, identifier)
@@ -123,6 +153,7 @@ def _page(request, identifier: str, *, bound: dict | None = None, status: int = 
         "open_section": next(iter(bound), ""),
         "refusal": _refusal(bound),
         "max_upload": settings.PUNCHLIST_MAX_UPLOAD_BYTES,
+        "weekly": _weekly(user, item, weekly),
     }
     return render(request, "web/item.html", context, status=status)
 
