@@ -69,3 +69,39 @@ def test_an_owner_gives_the_whole_update_from_the_item_or_the_weekly_page(page, 
         expect(page.locator("#weekly").get_by_role("status")).to_contain_text("Updated this week by Marcus Lee")
         page.goto(f"/o/{team.org.slug}/reviews/weekly/")
         expect(page.locator(".review-summary")).to_have_text(re.compile("All your 2 open items are updated"))
+
+
+DEMO_DAY = date(2026, 12, 7)
+
+
+@pytest.fixture
+def ridgeline(transactional_db):
+    """The demo organization, its four months of history ending on ``DEMO_DAY``, with the clock there."""
+    from punchlist.web import demo
+
+    with at_noon(DEMO_DAY):
+        yield demo.seed(today=DEMO_DAY)
+
+
+def person(ridgeline, username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
+
+
+def test_the_reports_and_the_reviews_count_alike(page, sign_in, ridgeline, live_server):
+    sign_in(page, person(ridgeline, "priya"), password="ridgeline demo password")
+    page.goto("/o/ridgeline/reports/operations/")
+    tile = page.locator("[data-figure='due-soon']").inner_text()
+    table = page.locator(".rp-due h2 .rp-count").inner_text()
+    assert f"({tile})" == table, (tile, table)
+
+    page.goto("/o/ridgeline/reports/security/")
+    ineligible = page.locator(".rp-ineligible")
+    expect(ineligible).to_contain_text("POAM-PE-001")  # open, and 3.10.4 may never be on a POA&M
+    expect(ineligible).not_to_contain_text("POAM-PS-001")  # closed: 3.9.2 is MET now
+
+    page.goto("/o/ridgeline/reviews/monthly/")
+    expect(page.get_by_role("region", name="Past reviews").get_by_role("listitem")).to_have_count(3)
+    expect(page.locator(".review-score")).to_contain_text("since")
+    expect(page.locator(".review-score")).not_to_contain_text("no snapshot")
