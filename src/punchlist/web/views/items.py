@@ -319,6 +319,33 @@ def item_milestone_done(request, identifier, pk):
 @member_view
 @require_POST
 @refused
+def item_milestone_undo(request, identifier, pk):
+    """Untick a milestone ticked by mistake (the service records it); inline with htmx like the tick."""
+    milestone = _milestone(request, identifier, pk)
+    item = milestone.item
+    require(request.user, "register.change_item", item)
+    error = None
+    try:
+        services.reopen_milestone(request.user, milestone)
+    except RegisterError as exc:
+        error = f"Not saved: {exc}"
+    if request.htmx:
+        milestone.error = error
+        context = {"item": item, "m": milestone, "can": {"change": True}}
+        if error is None:
+            milestones = list(item.milestones.order_by("position", "pk"))
+            context["history"], _ = history(item, list(AuditEvent.objects.for_item(item)), milestones,
+                                            _evidence(item))
+            context["history_oob"] = True
+        return render(request, "web/item_milestone_ticked.html", context)
+    if error:
+        return _page(request, identifier, bound={f"tick-{pk}": error}, status=400)
+    return _done(request, item, f"Milestone “{milestone.description}” is not done after all.", "#milestones")
+
+
+@member_view
+@require_POST
+@refused
 def item_milestone_slip(request, identifier, pk):
     milestone = _milestone(request, identifier, pk)
     require(request.user, "register.change_item", milestone.item)
@@ -473,6 +500,7 @@ organization_patterns = [
     path("items/<str:identifier>/move/<slug:move>/", item_move, name="item_move"),
     path("items/<str:identifier>/milestones/", item_milestone_add, name="item_milestone_add"),
     path("items/<str:identifier>/milestones/<int:pk>/done/", item_milestone_done, name="item_milestone_done"),
+    path("items/<str:identifier>/milestones/<int:pk>/undo/", item_milestone_undo, name="item_milestone_undo"),
     path("items/<str:identifier>/milestones/<int:pk>/slip/", item_milestone_slip, name="item_milestone_slip"),
     path("items/<str:identifier>/evidence/", item_evidence_add, name="item_evidence_add"),
     path("items/<str:identifier>/evidence/<int:pk>/", item_evidence_file, name="item_evidence_file"),
