@@ -105,3 +105,75 @@ def test_the_reports_and_the_reviews_count_alike(page, sign_in, ridgeline, live_
     expect(page.get_by_role("region", name="Past reviews").get_by_role("listitem")).to_have_count(3)
     expect(page.locator(".review-score")).to_contain_text("since")
     expect(page.locator(".review-score")).not_to_contain_text("no snapshot")
+
+
+def test_findings_and_history_speak_plainly(page, sign_in, ridgeline, live_server):
+    sign_in(page, person(ridgeline, "priya"), password="ridgeline demo password")
+    page.goto("/o/ridgeline/items/POAM-IA-001/")
+    findings = page.locator(".item-findings")
+    expect(findings).to_contain_text("Not allowed on a POA&M")  # the check by name, not "not-poam-eligible"
+    expect(findings).to_contain_text("What good looks like:")
+    text = findings.inner_text()
+    assert not re.search(r"R-[A-Z]+-\d|not-poam-eligible|stale-item|\bGood:", text), text
+    why = findings.get_by_role("link", name=re.compile("^Why:")).first
+    assert "more than 1 point" in why.get_attribute("title")
+    why.click()
+    expect(page.locator("#R-POAM-3")).to_be_visible()
+
+    page.goto("/o/ridgeline/register/")
+    options = page.locator("#f-finding option").all_inner_texts()
+    assert "Several problems in one item" in options and not any("-" in o for o in options), options
+
+    page.goto("/o/ridgeline/items/POAM-SC-001/")
+    history = page.locator("#history")
+    expect(history).to_contain_text("Marcus Lee")  # who, by name
+    text = history.inner_text()
+    assert "[[" not in text and "None" not in text and not re.search(r"\d{2}:\d{2}:\d{2}\.\d", text), text
+    assert re.search(r"“Roll out to all 38 endpoints” due \d{1,2} \w{3} \d{4}", text), text
+    assert "\tmarcus\t" not in text and "\tpriya\t" not in text
+    page.goto("/o/ridgeline/items/POAM-PS-001/")
+    evidence = page.locator("#evidence").inner_text() + page.locator("#history").inner_text()
+    assert not re.search(r"(\d+) bytes \(\1 bytes", evidence), evidence
+
+
+def test_the_obvious_actions_are_there(page, sign_in, ridgeline, live_server):
+    from punchlist.audit.models import AuditEvent
+
+    sign_in(page, person(ridgeline, "priya"), password="ridgeline demo password")
+    page.goto("/o/ridgeline/register/")
+    expect(page.get_by_role("link", name="Add item")).to_have_attribute("href", "/o/ridgeline/items/new/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export (Excel)").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export (CSV)").click()
+    assert "POAM-SC-001" in open(download.value.path(), encoding="utf-8-sig").read()
+
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(icon).status == 200 and page.request.get("/favicon.ico").ok
+
+    # A milestone ticked by mistake is unticked, and the history says so.
+    page.goto("/o/ridgeline/items/POAM-SC-001/")
+    page.get_by_role("button", name="Untick: Pilot FIPS mode on 3 engineering laptops").click()
+    expect(page.get_by_role("button", name="Mark done: Pilot FIPS mode on 3 engineering laptops")).to_be_visible()
+    expect(page.locator("#history")).to_contain_text("Milestone unticked")
+    assert AuditEvent.objects.filter(action="reopen_milestone", actor__username="priya").count() == 1
+
+    # An owner asks to import: told in words what they may not do and who does it.
+    sign_in(page, person(ridgeline, "sam"), password="ridgeline demo password")
+    response = page.goto("/o/ridgeline/import/")
+    assert response.status == 403
+    expect(page.locator("main")).to_contain_text("may not add items or import a POA&M; a POA&M coordinator")
+
+
+def test_the_register_and_an_items_status_on_a_phone(page, sign_in, ridgeline, live_server):
+    page.set_viewport_size(PHONE)
+    sign_in(page, person(ridgeline, "sam"), password="ridgeline demo password")
+    page.goto("/o/ridgeline/register/")
+    expect(page.locator("a", has_text="POAM-SC-001").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.goto("/o/ridgeline/items/POAM-CM-001/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    status = page.get_by_role("button", name="Request closure").bounding_box()
+    evidence = page.get_by_role("heading", name="Evidence").bounding_box()
+    assert status["y"] < evidence["y"], (status, evidence)

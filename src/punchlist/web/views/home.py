@@ -2,7 +2,9 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import path, reverse
+from django.views.generic import RedirectView
 
 from punchlist.orgs.models import Membership
 from punchlist.web.tenancy import member_view
@@ -29,4 +31,6 @@ organization_patterns = [
 
 site_patterns = [
     path("", home, name="home"),
+    # Browsers and bookmarks ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", RedirectView.as_view(url=static("punchlist/favicon.svg"), permanent=True), name="favicon"),
 ]
