@@ -16,3 +16,16 @@ def plainly(text) -> str:
 @register.filter
 def check_name(code) -> str:
     return words.check_name(str(code or ""))
+
+
+@register.filter
+def written(value) -> str:
+    """A date (or an ISO date kept as text, as a review's agenda keeps them) as a person writes it."""
+    from datetime import date
+
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return words.day(value)
