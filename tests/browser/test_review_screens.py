@@ -32,7 +32,7 @@ def test_an_owner_gives_the_weekly_update_row_by_row(page, sign_in, team, live_s
     sign_in(page, team.owner)
     page.get_by_role("link", name="Reviews").click()
     expect(page.get_by_role("heading", name=re.compile("Weekly update"))).to_be_visible()
-    expect(page.locator(".review-summary")).to_have_text(re.compile("2 of 2 items on this page still to update"))
+    expect(page.locator(".review-summary")).to_have_text(re.compile("2 of your 2 open items still to update"))
 
     one = row(page, first)
     one.get_by_label("Progress this week").fill("GPO drafted and tested on the pilot OU")

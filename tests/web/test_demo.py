@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -150,3 +151,26 @@ def test_the_demo_register_matches_its_audit_trail(seeded):
 
     assert replay(seeded.organization) == []
     assert verify_chain(seeded.organization).intact
+
+
+def test_the_printed_totp_command_works_from_any_folder(tmp_path):
+    """`make demo` runs in the repository and prints the command for a two-factor code; a person runs it from
+    wherever their terminal is (here a sibling folder), so it must name the demo's folder in full."""
+    made_in, elsewhere = tmp_path / "clone", tmp_path / "somewhere else"
+    made_in.mkdir()
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PUNCHLIST_", "DJANGO_"))}
+    shown = subprocess.run([sys.executable, "-m", "punchlist", "demo", "--no-serve"], cwd=made_in, env=env,
+                           capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    printed = [line.strip() for line in shown.stdout.splitlines() if " totp marcus" in line]
+    assert len(printed) == 1, shown.stdout
+    argv = shlex.split(printed[0])
+    assert argv[1:3] == ["totp", "marcus"] and "--data-dir" in argv
+    code = subprocess.run([sys.executable, "-m", "punchlist", *argv[1:]], cwd=elsewhere, env=env,
+                          capture_output=True, text=True)
+    assert code.returncode == 0 and re.match(r"\d{6} ", code.stdout), code.stderr
+
+    lost = subprocess.run([sys.executable, "-m", "punchlist", "totp", "marcus"], cwd=elsewhere, env=env,
+                          capture_output=True, text=True)
+    assert lost.returncode == 2 and "--data-dir" in lost.stderr and "Traceback" not in lost.stderr

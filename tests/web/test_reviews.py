@@ -51,7 +51,7 @@ def test_the_weekly_page_lists_my_open_items_and_saves_an_update(team, item, log
     page = client.get(url("review_weekly", team))
     assert page.status_code == 200
     assert item.identifier in text(page) and other.identifier not in text(page)
-    assert "1 of 1 item on this page still to update this week" in text(page)
+    assert "1 of your 1 open item still to update this week" in text(page)
     response = client.post(url("review_weekly_update", team, item.identifier),
                            {f"w{item.pk}-progress": "GPO drafted", f"w{item.pk}-next_step": "Apply it",
                             f"w{item.pk}-blocker": "", "action": "update"})

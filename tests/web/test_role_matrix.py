@@ -66,7 +66,7 @@ def world(team, rival, item, evidence_root):
     invitation = invite_member(team.admin, team.org, rival.viewer.username, "viewer")
     values = {"org": team.org.slug, "identifier": item.identifier, "move": "start", "requirement": "3.1.1",
               "kind": "leadership", "fmt": "html", "token": token}
-    pks = {"item_milestone_done": milestone.pk, "item_milestone_slip": milestone.pk,
+    pks = {"item_milestone_done": milestone.pk, "item_milestone_slip": milestone.pk, "item_milestone_undo": milestone.pk,
            "item_evidence_file": piece.pk, "assessment_detail": assessment.pk, "assessment_status": assessment.pk,
            "people_role": owner_membership.pk, "people_remove": owner_membership.pk,
            "people_password": owner_membership.pk, "evidence": piece.pk, "evidence_download": piece.pk,
@@ -99,6 +99,7 @@ TABLE = {
     "organization": (EVERYONE, NOBODY),
     "my_work": (EVERYONE, NOBODY),
     "register": (EVERYONE, NOBODY),
+    "register_export": (EVERYONE, NOBODY),
     "item_new": (MANAGERS, MANAGERS),
     "item": (EVERYONE, NOBODY),
     "item_edit": (WORKERS_ON_ITEM, WORKERS_ON_ITEM),
@@ -107,6 +108,7 @@ TABLE = {
     "item_milestone_add": (None, WORKERS_ON_ITEM),
     "item_milestone_done": (None, WORKERS_ON_ITEM),
     "item_milestone_slip": (None, WORKERS_ON_ITEM),
+    "item_milestone_undo": (None, WORKERS_ON_ITEM),
     "item_evidence_add": (None, WORKERS_ON_ITEM),
     "item_evidence_file": (EVERYONE, NOBODY),
     "import": (MANAGERS, MANAGERS),  # register.add_item

@@ -1,4 +1,4 @@
-"""My work: one person's open items by due date, milestones due this week, what is overdue, and the closures
+"""My work: one person's open items by due date, milestones due in the next seven days, what is overdue, and the closures
 waiting for their approval; each row links to its item; the same few queries whatever the register's size."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from punchlist.register import services
 from punchlist.testing import make_item
-from punchlist.web.queries import week_end
+from punchlist.web.queries import due_soon_end
 
 TODAY = date.today()
 
@@ -102,14 +102,14 @@ def test_overdue_items_and_milestones(team, login_as):
     assert "overdue" in section(response, "open")  # the late item is flagged in the full list too
 
 
-def test_milestones_due_this_week(team, login_as):
+def test_milestones_due_in_the_next_seven_days(team, login_as):
     item = make_item(team, title="Roll out MFA to the shop floor", scheduled_in_days=60)
-    this_week = services.add_milestone(team.owner, item, "Enrol the night shift", week_end(TODAY))
-    services.add_milestone(team.owner, item, "Enrol everyone else", week_end(TODAY) + timedelta(days=1))
+    this_week = services.add_milestone(team.owner, item, "Enrol the night shift", due_soon_end(TODAY))
+    services.add_milestone(team.owner, item, "Enrol everyone else", due_soon_end(TODAY) + timedelta(days=1))
     done = services.add_milestone(team.owner, item, "Enrol the admins", TODAY)
     services.complete_milestone(team.owner, done)
     response = login_as(team.owner).get(work_url(team))
-    week = section(response, "week")
+    week = section(response, "soon")
     assert this_week.description in week
     assert "Enrol everyone else" not in week and "Enrol the admins" not in week
     assert f"{reverse('web:item', args=[team.org.slug, item.identifier])}#milestones" in week

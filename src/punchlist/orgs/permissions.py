@@ -76,7 +76,14 @@ def require(user, permission: str, obj) -> None:
     who = getattr(user, "username", None) or "anonymous"
     if role is None:
         raise PermissionDenied(f"{who} is not a member of this organization")
-    raise PermissionDenied(f"{who} ({role.label}) may not {permission.split('.', 1)[-1].replace('_', ' ')}")
+    action = PLAIN_ACTIONS.get(permission) or permission.split('.', 1)[-1].replace('_', ' ')
+    raise PermissionDenied(f"{who} ({role.label}) may not {action}")
+
+
+# What a refusal says the person may not do, where the permission's own name would read like code.
+PLAIN_ACTIONS = {
+    "register.add_item": "add items or import a POA&M; a POA&M coordinator or an administrator does that",
+}
 
 
 rules.add_perm("orgs.view_organization", is_member)

@@ -315,8 +315,7 @@ def _headline(snap: Snapshot) -> Headline:
     current = snap.current
     open_items = snap.open_items
     overdue = snap.overdue
-    end = snap.as_of + timedelta(days=DUE_DAYS)
-    due = [i for i in open_items if i.scheduled_completion is not None and snap.as_of <= i.scheduled_completion <= end]
+    due = due_soon(snap)
     change = None
     if report is not None and report.score is not None:
         earlier = metrics.score_on(score_history(snap)["all"], snap.as_of - timedelta(days=MONTH))
@@ -335,6 +334,15 @@ def _headline(snap: Snapshot) -> Headline:
         reasons=reasons, items=len(snap.items), open=len(open_items), overdue=len(overdue), due_soon=len(due),
         countdown=countdown(snap),
     )
+
+
+def due_soon(snap: Snapshot) -> list[metrics.DueEntry]:
+    """Scheduled completions and milestones falling due in the next ``DUE_DAYS`` days: the headline's
+    figure and the operations view's list are this one list, so they cannot disagree."""
+    cached = snap.__dict__.get("_due_soon")
+    if cached is None:
+        cached = snap.__dict__["_due_soon"] = metrics.due_within(snap.open_items, snap.as_of, DUE_DAYS)
+    return cached
 
 
 def countdown(snap: Snapshot) -> Countdown | None:
@@ -435,5 +443,7 @@ def family_grid(snap: Snapshot) -> list[metrics.FamilyRow]:
 
 
 def ineligible_items(snap: Snapshot) -> list[LintFinding]:
-    """Items that no POA&M may hold, as the assessor's eye finds them (R-POAM-1, R-POAM-3, R-POAM-4)."""
-    return [f for f in snap.lint_findings if f.check == "not-poam-eligible"]
+    """Open items that no POA&M may hold, as the assessor's eye finds them (R-POAM-1, R-POAM-3, R-POAM-4).
+    A closed item no longer sits on the POA&M: its requirement is implemented (or on its way to being)."""
+    still_open = {item.id for item in snap.open_items}
+    return [f for f in snap.lint_findings if f.check == "not-poam-eligible" and f.item in still_open]

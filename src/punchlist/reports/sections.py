@@ -12,7 +12,7 @@ from punchlist.core.metrics import ScorePoint
 from punchlist.core.scoring import CONDITIONAL_THRESHOLD, Deduction, describe
 
 from .data import (DUE_DAYS, LIST_LIMIT, MONTH, Headline, LintGroup, Listing, ReviewRecord, Snapshot, blocking,
-                   burndown, family_grid, headline, ineligible_items, lint_groups, listing, score_history, slip,
+                   burndown, due_soon, family_grid, headline, ineligible_items, lint_groups, listing, score_history, slip,
                    slipped_milestones)
 
 
@@ -68,7 +68,7 @@ def operations(snap: Snapshot, limit: int = LIST_LIMIT) -> Operations:
     waiting = sorted((i for i in snap.items if i.status is records.ItemStatus.READY_FOR_VERIFICATION),
                      key=lambda i: i.id or "")
     return Operations(headline=headline(snap), workload=metrics.workload(snap.open_items, snap.as_of, DUE_DAYS),
-                      due=listing(metrics.due_within(snap.open_items, snap.as_of, DUE_DAYS), limit),
+                      due=listing(due_soon(snap), limit),
                       awaiting_verification=listing(waiting, limit))
 
 

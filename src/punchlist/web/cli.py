@@ -8,6 +8,7 @@ The CLI (punchlist.cli) adds them with ``add_commands(commands)``; each parsed c
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -149,8 +150,9 @@ def demo_sign_ins(result, args, folder) -> str:
     roles = dict(Membership.objects.filter(organization=result.organization).values_list("user__username", "role"))
     users = {u.username: u for u in get_user_model().objects.filter(username__in=roles)}
 
-    command = "punchlist" if _on_path() else f"{Path(sys.executable).parent / 'punchlist'}"
-    data_dir = "" if str(args.data_dir) == DEMO_DIR else f" --data-dir {args.data_dir}"
+    command = "punchlist" if _on_path() else shlex.quote(str(Path(sys.executable).parent / "punchlist"))
+    # The folder in full: the printed commands work from any folder, not only from where the demo was made.
+    data_dir = f" --data-dir {shlex.quote(str(Path(folder).absolute()))}"
     lines = [
         "",
         f"Punchlist demo: {result.organization.name} (a fictional 45-person machine shop)",
@@ -194,8 +196,10 @@ def run_totp(args) -> int:
     from punchlist.web import demo
 
     if not (folder / demo.MARKER).is_file():
-        print(f"punchlist totp: {folder} is not a demo register (made by `punchlist demo`); a real sign-in's "
-              "codes come from the person's own authenticator app", file=sys.stderr)
+        print(f"punchlist totp: {folder} is not a demo register (made by `punchlist demo`). Name the demo's "
+              "folder with --data-dir, as `punchlist demo` printed it (e.g. punchlist totp marcus --data-dir "
+              "~/punchlist/data/demo); a real sign-in's codes come from the person's own authenticator app",
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         bootstrap.setup(folder)

@@ -353,8 +353,24 @@ class Story:
             reason="Follows the roll-out milestone, moved by two weeks for the plotter driver"), minute=5)
         at(f(11, 18), 15, done("marcus", "POAM-AC-001", "Counsel approves the banner text", f(11, 18)))
         at(f(11, 20), 16, done("marcus", "POAM-RA-001", "Critical patches deployed", f(11, 20)))
+        # The monthly management reviews, 31 days apart so that each falls in its own month.
+        for days, decisions in (
+                (96, "Start with the leavers' accounts and the visitor log; Harbor Cyber brings its POA&M "
+                     "spreadsheet into Punchlist this month."),
+                (65, "Close the leavers' accounts item; Marcus to get the vendor's answer on FIPS mode for the CAD "
+                     "plotter; Elena to assign the security awareness module to all staff."),
+                (34, "Accept the two-week slip of the BitLocker roll-out (plotter driver); Tom to show four clean "
+                     "weeks of the visitor log before asking for closure again.")):
+            at(self.back(days), 16, self._monthly_review(self.back(days), decisions))
         at(self.back(14), 9, lambda: self._add_assessor())
         return [(moment, action) for moment, _, action in sorted(steps, key=lambda s: (s[0], s[1]))]
+
+    def _monthly_review(self, held_on: date, decisions: str):
+        from punchlist.rhythm import services as rhythm
+
+        return lambda: rhythm.record_review(
+            self.u("priya"), self.org, held_on=held_on, decisions=decisions,
+            attendees=[self.u("priya"), self.u("marcus"), self.u("dana")])
 
     def _add_assessor(self) -> None:
         from punchlist.orgs import services as orgs

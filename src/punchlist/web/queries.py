@@ -350,19 +350,23 @@ class RegisterFilter:
 
 # --- My work ------------------------------------------------------------------------------------------------------
 
-def week_end(today: date) -> date:
-    """The Sunday that ends the week of ``today``."""
-    return today + timedelta(days=6 - today.weekday())
+DUE_SOON_DAYS = 7  # "due soon" looks a week ahead whatever the weekday, as the reminders do
+
+
+def due_soon_end(today: date) -> date:
+    """The last day of the due-soon window that starts today: a Sunday's list still shows Thursday's
+    milestone."""
+    return today + timedelta(days=DUE_SOON_DAYS)
 
 
 @dataclass
 class MyWork:
     today: date
-    week_end: date
+    due_soon_end: date
     open_items: list
     overdue_items: list
     overdue_milestones: list
-    week_milestones: list
+    soon_milestones: list
     approvals: list
     counts: dict
 
@@ -387,10 +391,10 @@ def my_work(organization, user, *, today: date, limit: int | None = None) -> MyW
     counts = my_open.aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(scheduled_completion__lt=today)))
     counts["approvals"] = waiting.count()
     milestones = Milestone.objects.filter(item__in=my_open.values("pk"), done_on__isnull=True, due__isnull=False)
-    end = week_end(today)
+    end = due_soon_end(today)
     counts.update(milestones.aggregate(
         overdue_milestones=Count("pk", filter=Q(due__lt=today)),
-        week_milestones=Count("pk", filter=Q(due__gte=today, due__lte=end)),
+        soon_milestones=Count("pk", filter=Q(due__gte=today, due__lte=end)),
     ))
     milestone_columns = ("pk", "description", "due", "item__identifier", "item__title")
     by_due = (F("scheduled_completion").asc(nulls_last=True), "identifier")
@@ -398,13 +402,13 @@ def my_work(organization, user, *, today: date, limit: int | None = None) -> MyW
                      .only(*columns, "primary_owner__first_name", "primary_owner__last_name",
                            "primary_owner__username")[:limit])
     return MyWork(
-        today=today, week_end=end,
+        today=today, due_soon_end=end,
         open_items=list(my_open.only(*columns).order_by(*by_due)[:limit]),
         overdue_items=list(my_open.filter(scheduled_completion__lt=today).only(*columns)
                            .order_by("scheduled_completion", "identifier")[:limit]),
         overdue_milestones=list(milestones.filter(due__lt=today).order_by("due", "item__identifier", "position")
                                 .values(*milestone_columns)[:limit]),
-        week_milestones=list(milestones.filter(due__gte=today, due__lte=end)
+        soon_milestones=list(milestones.filter(due__gte=today, due__lte=end)
                              .order_by("due", "item__identifier", "position").values(*milestone_columns)[:limit]),
         approvals=approvals,
         counts=counts,

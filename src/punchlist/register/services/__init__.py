@@ -12,7 +12,7 @@ from .assessments import (
 )
 from .evidence import add_evidence
 from .items import change_due_date, create_item, governing_assessment, update_item
-from .milestones import add_milestone, complete_milestone, slip_milestone
+from .milestones import add_milestone, complete_milestone, reopen_milestone, slip_milestone
 from .profiles import delete_profile, save_profile
 from .workflow import accept_risk, approve_closure, change_status, reject_closure, reopen_item, request_closure
 
@@ -21,7 +21,7 @@ __all__ = [
     "create_assessment", "create_scope", "set_conditional_date", "set_requirement_status", "update_assessment",
     "add_evidence",
     "change_due_date", "create_item", "governing_assessment", "update_item",
-    "add_milestone", "complete_milestone", "slip_milestone",
+    "add_milestone", "complete_milestone", "reopen_milestone", "slip_milestone",
     "delete_profile", "save_profile",
     "accept_risk", "approve_closure", "change_status", "reject_closure", "reopen_item", "request_closure",
 ]

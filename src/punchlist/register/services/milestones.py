@@ -67,6 +67,28 @@ def complete_milestone(actor, milestone: Milestone, done_on: date | None = None)
         return milestone
 
 
+def reopen_milestone(actor, milestone: Milestone, *, reason: str = "") -> Milestone:
+    """Untick a milestone ticked by mistake: it is not done after all. The tick and the untick both stay in
+    the audit trail; an item that is closed or waiting for verification keeps its milestones as they are."""
+    from ..models import Status
+
+    with writing(milestone.item.organization) as head:
+        fresh = _locked(milestone)
+        item = fresh.item
+        require(actor, "register.change_item", item)
+        if fresh.done_on is None:
+            raise WorkflowError(f"the milestone {fresh.description!r} is not marked done")
+        if item.status in (Status.CLOSED, Status.RISK_ACCEPTED, Status.READY_FOR_VERIFICATION):
+            raise WorkflowError(f"{item.identifier} is {item.get_status_display().lower()}: its milestones stay as "
+                                "they were when its closure was put forward; reopen the item first")
+        before = _snapshot(fresh)
+        fresh.done_on = None
+        fresh.save(update_fields=["done_on"])
+        _record(actor, fresh, "reopen_milestone", head, before, one_line(reason or ""))
+        milestone.done_on = None
+        return milestone
+
+
 def slip_milestone(actor, milestone: Milestone, new_due: date, *, reason: str = "") -> Milestone:
     """Move a milestone's due date. Later needs a reason (a slip); earlier is simply better news."""
     with writing(milestone.item.organization) as head:

@@ -102,7 +102,9 @@ def _status_url(organization, assessment, requirement_id: str) -> str:
 DETERMINATION_LABELS = dict(Determination.choices)
 NO_POAM = '<br><small class="error">no POA&amp;M</small>'
 UNANSWERED = '<br><small class="muted">No determination: counted NOT MET.</small>'
-DERIVED = '<br><small class="error">Counted NOT MET (R-SCORE-4): a NOT MET requirement has no plan of action.</small>'
+DERIVED = ('<br><small class="error">Counted NOT MET: a NOT MET requirement has no plan of action. '
+           '<a class="why" href="/rules/#R-SCORE-4" title="A NOT MET requirement with no plan of action makes 3.12.2 '
+           'NOT MET as well.">why?</a></small>')
 
 
 def row_html(row: dict, *, csrf: str, register_url: str) -> SafeString:

@@ -4,8 +4,10 @@ the invitations waiting for the person's answer, which they accept or decline he
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
+from django.views.generic import RedirectView
 
 from punchlist.orgs import services
 from punchlist.orgs.models import Invitation, Membership
@@ -72,4 +74,6 @@ site_patterns = [
     path("", home, name="home"),
     path("invitations/<int:pk>/accept/", invitation_accept, name="invitation_accept"),
     path("invitations/<int:pk>/decline/", invitation_decline, name="invitation_decline"),
+    # Browsers and bookmarks ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", RedirectView.as_view(url=static("punchlist/favicon.svg"), permanent=True), name="favicon"),
 ]

@@ -3,6 +3,9 @@ the audit trail, the words of a conflict, and the upload limit."""
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
+
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -12,6 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from punchlist.register import services
 from punchlist.register.errors import ConflictError
 from punchlist.register.models import Kind, Status
+from punchlist.web import words
 from punchlist.web.forms import PEOPLE, PERSON_LABELS
 
 # --- status moves ---------------------------------------------------------------------------------------
@@ -105,11 +109,42 @@ ACTION_LABELS = {
     "change_status": "Status changed", "request_closure": "Closure requested", "approve_closure": "Closure approved",
     "reject_closure": "Sent back from verification", "reopen_item": "Reopened", "accept_risk": "Risk accepted",
     "add_milestone": "Milestone added", "complete_milestone": "Milestone done", "slip_milestone": "Milestone slipped",
+    "reopen_milestone": "Milestone unticked", "import_item": "Imported",
+    "weekly_update": "Weekly update", "validate_item": "Quarterly validation",
     "reschedule_milestone": "Milestone rescheduled", "add_evidence": "Evidence added",
 }
 PERSON_KEYS = frozenset(PEOPLE + ("verified_by", "custodian", "added_by"))
 CHOICES = {"status": dict(Status.choices), "kind": dict(Kind.choices)}
 HIDDEN_IN_HISTORY = frozenset({"version", "identifier"})
+
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _as_written(value) -> str:
+    """A value of the audit trail as a person writes it: ISO dates and timestamps (with their microseconds)
+    as "11 Dec 2026" and "11 Dec 2026, 09:05"."""
+    if isinstance(value, str):
+        if _ISO_DAY.match(value):
+            return words.day(date.fromisoformat(value))
+        if _ISO_MOMENT.match(value):
+            try:
+                return words.moment(datetime.fromisoformat(value))
+            except ValueError:
+                return value
+    return str(value)
+
+
+def _milestone(value) -> str:
+    """A milestone as the import recorded it, [description, due, done on]: “Pilot on 3 laptops” due 20 Nov 2026."""
+    description, due, done = (list(value) + [None, None, None])[:3]
+    said = f"“{description}”"
+    if due:
+        said += f" due {_as_written(due)}"
+    if done:
+        said += f", done {_as_written(done)}"
+    return said
 
 
 def display(field: str, value, names: dict) -> str:
@@ -122,10 +157,13 @@ def display(field: str, value, names: dict) -> str:
     if field == "severity":
         return str(value).capitalize()
     if field == "size" and isinstance(value, int):
-        return f"{filesizeformat(value)} ({value} bytes)"
+        exact = f" ({value:,} bytes)" if value >= 1024 else ""
+        return f"{filesizeformat(value)}{exact}"
+    if field == "milestones" and isinstance(value, list):
+        return "; ".join(_milestone(m) if isinstance(m, (list, tuple)) else _as_written(m) for m in value)
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
+        return ", ".join(_as_written(v) for v in value)
+    return _as_written(value)
 
 
 def names_of(user_ids) -> dict:
@@ -146,8 +184,8 @@ def is_item_slip(event) -> bool:
 
 def history(item, events, milestones, evidence) -> tuple[list[dict], dict]:
     """The item's audit trail as rows (newest first), and its slips counted."""
-    names = names_of(value for event in events for side in (event.before, event.after) if side
-                     for key, value in side.items() if key in PERSON_KEYS)
+    names = names_of([value for event in events for side in (event.before, event.after) if side
+                      for key, value in side.items() if key in PERSON_KEYS] + [event.actor_id for event in events])
     things = {("register.milestone", str(m.pk)): f"milestone “{m.description}”" for m in milestones}
     things.update({("register.evidence", str(e.pk)): f"evidence “{e.name}”" for e in evidence})
     rows = []
@@ -160,7 +198,8 @@ def history(item, events, milestones, evidence) -> tuple[list[dict], dict]:
             changes.append({"field": FIELD_LABELS.get(key, key.replace("_", " ").capitalize()),
                             "before": display(key, before.get(key), names) if event.before is not None else None,
                             "after": display(key, after.get(key), names)})
-        rows.append({"event": event, "label": ACTION_LABELS.get(event.action, event.action.replace("_", " ")),
+        who = names.get(event.actor_id) or event.actor_name or "system"
+        rows.append({"event": event, "who": who, "label": ACTION_LABELS.get(event.action, event.action.replace("_", " ")),
                      "about": things.get((event.object_type, event.object_id), ""), "changes": changes,
                      "slip": event.action == "slip_milestone" or is_item_slip(event)})
     slips = {"item": sum(1 for e in events if is_item_slip(e)),

@@ -83,7 +83,37 @@ def _permissions(user, item) -> dict:
             "evidence": has("register.add_evidence", item), "add_item": has("register.add_item", item.organization)}
 
 
-def _page(request, identifier: str, *, bound: dict | None = None, status: int = 200):
+def _weekly(user, item, bound=None) -> dict | None:
+    """This week's update for one of the item's owners, on the item itself: the progress note the weekly
+    review (and the stale-item finding) asks for, beside the milestones and evidence it reports on."""
+    from punchlist.register.services._common import today
+    from punchlist.rhythm.forms import WeeklyUpdateForm
+    from punchlist.rhythm.models import WeeklyUpdate
+    from punchlist.rhythm.periods import week_of
+    from punchlist.rhythm.queries import WEEKLY_STATUSES
+
+    if item.status not in WEEKLY_STATUSES or user.pk not in (item.primary_owner_id, item.supporting_owner_id):
+        return None
+    week = week_of(today())
+    updates = list(WeeklyUpdate.objects.filter(item=item, week_of__lte=week).select_related("author")
+                   .order_by("-week_of")[:1])
+    this_week = updates[0] if updates and updates[0].week_of == week else None
+    last = updates[0] if updates else None
+    form, refusal = bound or (None, "")
+    if form is None:
+        initial = {"next_step": last.next_step, "blocker": last.blocker} if last else {}
+        if this_week:
+            initial["progress"] = this_week.progress
+        form = WeeklyUpdateForm(initial=initial, prefix=f"w{item.pk}")
+    return {"week": week, "update": this_week, "last": last, "form": form, "refusal": refusal}
+
+
+def item_page_with(request, identifier: str, *, weekly=None):
+    """The item page with the refused weekly update form (what was typed, and why it was refused)."""
+    return _page(request, identifier, weekly=weekly, status=400)
+
+
+def _page(request, identifier: str, *, bound: dict | None = None, status: int = 200, weekly=None):
     """The item page; ``bound`` holds the refused form (by prefix), re-shown with what was typed and why."""
     bound = bound or {}
     item = _get_full_item(request, identifier)
@@ -121,6 +151,7 @@ def _page(request, identifier: str, *, bound: dict | None = None, status: int = 
         "open_section": next(iter(bound), ""),
         "refusal": _refusal(bound),
         "max_upload": settings.PUNCHLIST_MAX_UPLOAD_BYTES,
+        "weekly": _weekly(user, item, weekly),
     }
     return render(request, "web/item.html", context, status=status)
 
@@ -286,6 +317,33 @@ def item_milestone_done(request, identifier, pk):
 @member_view
 @require_POST
 @refused
+def item_milestone_undo(request, identifier, pk):
+    """Untick a milestone ticked by mistake (the service records it); inline with htmx like the tick."""
+    milestone = _milestone(request, identifier, pk)
+    item = milestone.item
+    require(request.user, "register.change_item", item)
+    error = None
+    try:
+        services.reopen_milestone(request.user, milestone)
+    except RegisterError as exc:
+        error = f"Not saved: {exc}"
+    if request.htmx:
+        milestone.error = error
+        context = {"item": item, "m": milestone, "can": {"change": True}}
+        if error is None:
+            milestones = list(item.milestones.order_by("position", "pk"))
+            context["history"], _ = history(item, list(AuditEvent.objects.for_item(item)), milestones,
+                                            _evidence(item))
+            context["history_oob"] = True
+        return render(request, "web/item_milestone_ticked.html", context)
+    if error:
+        return _page(request, identifier, bound={f"tick-{pk}": error}, status=400)
+    return _done(request, item, f"Milestone “{milestone.description}” is not done after all.", "#milestones")
+
+
+@member_view
+@require_POST
+@refused
 def item_milestone_slip(request, identifier, pk):
     milestone = _milestone(request, identifier, pk)
     require(request.user, "register.change_item", milestone.item)
@@ -440,6 +498,7 @@ organization_patterns = [
     path("items/<str:identifier>/move/<slug:move>/", item_move, name="item_move"),
     path("items/<str:identifier>/milestones/", item_milestone_add, name="item_milestone_add"),
     path("items/<str:identifier>/milestones/<int:pk>/done/", item_milestone_done, name="item_milestone_done"),
+    path("items/<str:identifier>/milestones/<int:pk>/undo/", item_milestone_undo, name="item_milestone_undo"),
     path("items/<str:identifier>/milestones/<int:pk>/slip/", item_milestone_slip, name="item_milestone_slip"),
     path("items/<str:identifier>/evidence/", item_evidence_add, name="item_evidence_add"),
     path("items/<str:identifier>/evidence/<int:pk>/", item_evidence_file, name="item_evidence_file"),

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET
 from punchlist.core.catalog import load_catalog
 from punchlist.core.checks import CHECKS
 from punchlist.register.models import Severity, Status
-from punchlist.web import queries
+from punchlist.web import queries, words
 from punchlist.web.tenancy import member_view
 
 RESULTS_TARGET = "register-results"
@@ -47,22 +47,24 @@ def row_html(row: queries.Row, item_url: str, today) -> str:
     findings = ""
     if row.findings:
         findings = '<ul class="register-findings">' + "".join(
-            f'<li class="finding"><span class="badge warn">{e(f.check)}</span> {e(f.message)}</li>'
+            f'<li class="finding"><span class="badge warn" data-check="{e(f.check)}">{e(words.check_name(f.check))}</span> '
+            f'{words.plainly_html(f.message)}</li>'
             for f in row.findings) + "</ul>"
     if row.due is None:
         due = "—"
     elif row.is_open and row.due < today:
-        due = f'{row.due.isoformat()} <span class="badge bad">overdue</span>'
+        due = f'{words.day(row.due)} <span class="badge bad">overdue</span>'
     else:
-        due = row.due.isoformat()
+        due = words.day(row.due)
     return (
         f'<tr class="register-row register-tier-{row.tier.value}{"" if row.is_open else " register-done"}">'
         f'<td><span class="badge register-tier" title="{e(row.reason)}">{e(row.tier.label)}</span>{reason}</td>'
         f'<td class="register-id"><a href="{e(item_url)}">{e(row.identifier)}</a></td>'
-        f'<td>{e(", ".join(row.requirements) or "—")}</td><td>{e(row.title)}{findings}</td>'
-        f'<td>{e(STATUS_LABELS.get(row.status, row.status))}</td>'
-        f'<td>{e(SEVERITY_LABELS.get(row.severity, row.severity))}</td><td>{e(row.owner or "—")}</td>'
-        f'<td>{due}</td></tr>')
+        f'<td data-label="Requirement">{e(", ".join(row.requirements) or "—")}</td>'
+        f'<td class="register-title">{e(row.title)}{findings}</td>'
+        f'<td data-label="Status">{e(STATUS_LABELS.get(row.status, row.status))}</td>'
+        f'<td data-label="Severity">{e(SEVERITY_LABELS.get(row.severity, row.severity))}</td>'
+        f'<td data-label="Owner">{e(row.owner or "—")}</td><td data-label="Due">{due}</td></tr>')
 
 
 def rows_html(index: queries.RegisterIndex, rows, organization) -> SafeString:
@@ -100,7 +102,8 @@ def family_choices() -> tuple:
             *((code, f"{code} {catalog.family(code)[0].family_name}") for code in catalog.families))
 
 
-FINDING_CHOICES = (("", "Any or none"), ("any", "Any finding"), *((code, code) for code in sorted(CHECKS)))
+FINDING_CHOICES = (("", "Any or none"), ("any", "Any finding"),
+                   *sorted(((code, words.check_name(code)) for code in CHECKS), key=lambda choice: choice[1]))
 SEVERITY_CHOICES = (("", "Any severity"), ("none", "Not set"), *Severity.choices)
 
 
@@ -137,6 +140,7 @@ def register(request):
         "with_findings": index.with_findings if rows is index.rows else len([r for r in rows if r.findings]),
         "file_findings": index.file_findings,
         "as_of": index.as_of, "results_target": RESULTS_TARGET,
+        "can_add": request.user.has_perm("register.add_item", organization),
     }
     htmx = getattr(request, "htmx", None)
     if htmx and htmx.target == RESULTS_TARGET:
@@ -158,6 +162,47 @@ def register(request):
     return response
 
 
+EXPORTS = {"xlsx": ("workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+           "csv": ("csv", "text/csv; charset=utf-8")}
+
+
+@member_view
+@require_GET
+def register_export(request):
+    """The POA&M as a workbook or CSV file, as `punchlist export` writes it (the items the person may read),
+    logged as a download like every file that leaves Punchlist."""
+    import tempfile
+    from pathlib import Path
+
+    from django.http import Http404, HttpResponse
+
+    from punchlist.register.exports import build_export
+    from punchlist.web.downloads import log_download
+
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in EXPORTS:
+        raise Http404("No such export format")
+    export = build_export(request.user, request.organization)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / f"poam.{fmt}"
+        if fmt == "xlsx":
+            from punchlist.interchange.workbook import write_workbook
+
+            write_workbook(export.poam, export.context, out, evidence=export.evidence)
+        else:
+            from punchlist.interchange.csv_export import write_csv
+
+            write_csv(export.poam, export.context, out)
+        body = out.read_bytes()
+    name = f"{request.organization.slug}-poam-{timezone.localdate().isoformat()}.{fmt}"
+    log_download(request, f"register export {name} ({len(export.poam.items)} items)")
+    response = HttpResponse(body, content_type=EXPORTS[fmt][1])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 organization_patterns = [
     path("register/", register, name="register"),
+    path("register/export/", register_export, name="register_export"),
 ]

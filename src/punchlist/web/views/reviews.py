@@ -79,7 +79,7 @@ def _weekly_page(request, *, bound: dict | None = None, status=200, calendar_url
     page = _page_of(request, _weekly_rows(request, week))
     rows = [_row(item, *bound.get(item.pk, ())) for item in page.object_list]
     context = {"tabs": _tabs(request, "review_weekly"), "week": week, "page": page, "rows": rows,
-               "pending": sum(1 for row in rows if row["update"] is None),
+               "summary": weekly_summary(request.user, request.organization, week),
                "can_manage": request.user.has_perm("rhythm.record_review", request.organization),
                "calendar_url": calendar_url,
                "has_feed": _has_feed(request)}
@@ -88,6 +88,15 @@ def _weekly_page(request, *, bound: dict | None = None, status=200, calendar_url
         context["unupdated"] = list(missing.order_by("identifier")[:PAGE])
         context["unupdated_count"] = missing.count()
     return render(request, "web/review_weekly.html", context, status=status)
+
+
+def weekly_summary(user, organization, week) -> dict:
+    """How many of the person's open items still need this week's update (all of them, not one page's)."""
+    from django.db.models import Count
+
+    done = Exists(WeeklyUpdate.objects.filter(item=OuterRef("pk"), week_of=week))
+    counts = owned_items(user, organization).aggregate(total=Count("pk"), pending=Count("pk", filter=~done))
+    return {"total": counts["total"], "pending": counts["pending"]}
 
 
 def _has_feed(request) -> bool:
@@ -121,11 +130,20 @@ def review_weekly_update(request, identifier):
         except RegisterError as exc:
             refusal = str(exc)
         else:
-            if request.htmx:
+            if request.htmx:  # the row, and the page's count of what is still to update (out of band)
                 fresh = _weekly_rows(request, week).get(pk=item.pk)
-                return render(request, "web/review_weekly_row.html", {"row": _row(fresh), "saved": True})
+                return render(request, "web/review_weekly_row.html", {
+                    "row": _row(fresh), "saved": True, "summary_oob": True,
+                    "summary": weekly_summary(request.user, request.organization, week)})
             messages.success(request, f"{item.identifier}: this week's update saved.")
+            if request.POST.get("next") == "item":
+                return redirect(reverse("web:item", args=[request.organization.slug, item.identifier]) + "#weekly")
             return redirect(reverse("web:review_weekly", args=[request.organization.slug]) + f"#{item.identifier}")
+    if request.POST.get("next") == "item" and not request.htmx:
+        # From the item's page: its own update form shows what was typed and why it was refused.
+        from .items import item_page_with
+
+        return item_page_with(request, item.identifier, weekly=(form, refusal))
     if request.htmx:  # htmx swaps 200s only: the row comes back with what was typed and why it was refused
         return render(request, "web/review_weekly_row.html", {"row": _row(item, form, refusal)})
     return _weekly_page(request, bound={item.pk: (form, refusal)}, status=400)

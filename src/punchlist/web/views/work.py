@@ -23,7 +23,7 @@ def my_work(request):
     work = queries.my_work(request.organization, request.user, today=today)
     me = request.user.pk
     return render(request, "web/work.html", {
-        "work": work, "today": today,
+        "work": work, "today": today, "due_soon_days": queries.DUE_SOON_DAYS,
         # The register's filters that list the rest of a cut list.
         "mine_open": f"owner={me}&status=active&sort=due", "mine_overdue": f"owner={me}&due=overdue&sort=due",
         "mine_to_approve": f"approver={me}&status=ready_for_verification&sort=due",
