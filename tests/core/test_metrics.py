@@ -142,6 +142,17 @@ def test_workload_per_owner_most_loaded_first():
         ("Olive Lee", 3, 1, 1, 1), ("Marcus Lee", 1, 0, 1, 0), (metrics.NO_OWNER, 1, 0, 0, 0)]
 
 
+def test_the_owners_due_column_adds_up_to_what_falls_due():
+    """Completions and undone milestones are counted alike, per owner, as due_within lists them."""
+    items = [item(1, owner="Olive Lee", due=AS_OF + timedelta(days=30),
+                  milestones=[Milestone("Draft the GPO", AS_OF + timedelta(days=3)),
+                              Milestone("Pilot", AS_OF + timedelta(days=5))]),
+             item(2, owner="Marcus Lee", due=AS_OF + timedelta(days=4))]
+    loads = {load.owner: load.due_soon for load in metrics.workload(items, AS_OF, 14)}
+    assert loads == {"Olive Lee": 2, "Marcus Lee": 1}
+    assert sum(loads.values()) == len(metrics.due_within(items, AS_OF, 14)) == 3
+
+
 def test_due_within_lists_completions_and_undone_milestones_in_date_order():
     items = [
         item(1, due=AS_OF + timedelta(days=14), milestones=[

@@ -122,6 +122,8 @@ def test_operations_figures(acme):
     assert (acme.items["due_soon"].identifier, False, day(5)) in due
     assert (acme.items["overdue"].identifier, True, day(3)) in due  # the slipped milestone
     assert [i.id for i in ops.awaiting_verification.rows] == [acme.items["ineligible"].identifier]
+    # The owners' "due" column counts what the list and the headline count.
+    assert sum(load.due_soon for load in ops.workload) == ops.due.total == ops.headline.due_soon
 
 
 def test_review_counts_the_month(acme):

@@ -222,7 +222,7 @@ class OwnerLoad:
     owner: str
     open: int
     overdue: int
-    due_soon: int  # scheduled completion within the horizon
+    due_soon: int  # completions and milestones falling due within the horizon (``due_within``'s entries)
     awaiting_verification: int
 
 
@@ -230,19 +230,23 @@ NO_OWNER = "(no primary owner)"
 
 
 def workload(items: Iterable[PoamItem], as_of: date, horizon: int = 14) -> list[OwnerLoad]:
-    """Open items per primary owner, most loaded first."""
-    end = as_of + timedelta(days=horizon)
+    """Open items per primary owner, most loaded first.
+
+    What falls due is counted as ``due_within`` lists it (completions and milestones), so that the owners'
+    column adds up to the "due in the next N days" figure beside it.
+    """
+    items = list(open_items(items))
     tallies: dict[str, list[int]] = {}
-    for item in open_items(items):
+    for item in items:
         tally = tallies.setdefault(item.primary_owner or NO_OWNER, [0, 0, 0, 0])
         tally[0] += 1
         due = item.scheduled_completion
         if due is not None and due < as_of:
             tally[1] += 1
-        elif due is not None and due <= end:
-            tally[2] += 1
         if item.status is ItemStatus.READY_FOR_VERIFICATION:
             tally[3] += 1
+    for entry in due_within(items, as_of, horizon):
+        tallies[entry.owner][2] += 1
     loads = [OwnerLoad(owner, *tally) for owner, tally in tallies.items()]
     loads.sort(key=lambda load: (-load.open, -load.overdue, -load.due_soon, load.owner.casefold()))
     return loads

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
 from punchlist.core import records
 from punchlist.core.scoring import ScoreReport, score
@@ -74,6 +74,8 @@ def to_poam(queryset) -> records.Poam:
     """
     from django.contrib.auth import get_user_model
 
+    from punchlist.orgs.models import Membership
+
     from .models import ItemRequirement
 
     rows = list(queryset.values_list(*_ITEM_COLUMNS))
@@ -92,10 +94,16 @@ def to_poam(queryset) -> records.Poam:
                           .values_list("item_id", "name")):
         evidence.setdefault(item_id, []).append(name)
     people_ids = {row[i] for row in rows for i in (8, 9, 10, 11) if row[i] is not None}
-    names = {pk: (f"{first} {last}".strip() or username) for pk, first, last, username in
-             get_user_model().objects.filter(pk__in=people_ids)
-             .values_list("pk", "first_name", "last_name", "username")}
-    departed = departed_names(queryset.values("organization_id"), names)
+    # Who still belongs is asked in the same query (a subquery): the people the items name who have left.
+    belongs = Exists(Membership.objects.filter(user=OuterRef("pk"),
+                                               organization_id__in=queryset.values("organization_id")))
+    names, departed = {}, set()
+    for pk, first, last, username, member in (get_user_model().objects.filter(pk__in=people_ids)
+                                              .annotate(member=belongs)
+                                              .values_list("pk", "first_name", "last_name", "username", "member")):
+        names[pk] = f"{first} {last}".strip() or username
+        if not member:
+            departed.add(names[pk])
     statuses, kinds = records.ItemStatus, records.RecordKind
     severities = {s.name.lower(): s for s in records.Severity}
     items = [
@@ -112,7 +120,7 @@ def to_poam(queryset) -> records.Poam:
         for (pk, identifier, objectives, title, weakness, severity, remediation, unit, owner, support, authority,
              custodian, resources, source, start, scheduled, completion, updated, status, kind) in rows
     ]
-    return records.Poam(items, source="register", departed=departed)
+    return records.Poam(items, source="register", departed=frozenset(departed))
 
 
 def departed_names(organizations, names: dict[int, str]) -> frozenset[str]:

@@ -173,7 +173,8 @@ def demo_sign_ins(result, args, folder) -> str:
         lines.append(f"           {totp_uri(users[username], secret)}")
     lines += [
         "  Add the secret (or the otpauth:// address) to an authenticator app, or get the current code with",
-        f"    {command} totp marcus{data_dir}   (or any username above)",
+        "  (for marcus here; any username above in its place):",
+        f"    {command} totp marcus{data_dir}",
         "",
     ]
     if args.no_serve:
