@@ -576,7 +576,7 @@ def _outsized(info: zipfile.ZipInfo, before: bytes, length: int, *, whole_cell: 
     elif references and name != "content.xml":
         letters, number = references[-1]
         column, row = letters.decode(), int(number)
-    what = "a cell's text, in all its runs," if whole_cell else "a cell's text"
+    what = "a cell's text"  # in one run or added up over its runs (whole_cell): the same to the reader
     if unit == "spaces":
         what = "a cell's repeated spaces (<text:s text:c>)"
     raise _Refused(f"{what} in {where} runs to {length:,} {unit} or more; a spreadsheet cell holds at most "
