@@ -117,7 +117,7 @@ class _RolledBack(Exception):
 
 
 def check_poam(actor, organization, poam: records.Poam, *, file: str = "", assessment: Assessment | None = None,
-               create_people: bool = False) -> ImportResult:
+               create_people: bool = False, progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """What ``import_poam`` would do, with nothing kept: the same import, in a transaction always rolled back.
 
     Every check an import makes is made (the rows, the people, and the services' own refusals of updates,
@@ -127,7 +127,7 @@ def check_poam(actor, organization, poam: records.Poam, *, file: str = "", asses
     try:
         with transaction.atomic():
             raise _RolledBack(import_poam(actor, organization, poam, file=file, assessment=assessment,
-                                          create_people=create_people))
+                                          create_people=create_people, progress=progress))
     except _RolledBack as done:
         return done.result
 
