@@ -1,0 +1,106 @@
+"""A check or import too large for a web request is left to `punchlist worker` (django-tasks' database
+backend): the request returns at once with the job's page, which polls for progress (htmx) and then shows the
+outcome in the same words as a small file's; a small file is still checked within its request."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.db import connection
+from django.urls import reverse
+
+from punchlist.register.models import PoamItem
+from punchlist.web.import_jobs import run_import_job
+from punchlist.web.models import ImportJob
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_import_screen import corrected, csv_upload, preview, text, tracker_rows  # noqa: E402
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _checked_later(client, team, settings, rows):
+    settings.PUNCHLIST_IMPORT_INLINE_BYTES = 0  # every file is "large" here
+    url, page = preview(client, team, csv_upload(rows))
+    data = corrected(page, requirements=1, id=0, weakness=2, scheduled_completion=3, primary_owner=4, kind=5)
+    return client.post(url, {**data, "action": "check"})
+
+
+def test_a_large_check_returns_at_once_and_its_page_polls_until_the_worker_is_done(team, login_as, settings):
+    client = login_as(team.coordinator)
+    response = _checked_later(client, team, settings, tracker_rows(3))
+    assert response.status_code == 302
+    job = ImportJob.objects.get()
+    assert response["Location"] == reverse("web:import_job", args=[team.org.slug, job.pk])
+    assert job.state == ImportJob.State.QUEUED and job.outcome is None  # nothing ran in the request
+
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert f'hx-get="{response["Location"]}"' in page.content.decode() and 'hx-trigger="every 2s"' in page.content.decode()
+    assert "Waiting for the worker" in text(page)
+    fragment = client.get(response["Location"], **HTMX)
+    assert "<html" not in fragment.content.decode() and "Waiting for the worker" in text(fragment)
+
+    # The queued task, run here on the immediate backend (a real worker process: the last test below).
+    run_import_job.using(backend="inline").enqueue(job.pk)
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.DONE
+    done = client.get(response["Location"], **HTMX)
+    words = text(done)
+    assert 'hx-trigger' not in done.content.decode()  # the polling stops
+    # The same words as a small file's check (test_import_screen): each problem by row and column.
+    assert "3 problems to fix" in words and "Nothing was written" in words
+    assert "3 Type (record type) 'Technical' is not a record type" in words
+    assert not PoamItem.objects.filter(organization=team.org).exists()
+
+
+def test_only_the_uploader_sees_a_job(team, login_as, settings, member):
+    client = login_as(team.coordinator)
+    response = _checked_later(client, team, settings, tracker_rows(1))
+    other = login_as(member("coordinator", username="cora2"))
+    assert other.get(response["Location"]).status_code == 404
+
+
+def test_a_small_file_is_still_checked_within_its_request(team, login_as):
+    client = login_as(team.coordinator)
+    url, page = preview(client, team, csv_upload(tracker_rows(2)))
+    data = corrected(page, requirements=1, id=0, weakness=2, scheduled_completion=3, primary_owner=4)
+    ready = client.post(url, {**data, "action": "check"})
+    assert ready.status_code == 200 and "Every row passes" in text(ready)
+    assert ImportJob.objects.get().state == ImportJob.State.DONE  # the same task, run on the immediate backend
+
+
+def test_a_real_worker_process_imports_a_large_file(live_db, team, login_as, settings):
+    """`punchlist worker` in its own process, on the test database (SQLite's file or PostgreSQL's)."""
+    client = login_as(team.coordinator)
+    settings.PUNCHLIST_IMPORT_INLINE_BYTES = 0
+    rows = tracker_rows(2000)
+    url, page = preview(client, team, csv_upload(rows))
+    data = corrected(page, requirements=1, id=0, weakness=2, scheduled_completion=3, primary_owner=4)
+    response = client.post(url, {**data, "action": "import"})
+    assert response.status_code == 302
+    assert not PoamItem.objects.filter(organization=team.org).exists()
+
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        address = f"sqlite:///{database['NAME']}"
+    else:
+        address = (f"postgresql://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/"
+                   f"{database['NAME']}")
+    env = {**os.environ, "PUNCHLIST_DATABASE_URL": address, "PUNCHLIST_IMPORT_DIR": settings.PUNCHLIST_IMPORT_DIR,
+           "PUNCHLIST_EVIDENCE_DIR": settings.PUNCHLIST_EVIDENCE_DIR, "PUNCHLIST_SECRET_KEY": "x" * 60}
+    data_dir = Path(settings.PUNCHLIST_IMPORT_DIR).parent / "worker-data"
+    data_dir.mkdir(exist_ok=True)
+    done = subprocess.run([sys.executable, "-m", "punchlist", "worker", "--batch", "--data-dir", str(data_dir)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    job = ImportJob.objects.get()
+    assert job.state == ImportJob.State.DONE, (job.outcome, done.stderr[-2000:])
+    assert job.outcome["kind"] == "imported", job.outcome
+    assert PoamItem.objects.filter(organization=team.org).count() == 2000
+    result = client.get(response["Location"])
+    assert "2000 items added, 0 updated, 0 unchanged" in text(result)
