@@ -15,8 +15,12 @@
   also parses through defusedxml;
 - cells: Excel cannot hold more than 32,767 characters in a cell; a longer one (a "50 MB cell") is refused
   naming its row and column. An import (``UPLOAD_LIMITS``: ``read_poam_file``, the web upload) finds it in
-  the expanded XML before calamine holds it, and checks every field read from XLS, XLSB and CSV; the lint's
-  reading of a contractor's own file (``read_poam``) is spared that pass: it is bounded by the file limits.
+  the expanded XML before calamine holds it, in every part a reader takes cells from: sheets named in any
+  case and at any path the workbook's relationships give, the shared strings, ODS's content; a cell's text
+  is added up over its rich-text runs (<r>, <text:span>), and ODS's repeated spaces (<text:s text:c="N"/>)
+  are counted. It checks every field read from XLS, XLSB and CSV after reading (an XLS string holds at most
+  65,535 characters by its format); the lint's reading of a contractor's own file (``read_poam``) is spared
+  that pass: it is bounded by the file limits.
 
 Every refusal is an InputError naming the file (and the part, row and column where there is one).
 """
