@@ -145,7 +145,9 @@ def run_worker(args) -> int:
 
 def _start_worker(folder) -> subprocess.Popen:
     """A `punchlist worker` beside the demo's server, so that a large import runs there too."""
-    return subprocess.Popen([sys.executable, "-m", "punchlist", "worker", "--data-dir", str(folder)])
+    worker = subprocess.Popen([sys.executable, "-m", "punchlist", "worker", "--data-dir", str(folder)])
+    _say(f"Started `punchlist worker` for large imports (process {worker.pid}).")
+    return worker
 
 
 def run_demo(args) -> int:
