@@ -57,11 +57,11 @@ def test_a_large_check_returns_at_once_and_its_page_polls_until_the_worker_is_do
     assert not PoamItem.objects.filter(organization=team.org).exists()
 
 
-def test_only_the_uploader_sees_a_job(team, login_as, settings, member):
+def test_a_job_is_seen_by_those_who_may_import_in_its_organization_only(team, rival, login_as, settings):
     client = login_as(team.coordinator)
     response = _checked_later(client, team, settings, tracker_rows(1))
-    other = login_as(member("coordinator", username="cora2"))
-    assert other.get(response["Location"]).status_code == 404
+    assert login_as(team.owner).get(response["Location"]).status_code == 403
+    assert login_as(rival.admin).get(response["Location"]).status_code == 404
 
 
 def test_a_small_file_is_still_checked_within_its_request(team, login_as):

@@ -327,11 +327,12 @@ def _result_page(request, job):
 @member_view
 def import_job(request, pk):
     """A check or import left to the worker: its progress while it runs (polled with htmx), then its
-    outcome, as the Import screen shows it for a small file."""
+    outcome, as the Import screen shows it for a small file. Those who may import see the organization's
+    jobs (the outcome names rows and problems, never the file itself, which stays its uploader's)."""
     refused = _allowed(request)
     if refused:
         return refused
-    job = get_object_or_404(ImportJob.objects.filter(organization=request.organization, user=request.user), pk=pk)
+    job = get_object_or_404(ImportJob.objects.filter(organization=request.organization), pk=pk)
     if job.state == ImportJob.State.DONE and job.outcome["kind"] == "imported":
         return _result_page(request, job)
     context = {"job": job, "outcome": job.outcome, "progress": import_jobs.progress_of(job),
