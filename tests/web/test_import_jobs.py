@@ -39,7 +39,8 @@ def test_a_large_check_returns_at_once_and_its_page_polls_until_the_worker_is_do
 
     page = client.get(response["Location"])
     assert page.status_code == 200
-    assert f'hx-get="{response["Location"]}"' in page.content.decode() and 'hx-trigger="every 2s"' in page.content.decode()
+    body = page.content.decode()
+    assert f'hx-get="{response["Location"]}"' in body and 'hx-trigger="every 2s"' in body
     assert "Waiting for the worker" in text(page)
     fragment = client.get(response["Location"], **HTMX)
     assert "<html" not in fragment.content.decode() and "Waiting for the worker" in text(fragment)
