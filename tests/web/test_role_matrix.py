@@ -110,8 +110,8 @@ TABLE = {
     "item_evidence_add": (None, WORKERS_ON_ITEM),
     "item_evidence_file": (EVERYONE, NOBODY),
     "import": (MANAGERS, MANAGERS),  # register.add_item
-    "import_preview": (MANAGERS, MANAGERS),
-    "import_job": (MANAGERS, MANAGERS),  # a large upload's check or import, run by the worker  # and only the uploader's own upload (tests/web/test_import_screen.py)
+    "import_preview": (MANAGERS, MANAGERS),  # and only the uploader's own upload (tests/web/test_import_screen.py)
+    "import_job": (MANAGERS, MANAGERS),  # a large upload's check or import, run by the worker
     "import_profile_delete": (None, MANAGERS),
     "assessment": (EVERYONE, NOBODY),
     "assessment_detail": (EVERYONE, NOBODY),
