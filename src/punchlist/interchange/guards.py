@@ -613,16 +613,10 @@ def check_items(poam: Poam, label: str, limits: Limits = LIMITS) -> None:
                                  column="milestones")
 
 
-def csv_rows(content: str, label: str, delimiter: str) -> list[list[str]]:
-    """The rows of CSV text; a malformed file or an outsized field is refused with its row number."""
-    rows: list[list[str]] = []
-    try:
-        rows.extend(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter))
-    except csv.Error as error:  # extend keeps the rows read before it: the next one is the bad one
-        message = str(error)
-        if "field larger than field limit" in message:
-            message = (f"a field holds more than {csv.field_size_limit():,} characters, more than a "
-                       "spreadsheet cell can; this file was not made by a spreadsheet program")
-        raise InputError(f"cannot read the file as CSV: {message}", file=label, row=len(rows) + 1) from None
-    return rows
-
+def csv_error(error: csv.Error, label: str, row: int) -> InputError:
+    """A malformed CSV file or an outsized field, refused with the row where the csv module stopped."""
+    message = str(error)
+    if "field larger than field limit" in message:
+        message = (f"a field holds more than {csv.field_size_limit():,} characters, more than a "
+                   "spreadsheet cell can; this file was not made by a spreadsheet program")
+    return InputError(f"cannot read the file as CSV: {message}", file=label, row=row)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from punchlist.errors import InputError
-from punchlist.interchange import ColumnMapping, read_poam_file
+from punchlist.interchange import ColumnMapping, stream_poam_file
 from punchlist.interchange.guards import Limits
 from punchlist.register.errors import RegisterError
 from punchlist.register.imports import check_poam, import_poam
@@ -91,24 +91,26 @@ def run_import_job(job_id: int) -> None:
     _say(job.pk, "Reading the file")
     from punchlist.web.views.imports import outcome  # the page's own words for problems
 
+    verb = "Importing" if job.write else "Checking"
+
+    def progress(done: int, about: int) -> None:
+        _say(job.pk, f"{verb} the rows", done, about)
+
     try:
-        poam = read_poam_file(upload.path, limits=upload_limits(), mapping=mapping_of(job.mapping))
-        total = len(poam.items)
-        verb = "Importing" if job.write else "Checking"
-        _say(job.pk, f"{verb} {total:,} rows", 0, total)
-
-        def progress(done: int, of: int) -> None:
-            _say(job.pk, f"{verb} {of:,} rows", done, of)
-
+        # Read a batch of rows at a time, each checked and written before the next is read (bounded memory).
+        stream = stream_poam_file(upload.path, limits=upload_limits(), mapping=mapping_of(job.mapping),
+                                  keep=PROBLEMS_KEPT)
+        _say(job.pk, f"{verb} the rows", 0, stream.total)
         run = import_poam if job.write else check_poam
-        result = run(job.user, job.organization, poam, file=upload.name, create_people=job.create_people,
-                     progress=progress)
+        result = run(job.user, job.organization, stream, file=upload.name, create_people=job.create_people,
+                     progress=progress, keep=PROBLEMS_KEPT)
     except InputError as exc:
         _finish(job, outcome("problems", exc, job.mapping.get("headers"), written=False))
         return
     except RegisterError as exc:
         _finish(job, outcome("problems", InputError(str(exc), file=upload.name), job.mapping.get("headers")))
         return
+    total = stream.rows
     if job.write:
         staging.discard(upload)
     _finish(job, {"kind": "imported" if job.write else "ready", "rows": total, "result": {
