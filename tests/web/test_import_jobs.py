@@ -105,3 +105,55 @@ def test_a_real_worker_process_imports_a_large_file(live_db, team, login_as, set
     assert PoamItem.objects.filter(organization=team.org).count() == 2000
     result = client.get(response["Location"])
     assert "2000 items added, 0 updated, 0 unchanged" in text(result)
+
+
+# The worker in its own process, reporting its own peak memory (ru_maxrss, KiB on Linux) as it exits.
+PEAK_WRAPPER = """
+import atexit, resource, runpy, sys
+atexit.register(lambda: print(f"PEAK_KIB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr))
+sys.argv = ["punchlist", *sys.argv[1:]]
+runpy.run_module("punchlist", run_name="__main__")
+"""
+
+
+def _worker_env(settings) -> dict:
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        address = f"sqlite:///{database['NAME']}"
+    else:
+        address = (f"postgresql://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/"
+                   f"{database['NAME']}")
+    return {**os.environ, "PUNCHLIST_DATABASE_URL": address, "PUNCHLIST_IMPORT_DIR": settings.PUNCHLIST_IMPORT_DIR,
+            "PUNCHLIST_EVIDENCE_DIR": settings.PUNCHLIST_EVIDENCE_DIR, "PUNCHLIST_SECRET_KEY": "x" * 60}
+
+
+def _import_by_worker(client, team, settings, count: int) -> tuple[ImportJob, int]:
+    """Upload ``count`` rows, ask for their import and let a real worker run it; the job and the worker's
+    peak memory in MiB."""
+    settings.PUNCHLIST_IMPORT_INLINE_BYTES = 0
+    url, page = preview(client, team, csv_upload(tracker_rows(count)))
+    data = corrected(page, requirements=1, id=0, weakness=2, scheduled_completion=3, primary_owner=4)
+    response = client.post(url, {**data, "action": "import"})
+    assert response.status_code == 302
+    data_dir = Path(settings.PUNCHLIST_IMPORT_DIR).parent / "worker-data"
+    data_dir.mkdir(exist_ok=True)
+    done = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, "worker", "--batch", "--data-dir", str(data_dir)],
+                          env=_worker_env(settings), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    peak = int(done.stderr.rsplit("PEAK_KIB=", 1)[1].split()[0]) // 1024
+    job = ImportJob.objects.latest("pk")
+    assert job.state == ImportJob.State.DONE, (job.outcome, done.stderr[-2000:])
+    return job, peak
+
+
+def test_the_workers_memory_is_bounded_by_a_batch_not_by_the_file(live_db, team, login_as, settings):
+    """200,000 rows cost the worker about what 2,000 do: the rows are read, checked and written a batch at a
+    time (all in one transaction), never held all at once. Holding them all took ~1.3 KiB a row."""
+    client = login_as(team.coordinator)
+    small, small_peak = _import_by_worker(client, team, settings, 2_000)
+    assert small.outcome["kind"] == "imported", small.outcome
+    large, large_peak = _import_by_worker(client, team, settings, 200_000)
+    assert large.outcome["kind"] == "imported", large.outcome
+    assert PoamItem.objects.filter(organization=team.org).count() == 200_000  # the first 2,000 updated
+    print(f"worker peak: {small_peak} MiB for 2,000 rows, {large_peak} MiB for 200,000")
+    assert large_peak - small_peak < 120, (small_peak, large_peak)

@@ -31,7 +31,7 @@ STATUSES = {status._value_: Status[status.name].value for status in records.Item
 # What the register's columns hold; a longer value is refused rather than cut.
 LIMITS = {"id": 100, "responsible_unit": 200, "source": 200}
 # SQLite's page cache while an import writes is sized for this many rows at most (dbinsert.bulk_session).
-SESSION_ROWS = 50_000
+SESSION_ROWS = 20_000
 
 
 @dataclass
