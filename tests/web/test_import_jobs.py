@@ -157,3 +157,17 @@ def test_the_workers_memory_is_bounded_by_a_batch_not_by_the_file(live_db, team,
     assert PoamItem.objects.filter(organization=team.org).count() == 200_000  # the first 2,000 updated
     print(f"worker peak: {small_peak} MiB for 2,000 rows, {large_peak} MiB for 200,000")
     assert large_peak - small_peak < 120, (small_peak, large_peak)
+
+
+def test_a_large_files_problems_are_counted_past_those_kept(team, login_as, settings):
+    """The worker keeps the first problems for the page and counts the rest, rather than holding them all."""
+    client = login_as(team.coordinator)
+    response = _checked_later(client, team, settings, tracker_rows(1200))
+    job = ImportJob.objects.get()
+    run_import_job.using(backend="inline").enqueue(job.pk)
+    job.refresh_from_db()
+    assert job.outcome["kind"] == "problems"
+    assert job.outcome["total"] == 1200 and len(job.outcome["problems"]) == 500 and job.outcome["hidden"] == 700
+    words = text(client.get(response["Location"]))
+    assert "1200 problems to fix" in words or "1,200 problems to fix" in words
+    assert "3 Type (record type) 'Technical' is not a record type" in words

@@ -28,7 +28,6 @@ Every refusal is an InputError naming the file (and the part, row and column whe
 from __future__ import annotations
 
 import csv
-import io
 import os
 import posixpath
 import re

@@ -175,9 +175,7 @@ class PoamStream:
 
 def errors_of(errors: list[InputError], more: int = 0) -> InputErrors:
     """Every problem found, and how many more there were past those kept."""
-    found = InputErrors(errors)
-    found.more = more
-    return found
+    return InputErrors(errors, more)
 
 
 def stream_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None, *, whole: bool = False,
