@@ -28,9 +28,13 @@ class InputError(Exception):
 class InputErrors(InputError):
     """Every problem found in one input, so that a user fixes them all in one pass."""
 
-    def __init__(self, errors: list[InputError]):
+    def __init__(self, errors: list[InputError], more: int = 0):
         self.errors = errors
+        self.more = more  # problems found past those kept (an import of a large file keeps the first few hundred)
         super().__init__("\n".join(str(e) for e in errors), file=errors[0].file if errors else None)
 
     def __str__(self) -> str:
-        return "\n".join(str(e) for e in self.errors)
+        lines = [str(e) for e in self.errors]
+        if self.more:
+            lines.append(f"... and {self.more:,} more problems")
+        return "\n".join(lines)

@@ -72,7 +72,17 @@ INSTALLED_APPS = [
     "punchlist.audit",
     "punchlist.register",
     "punchlist.rhythm",
+    "django_tasks",
+    "django_tasks_db",
 ]
+
+# Background tasks (an import too long for a web request) queue in the database and run in `punchlist
+# worker` (django-tasks' db_worker): nothing to install or run beside Punchlist on one machine.
+# A small upload is checked and imported within its request, by the same task on the immediate backend.
+TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+    "inline": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]},
+}
 
 AUTHENTICATION_BACKENDS = [
     # Object permissions per organization and role (punchlist.orgs.rules), then allauth's sign-in (which
@@ -233,6 +243,8 @@ PUNCHLIST_CONTENT_SECURITY_POLICY = "; ".join([
 
 # Uploads (evidence, spreadsheets) are size-limited; larger ones are refused with a message.
 PUNCHLIST_MAX_UPLOAD_BYTES = config.env_int("PUNCHLIST_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
+# Uploads up to this size are checked and imported within the request; larger ones by `punchlist worker`.
+PUNCHLIST_IMPORT_INLINE_BYTES = config.env_int("PUNCHLIST_IMPORT_INLINE_KB", 1024, minimum=0) * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -24,7 +24,7 @@ def test_scope_and_assessment_are_recorded_by_managers_only(team):
     first.refresh_from_db()
     assert not first.is_the_assessment_poam
     event = AuditEvent.objects.filter(action="update_assessment").get()
-    assert event.after == {"title": "Re-assessment", "is_the_assessment_poam": True}
+    assert event.after == {"title": "Re-assessment", "is_the_assessment_poam": True, "version": 2}
     with pytest.raises(InvalidChange, match="Level 1 or Level 2"):
         services.update_assessment(team.coordinator, second, level=3)
     with pytest.raises(InvalidChange, match="conditional_status_date"):

@@ -151,7 +151,7 @@ def test_update_and_link_evidence_with_audit(team, item):
     piece.refresh_from_db()
     assert piece.custodian == team.approver
     event = AuditEvent.objects.for_item(item).filter(action="update_evidence").get()
-    assert set(event.before) == set(event.after) == {"custodian", "review_by"}
+    assert set(event.before) == set(event.after) == {"custodian", "review_by", "version"}
     assert (event.before["custodian"], event.after["custodian"]) == (team.owner.pk, team.approver.pk)
     assert event.after["review_by"] == (date.today() + timedelta(days=90)).isoformat()
     # The owner of one item cannot link its evidence to an item they do not own; the coordinator can.
@@ -163,7 +163,7 @@ def test_update_and_link_evidence_with_audit(team, item):
         == ["3.1.8", "3.5.3"]
     assert list(vault.evidence_for_item(other)) == [piece]
     link = AuditEvent.objects.for_item(item).filter(action="link_evidence").get()
-    assert link.after == {"linked_items": [other.identifier], "requirements": ["3.1.8", "3.5.3"]}
+    assert link.after == {"linked_items": [other.identifier], "requirements": ["3.1.8", "3.5.3"], "version": 3}
     with pytest.raises(InvalidChange, match="'3.99.1' is not a NIST SP 800-171 Rev 2 requirement"):
         vault.link_evidence(team.coordinator, piece, requirements=["3.99.1"])
 

@@ -137,7 +137,8 @@ def test_a_coordinator_changes_a_determination_inline_and_the_score_follows(team
     assert status.determination == "met" and status.updated_by == team.coordinator
     assert status.implementation == "How 3.1.1 is met"  # the statement is kept
     event = AuditEvent.objects.filter(action="set_requirement_status", subject="3.1.1").latest("seq")
-    assert event.before == {"determination": "not_met"} and event.after == {"determination": "met"}
+    assert event.before == {"determination": "not_met", "version": 1}
+    assert event.after == {"determination": "met", "version": 2}
 
 
 def test_the_partial_case_and_a_plain_post_without_javascript(team, assessment, login_as):

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db.models import F
@@ -123,6 +124,11 @@ def test_punchlist_demo_serves_over_http(tmp_path):
     assert f"address      http://127.0.0.1:{port}/" in output
     assert "marcus   secret " in output and "dana     secret " in output
     assert demo.PASSWORD in output
+    # A worker for large imports ran beside the server, and stopped with it.
+    worker = re.search(r"Started `punchlist worker` for large imports \(process (\d+)\)", output)
+    assert worker, output
+    assert not Path(f"/proc/{worker.group(1)}").exists() or "zombie" in Path(
+        f"/proc/{worker.group(1)}/status").read_text().lower()
     assert (folder / "punchlist.sqlite3").is_file() and (folder / demo.MARKER).is_file()
 
     code = subprocess.run([sys.executable, "-m", "punchlist", "totp", "marcus", "--data-dir", str(folder)],

@@ -25,6 +25,7 @@ from punchlist.register.services.evidence import add_evidence
 from punchlist.register.services.profiles import save_profile
 from punchlist.rhythm.services.monthly import record_review
 from punchlist.web import staging
+from punchlist.web.models import ImportJob
 
 ROLES = [Role.ADMIN, Role.COORDINATOR, Role.OWNER, Role.APPROVER, Role.VIEWER]
 EVERYONE = frozenset(ROLES)
@@ -72,7 +73,9 @@ def world(team, rival, item, evidence_root):
            "people_password": owner_membership.pk, "evidence": piece.pk, "evidence_download": piece.pk,
            "evidence_edit": piece.pk, "evidence_links": piece.pk, "evidence_delete": piece.pk,
            "review_monthly_detail": review.pk, "import_profile_delete": profile.pk,
-           "people_invitation_withdraw": invitation.pk}
+           "people_invitation_withdraw": invitation.pk,
+           "import_job": ImportJob.objects.create(organization=team.org, user=team.coordinator, token=token,
+                                                  file_name="poam.csv").pk}
     return {"team": team, "rival": rival, "values": values, "pks": pks}
 
 
@@ -113,6 +116,7 @@ TABLE = {
     "item_evidence_file": (EVERYONE, NOBODY),
     "import": (MANAGERS, MANAGERS),  # register.add_item
     "import_preview": (MANAGERS, MANAGERS),  # and only the uploader's own upload (tests/web/test_import_screen.py)
+    "import_job": (MANAGERS, MANAGERS),  # a large upload's check or import, run by the worker
     "import_profile_delete": (None, MANAGERS),
     "assessment": (EVERYONE, NOBODY),
     "assessment_detail": (EVERYONE, NOBODY),

@@ -14,10 +14,10 @@ from .assessment import read_assessment
 from .guards import UPLOAD_LIMITS, Limits
 from .inspection import Inspection, inspect_poam_file
 from .mapping import FIELD_LABELS, FIELDS, ColumnMapping
-from .poam import read_poam
+from .poam import BATCH, PoamStream, read_poam, stream_poam
 
 __all__ = ["FIELDS", "FIELD_LABELS", "ColumnMapping", "Inspection", "inspect_poam_file", "read_assessment",
-           "read_poam", "read_poam_file"]
+           "read_poam", "read_poam_file", "stream_poam_file", "PoamStream", "BATCH"]
 
 
 def read_poam_file(path: str | os.PathLike, *, schema_dir: str | os.PathLike | None = None,
@@ -29,6 +29,18 @@ def read_poam_file(path: str | os.PathLike, *, schema_dir: str | os.PathLike | N
     ``mapping`` (a spreadsheet's columns as a person mapped them) is refused for OSCAL JSON, which names its
     fields itself. InputError, naming the file (and row and column where there is one), for anything unreadable.
     """
+    stream = stream_poam_file(path, schema_dir=schema_dir, limits=limits, mapping=mapping, whole=True)
+    items = [item for batch in stream.batches() for item in batch]
+    stream.raise_errors()
+    return Poam(items=items, fields=stream.fields, source=stream.source)
+
+
+def stream_poam_file(path: str | os.PathLike, *, schema_dir: str | os.PathLike | None = None,
+                     limits: Limits = UPLOAD_LIMITS, mapping: ColumnMapping | None = None, whole: bool = False,
+                     keep: int | None = None) -> PoamStream:
+    """``read_poam_file`` a batch at a time (``PoamStream``), for an import that must not hold the whole file:
+    the guards run now, the rows are read, mapped and checked for outsized fields as the batches are asked
+    for; bad cells are kept in the stream's ``errors`` (at most ``keep``), an outsized field raises."""
     from punchlist.errors import InputError
 
     from . import guards
@@ -40,7 +52,8 @@ def read_poam_file(path: str | os.PathLike, *, schema_dir: str | os.PathLike | N
             raise InputError("an OSCAL JSON document names its fields itself: it has no columns to map", file=label)
         from .oscal_import import read_oscal_poam
 
-        return read_oscal_poam(path, schema_dir=schema_dir, max_bytes=limits.file_bytes)
-    poam = read_poam(path, mapping)
-    guards.check_items(poam, label, limits)  # XLS, XLSB and CSV cells, which expand_parts cannot see
-    return poam
+        return PoamStream.of(read_oscal_poam(path, schema_dir=schema_dir, max_bytes=limits.file_bytes))
+    stream = stream_poam(path, mapping, whole=whole, keep=keep)
+    # XLS, XLSB and CSV cells, which expand_parts cannot see, as each batch is read
+    stream.check = lambda batch: guards.check_items(Poam(items=batch), label, limits)
+    return stream

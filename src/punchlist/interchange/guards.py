@@ -15,8 +15,12 @@
   also parses through defusedxml;
 - cells: Excel cannot hold more than 32,767 characters in a cell; a longer one (a "50 MB cell") is refused
   naming its row and column. An import (``UPLOAD_LIMITS``: ``read_poam_file``, the web upload) finds it in
-  the expanded XML before calamine holds it, and checks every field read from XLS, XLSB and CSV; the lint's
-  reading of a contractor's own file (``read_poam``) is spared that pass: it is bounded by the file limits.
+  the expanded XML before calamine holds it, in every part a reader takes cells from: sheets named in any
+  case and at any path the workbook's relationships give, the shared strings, ODS's content; a cell's text
+  is added up over its rich-text runs (<r>, <text:span>), and ODS's repeated spaces (<text:s text:c="N"/>)
+  are counted. It checks every field read from XLS, XLSB and CSV after reading (an XLS string holds at most
+  65,535 characters by its format); the lint's reading of a contractor's own file (``read_poam``) is spared
+  that pass: it is bounded by the file limits.
 
 Every refusal is an InputError naming the file (and the part, row and column where there is one).
 """
@@ -24,8 +28,8 @@ Every refusal is an InputError naming the file (and the part, row and column whe
 from __future__ import annotations
 
 import csv
-import io
 import os
+import posixpath
 import re
 import struct
 import zipfile
@@ -262,9 +266,8 @@ def _zip_kind(file: Path, limits: Limits) -> str:
         for info in members:
             _check_prolog(archive, info, limits)
         if limits.expand_parts:
-            for info in members:
-                if _CELL_PARTS.fullmatch(info.filename):
-                    _expand(archive, info, limits)
+            for info, part_kind in _cell_parts(archive, members, kind):
+                _expand(archive, info, limits, part_kind)
     return kind
 
 
@@ -380,18 +383,149 @@ def _prolog_state(data: bytes) -> str:
             return "element"
 
 
-# Where cell text lives: XLSX's sheets and shared strings, ODS's content.
-_CELL_PARTS = re.compile(r"xl/worksheets/[^/]+\.xml|xl/sharedStrings\.xml|content\.xml")
+# Where cell text lives: XLSX's sheets and shared strings, ODS's content. Found by name (in any case: a
+# reader opens "xl/worksheets/Sheet1.XML" as readily) and, for XLSX, through the workbook itself: a sheet may
+# stand at any path its relationship names ("_cell_parts").
+_CELL_PARTS = re.compile(r"xl/worksheets/[^/]+\.xml|xl/sharedStrings\.xml|content\.xml", re.IGNORECASE)
 _EXPAND_CHUNK = 4 * MIB
-# Bytes between two tags that no cell of 32,767 characters can take, even written as "&#x10FFFF;" each.
+# Bytes between two tags that no cell of 32,767 characters can take, even written as "&#x10FFFF;" each; and
+# so the text one cell may hold, however many rich-text runs (<r>, <text:span>) it is cut into.
 _RUN_WINDOW = 384 * KIB
 _CELL_REFERENCE = re.compile(rb'<c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"')
+# Where one cell's text ends, by the kind of part: a sheet's cell, a shared string, an ODS cell.
+_CELL_END = {
+    "sheet": re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?c\s*>"),
+    "strings": re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?si\s*>"),
+    "ods": re.compile(rb"</table:table-cell\s*>"),
+}
+_TAG = re.compile(rb"<[^>]*>?")
+# <text:s text:c="N"/> is N spaces: ODS's one way to make a long cell of a few bytes.
+_ODS_SPACES = re.compile(rb"""text:c\s*=\s*["']\s*(\d{3,})""")
+_ODS_CELL_START = b"<table:table-cell"
+_WORKBOOK_PART_BYTES = 16 * MIB  # xl/workbook.xml and its relationships, read whole to find the sheets
+_SHEET_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\b[^>]*>")
+_RELATIONSHIP = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Relationship\b[^>]*>")
 
 
-def _expand(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> None:
+def _attribute(element: bytes, name: bytes) -> str | None:
+    """An attribute's value (any namespace prefix), or None."""
+    found = re.search(rb"(?:^|\s)(?:[A-Za-z_][\w.-]*:)?" + name + rb"""\s*=\s*(?:"([^"]*)"|'([^']*)')""", element)
+    if found is None:
+        return None
+    return (found.group(1) if found.group(1) is not None else found.group(2)).decode("utf-8", "replace")
+
+
+def _small_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    if info.file_size > _WORKBOOK_PART_BYTES:
+        raise _Refused(f"part {info.filename} declares {info.file_size:,} bytes; a workbook's index of its sheets "
+                       f"is never larger than {_WORKBOOK_PART_BYTES:,}")
+    try:
+        return archive.read(info)
+    except Exception as error:  # BadZipFile, zlib.error
+        raise _Refused(f"the file is damaged: part {info.filename} cannot be read ({error})") from None
+
+
+def _sheet_targets(archive: zipfile.ZipFile, by_name: dict[str, zipfile.ZipInfo]) -> set[str]:
+    """The parts the workbook reads as sheets: each <sheet r:id> of xl/workbook.xml through the workbook's
+    relationships, whatever the path or the relationship's type says; names in lower case."""
+    workbook = by_name.get("xl/workbook.xml")
+    rels = by_name.get("xl/_rels/workbook.xml.rels")
+    if workbook is None or rels is None:
+        return set()
+    ids = {_attribute(element, b"id") for element in _SHEET_ELEMENT.findall(_small_part(archive, workbook))}
+    targets = set()
+    for element in _RELATIONSHIP.findall(_small_part(archive, rels)):
+        target = _attribute(element, b"Target")
+        kind = (_attribute(element, b"Type") or "").rsplit("/", 1)[-1]
+        if not target or (_attribute(element, b"Id") not in ids
+                          and kind not in ("worksheet", "sharedStrings", "chartsheet", "dialogsheet")):
+            continue
+        # As a reader resolves it: "/x" from the package's root, "xl/x" as it stands, anything else under xl/.
+        for candidate in (target.lstrip("/"), target, posixpath.normpath(posixpath.join("xl", target))):
+            targets.add(candidate.lower())
+    return targets
+
+
+def _cell_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], kind: str) -> list[tuple]:
+    """(part, kind of part) for every part a reader takes cell text from."""
+    by_name = {info.filename.lower(): info for info in members}
+    targets = _sheet_targets(archive, by_name) if kind == "XLSX" else set()
+    parts = []
+    for info in members:
+        name = info.filename.lower()
+        if kind == "ODS":
+            if name == "content.xml":
+                parts.append((info, "ods"))
+        elif name.endswith("sharedstrings.xml") and (name == "xl/sharedstrings.xml" or name in targets):
+            parts.append((info, "strings"))
+        elif name in targets or _CELL_PARTS.fullmatch(name):
+            parts.append((info, "sheet"))
+    return parts
+
+
+def _text_bytes(data: bytes) -> int:
+    """Bytes of text (outside tags) in ``data``: what a reader would make cell text of."""
+    return len(data) - sum(map(len, _TAG.findall(data)))
+
+
+class _Cells:
+    """The text of one cell, carried across a part's chunks: refused once it reaches ``_RUN_WINDOW`` bytes
+    in all, however many runs it is cut into. Windows of half that size side by side are each searched for a
+    cell's end; where every window holds one, no span between two ends is long enough to matter, so only a
+    window without one is looked into (no Python step per cell)."""
+
+    def __init__(self, info: zipfile.ZipInfo, kind: str):
+        self.info, self.kind, self.end = info, kind, _CELL_END[kind]
+        self.carried = 0  # text bytes since the last cell end, in the chunks before
+        self.opening = b""  # where that cell starts, to name it
+
+    def feed(self, chunk: bytes) -> None:
+        half = _RUN_WINDOW // 2
+        first = self.end.search(chunk)
+        if first is None:
+            self.carried += _text_bytes(chunk)
+            self._check(self.opening, self.carried)
+            return
+        self._check(self.opening, self.carried + _text_bytes(chunk[:first.start()]))
+        start = at = first.end()  # the span after the last cell end seen
+        while at < len(chunk):
+            if self.end.search(chunk, at, at + half) is not None:
+                at += half
+                continue
+            ends = list(self.end.finditer(chunk, max(start, at - half), at))
+            begin = ends[-1].end() if ends else max(start, at - half)
+            following = self.end.search(chunk, at + half)
+            stop = following.start() if following else len(chunk)
+            text = _text_bytes(chunk[begin:stop])
+            opening = chunk[max(0, begin - 4096):begin + 4096]
+            self._check(opening, text)
+            if following is None:
+                self.carried, self.opening = text, opening
+                return
+            start = at = following.end()
+        ends = list(self.end.finditer(chunk, max(start, len(chunk) - half)))
+        begin = ends[-1].end() if ends else len(chunk)
+        self.carried, self.opening = _text_bytes(chunk[begin:]), chunk[max(0, begin - 4096):begin + 4096]
+
+    def _check(self, before: bytes, text: int) -> None:
+        if text >= _RUN_WINDOW:
+            _outsized(self.info, before, text, whole_cell=True)
+
+    def feed_spaces(self, chunk: bytes) -> None:
+        """ODS: the spaces <text:s text:c="N"/> elements add up to in one cell (a few bytes make millions)."""
+        totals: dict[int, int] = {}
+        for spaces in _ODS_SPACES.finditer(chunk):
+            cell = chunk.rfind(_ODS_CELL_START, 0, spaces.start())
+            totals[cell] = totals.get(cell, 0) + int(spaces.group(1))
+            if totals[cell] > LIMITS.cell_chars:
+                _outsized(self.info, b"", totals[cell], unit="spaces")
+
+
+def _expand(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, kind: str = "sheet") -> None:
     """Read one part through, holding at most a chunk: any text run (the bytes between two tags) of
-    ``_RUN_WINDOW`` or more is refused, naming the cell where the part says which. zipfile stops at the size
-    the part declares and checks its CRC, so a part that would expand further is refused as damaged.
+    ``_RUN_WINDOW`` or more is refused, naming the cell where the part says which, and so is a cell whose
+    runs add up to that much (``_Cells``). zipfile stops at the size the part declares and checks its CRC,
+    so a part that would expand further is refused as damaged.
 
     Runs are found without a Python step per tag: within a chunk, windows of ``_RUN_WINDOW`` bytes side by
     side from the first "<" are each searched for a "<" (a run twice the window long holds a whole window);
@@ -399,9 +533,15 @@ def _expand(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> 
     """
     run = 0  # bytes since the last "<", carried from the chunk before
     tail = b""  # the end of the chunk before, where the cell of a run that starts there is named
+    cells = _Cells(info, kind)
+    overlap = b""  # the end of the chunk before, so that a <text:s text:c="N"/> cut in two is still read
     try:
         with archive.open(info) as part:
             while chunk := part.read(_EXPAND_CHUNK):
+                cells.feed(chunk)
+                if kind == "ods":
+                    cells.feed_spaces(overlap + chunk)
+                    overlap = chunk[-64:]
                 first = chunk.find(b"<")
                 if first < 0:
                     run += len(chunk)
@@ -428,16 +568,21 @@ def _expand(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> 
         raise _Refused(f"the file is damaged: part {info.filename} cannot be read ({error})") from None
 
 
-def _outsized(info: zipfile.ZipInfo, before: bytes, length: int) -> None:
+def _outsized(info: zipfile.ZipInfo, before: bytes, length: int, *, whole_cell: bool = False,
+              unit: str = "bytes") -> None:
     references = _CELL_REFERENCE.findall(before)
     row = column = None
+    name = info.filename.lower()
     where = f"part {info.filename}"
-    if references and info.filename.startswith("xl/worksheets/"):
+    if name.endswith("sharedstrings.xml"):
+        where = f"the workbook's shared strings ({info.filename})"
+    elif references and name != "content.xml":
         letters, number = references[-1]
         column, row = letters.decode(), int(number)
-    elif info.filename == "xl/sharedStrings.xml":
-        where = "the workbook's shared strings (xl/sharedStrings.xml)"
-    raise _Refused(f"a cell's text in {where} runs to {length:,} bytes or more; a spreadsheet cell holds at most "
+    what = "a cell's text"  # in one run or added up over its runs (whole_cell): the same to the reader
+    if unit == "spaces":
+        what = "a cell's repeated spaces (<text:s text:c>)"
+    raise _Refused(f"{what} in {where} runs to {length:,} {unit} or more; a spreadsheet cell holds at most "
                    "32,767 characters, so this one was not made by a spreadsheet program", row=row, column=column)
 
 
@@ -467,16 +612,10 @@ def check_items(poam: Poam, label: str, limits: Limits = LIMITS) -> None:
                                  column="milestones")
 
 
-def csv_rows(content: str, label: str, delimiter: str) -> list[list[str]]:
-    """The rows of CSV text; a malformed file or an outsized field is refused with its row number."""
-    rows: list[list[str]] = []
-    try:
-        rows.extend(csv.reader(io.StringIO(content, newline=""), delimiter=delimiter))
-    except csv.Error as error:  # extend keeps the rows read before it: the next one is the bad one
-        message = str(error)
-        if "field larger than field limit" in message:
-            message = (f"a field holds more than {csv.field_size_limit():,} characters, more than a "
-                       "spreadsheet cell can; this file was not made by a spreadsheet program")
-        raise InputError(f"cannot read the file as CSV: {message}", file=label, row=len(rows) + 1) from None
-    return rows
-
+def csv_error(error: csv.Error, label: str, row: int) -> InputError:
+    """A malformed CSV file or an outsized field, refused with the row where the csv module stopped."""
+    message = str(error)
+    if "field larger than field limit" in message:
+        message = (f"a field holds more than {csv.field_size_limit():,} characters, more than a "
+                   "spreadsheet cell can; this file was not made by a spreadsheet program")
+    return InputError(f"cannot read the file as CSV: {message}", file=label, row=row)

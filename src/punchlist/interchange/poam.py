@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from dataclasses import fields
@@ -17,7 +18,7 @@ from operator import itemgetter
 from punchlist.core.records import ItemStatus, Milestone, Poam, PoamItem
 from punchlist.errors import InputError, InputErrors
 
-from .columns import POAM, Layout, find_layout, settle_columns
+from .columns import _SAMPLE_ROWS, POAM, Layout, find_layout, settle_columns
 from .mapping import ColumnMapping
 from .milestones import parse_milestones
 from .sources import Book, Sheet, open_book
@@ -83,6 +84,9 @@ _COLUMN_CHECKS = {
 }
 
 
+BATCH = 2000  # rows mapped at a time; an import checks and writes as many before reading on
+
+
 def read_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None) -> Poam:
     """The POA&M in a spreadsheet; InputError(s) naming file, row and column for whatever cannot be read.
 
@@ -92,6 +96,93 @@ def read_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None) -> 
     person's correction, a saved profile) says where the fields it names are, over what the header names say;
     its columns are read as chosen.
     """
+    stream = stream_poam(path, mapping, whole=True)
+    items = [item for batch in stream.batches() for item in batch]
+    stream.raise_errors()
+    return Poam(items=items, fields=stream.fields, source=stream.source)
+
+
+class PoamStream:
+    """A POA&M read a batch of rows at a time (``batches``), so that an import of a million rows holds one
+    batch, not the file: its fields and source are known before the first row is read; the cells that
+    cannot be read are collected in ``errors`` as the rows go by (at most ``keep`` of them; ``more``
+    counts the rest). ``of(poam)`` gives the same for a POA&M already read (OSCAL JSON)."""
+
+    def __init__(self, fields: frozenset[str], source: str, parts=(), *, total: int = 0, whole: bool = False,
+                 keep: int | None = None, items: list[PoamItem] | None = None):
+        self.fields, self.source, self.total = fields, source, total
+        self.errors: list[InputError] = []
+        self.more = 0  # errors found past ``keep``
+        self.rows = 0  # rows read so far
+        self._parts, self._whole, self._keep, self._items = parts, whole, keep, items
+        self.check = None  # a test of each batch as it is read (the guards' outsized fields), raising InputError
+
+    @classmethod
+    def of(cls, poam: Poam) -> PoamStream:
+        return cls(poam.fields, poam.source, total=len(poam.items), items=poam.items)
+
+    def batches(self, size: int = BATCH) -> Iterator[list[PoamItem]]:
+        for batch in self._batches(size):
+            if self.check is not None:
+                self.check(batch)
+            yield batch
+
+    def _batches(self, size: int) -> Iterator[list[PoamItem]]:
+        if self._items is not None:
+            for start in range(0, len(self._items), size):
+                self.rows = min(start + size, len(self._items))
+                yield self._items[start:start + size]
+            return
+        for sheet, layout, default_status in self._parts:
+            yield from self._sheet_batches(sheet, layout, default_status, size)
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise self.errors[0] if len(self.errors) == 1 and not self.more else errors_of(self.errors, self.more)
+
+    def _sheet_batches(self, sheet: Sheet, layout: Layout, default_status: ItemStatus, size: int):
+        if self._whole:
+            with _collector_paused():  # the sheet's cells as Python values: a list per row, none in a cycle
+                rows = iter(sheet.rows())
+        else:
+            rows = iter(sheet.iter_rows())
+        columns = _item_columns(layout)
+        items: list[PoamItem] = []
+        reader = _SheetReader(sheet, layout, columns, default_status, items, self.errors)
+        number = sheet.first_row + layout.header_index + 1
+        for _ in islice(rows, layout.header_index + 1):
+            pass
+        guidance = True
+        while chunk := list(islice(rows, _GUIDANCE_ROWS if guidance else size)):
+            with _collector_paused():
+                reader.read_chunk(chunk, number, guidance)
+            guidance = False
+            number += len(chunk)
+            self.rows += len(chunk)
+            if self._keep is not None and len(self.errors) > self._keep:
+                self.more += len(self.errors) - self._keep
+                del self.errors[self._keep:]
+            # A row holding only a milestone continues the item above it: the last item waits for the next rows.
+            ready = len(items) - 1 if reader.milestone_places else len(items)
+            if ready > 0:
+                batch = items[:ready]
+                del items[:ready]
+                yield batch
+        if items:
+            yield items[:]
+            items.clear()
+
+
+def errors_of(errors: list[InputError], more: int = 0) -> InputErrors:
+    """Every problem found, and how many more there were past those kept."""
+    return InputErrors(errors, more)
+
+
+def stream_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None, *, whole: bool = False,
+                keep: int | None = None) -> PoamStream:
+    """The POA&M in a spreadsheet, as ``read_poam`` reads it, a batch at a time (``PoamStream``): the sheet and
+    columns are found now, the rows read as the batches are asked for. ``whole`` reads each sheet's cells at
+    once (faster, for a file read entirely anyway)."""
     book = open_book(path)
     found = _first_recognised(book) if mapping is None else mapping.locate(book)
     if found is None:
@@ -101,17 +192,21 @@ def read_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None) -> 
     closed = _closed_companion(book, sheet.name, mapping)
     if closed is not None:
         parts.append((closed[0], closed[1], ItemStatus.CLOSED))
-    items: list[PoamItem] = []
-    errors: list[InputError] = []
-    present: set[str] = set()
     checks = _COLUMN_CHECKS if mapping is None else mapping.checks(_COLUMN_CHECKS)
-    for part_sheet, part_layout, default_status in parts:
-        present |= _read_sheet(part_sheet, part_layout, default_status, items, errors, checks)
-    if errors:
-        raise errors[0] if len(errors) == 1 else InputErrors(errors)
+    for part, part_layout, _ in parts:  # the columns' first values say what ambiguous columns hold
+        settle_columns(part_layout, part.top(part_layout.header_index + 1 + _SAMPLE_ROWS), checks)
+    present = {_FIELD.get(name, name) for _, part_layout, _ in parts for name in _item_columns(part_layout)}
     if closed is not None:
         present.add("status")  # given by the sheet each item is on
-    return Poam(items=items, fields=frozenset(present), source=book.label)
+    total = sum(part.size_hint() for part, _, _ in parts)
+    return PoamStream(frozenset(present), book.label, parts, total=total, whole=whole, keep=keep)
+
+
+def _item_columns(layout: Layout) -> dict[str, list[int]]:
+    columns = dict(layout.columns)
+    if "title" in columns and "weakness" not in columns:
+        columns["weakness"] = columns.pop("title")  # the only words about the weakness are its name
+    return columns
 
 
 def _first_recognised(book: Book) -> tuple[Sheet, Layout] | None:
@@ -135,36 +230,20 @@ def _closed_companion(book: Book, name: str, mapping: ColumnMapping | None = Non
     return None
 
 
-def _read_sheet(sheet: Sheet, layout: Layout, default_status: ItemStatus, items: list[PoamItem],
-                errors: list[InputError], checks=_COLUMN_CHECKS) -> set[str]:
-    """Append the sheet's items to ``items`` (its bad cells to ``errors``); return the fields it has."""
-    with _collector_paused():  # the sheet's cells as Python values: a list per row, none in a cycle
-        rows = sheet.rows()
-    settle_columns(layout, rows, checks)
-    columns = dict(layout.columns)
-    if "title" in columns and "weakness" not in columns:
-        columns["weakness"] = columns.pop("title")  # the only words about the weakness are its name
-    reader = _SheetReader(sheet, layout, columns, default_status, rows, items, errors)
-    start = layout.header_index + 1
-    end = reader.end_of_data(start)
-    body = min(start + _GUIDANCE_ROWS, end)
-    with _collector_paused():
-        reader.read_carefully(range(start, body), skip_guidance=True)
-        if not reader.read_quickly(body, end):
-            reader.read_carefully(range(body, end))
-    return {_FIELD.get(name, name) for name in columns}
-
-
 class _SheetReader:
-    """One sheet's rows mapped to items, the quick way where the rows allow it, else row by row."""
+    """One sheet's rows mapped to items, a chunk at a time: the quick way where a chunk's rows allow it, else
+    row by row."""
 
     def __init__(self, sheet: Sheet, layout: Layout, columns: dict[str, list[int]], default_status: ItemStatus,
-                 rows: list[list], items: list[PoamItem], errors: list[InputError]):
-        self.sheet, self.layout, self.columns, self.rows = sheet, layout, columns, rows
+                 items: list[PoamItem], errors: list[InputError]):
+        self.sheet, self.layout, self.columns = sheet, layout, columns
+        self.rows: list[list] = []
+        self.first_row = 0  # the spreadsheet row number of ``rows[0]``
         self.items, self.errors = items, errors
         self.default_status = default_status
         self.map_text_row = _row_mapper(columns, default_status, optimistic=True)
         mapped = [place for places in columns.values() for place in places]
+        self.width = max(mapped) + 1  # a short row (CSV) is made this wide
         self.pick = itemgetter(*mapped) if len(mapped) > 1 else (lambda row, _place=mapped[0]: (row[_place],))
         self.key_place = mapped[0]  # a row is blank only if this cell is: the others are looked at only then
         # eMASS lists one milestone per row, its dates in columns of their own; a row holding nothing but a
@@ -181,6 +260,20 @@ class _SheetReader:
         """The ordinary mapper, made (compiled) only for a sheet with a number or a date in a text column."""
         return _row_mapper(self.columns, self.default_status)
 
+    def read_chunk(self, rows: list[list], first_row: int, guidance: bool = False) -> None:
+        """Map ``rows`` (the first of them spreadsheet row ``first_row``) onto ``items``, bad cells to ``errors``."""
+        if min(map(len, rows)) < self.width:
+            for row in rows:
+                if len(row) < self.width:
+                    row.extend([""] * (self.width - len(row)))
+        self.rows, self.first_row = rows, first_row
+        end = self.end_of_data(0)
+        if guidance:
+            self.read_carefully(range(0, end), skip_guidance=True)
+        elif not self.read_quickly(0, end):
+            self.read_carefully(range(0, end))
+        self.rows = []
+
     def end_of_data(self, start: int) -> int:
         """The index after the last row with anything in a mapped column: sheets often end in blank rows."""
         rows, pick, key_place = self.rows, self.pick, self.key_place
@@ -195,8 +288,8 @@ class _SheetReader:
         Such rows are neither blank nor a milestone continuing the item above, and with no bad cell there
         is nothing to do per row but map it. False (and nothing done) where that does not hold.
         """
-        rows, first_row = self.rows, self.sheet.first_row
-        if self.due_at is not None or self.done_at is not None or not self.identity_places:
+        rows, first_row = self.rows, self.first_row
+        if self.due_at is not None or self.done_at is not None or not self.identity_places or start >= end:
             return False
         # Both passes run in C (map, islice, "in"), not a Python loop per row.
         places = self.identity_places
@@ -214,12 +307,13 @@ class _SheetReader:
             except CellError:
                 return False  # row by row, to name every bad cell
             self.items.extend(mapped)
+            self.previous = mapped[-1]
             return True
         return False
 
     def read_carefully(self, indices: range, skip_guidance: bool = False) -> None:
         rows, pick, key_place = self.rows, self.pick, self.key_place
-        first_row = self.sheet.first_row
+        first_row = self.first_row
         for index in indices:
             row = rows[index]
             if row[key_place] == "" and not any(pick(row)):

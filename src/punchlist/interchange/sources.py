@@ -6,8 +6,11 @@ workbook or an empty file gets an InputError naming the file, never a traceback 
 
 from __future__ import annotations
 
+import codecs
+import csv
 import os
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
@@ -38,11 +41,19 @@ class Sheet:
         raise NotImplementedError
 
     def rows(self) -> list[list]:
+        return list(self.iter_rows())
+
+    def iter_rows(self) -> Iterator[list]:
+        """The rows one at a time, for an import that holds a batch of them, never the whole sheet."""
         raise NotImplementedError
 
     def top(self, count: int) -> list[list]:
         """The first ``count`` of ``rows()``, without making the rest (a preview of a large sheet)."""
-        return self.rows()[:count]
+        return list(islice(self.iter_rows(), max(count, 0)))
+
+    def size_hint(self) -> int:
+        """About how many rows the sheet has (for an import's progress); exact for a workbook."""
+        return 0
 
 
 class _WorkbookSheet(Sheet):
@@ -59,20 +70,50 @@ class _WorkbookSheet(Sheet):
     def rows(self) -> list[list]:
         return self._sheet.to_python()
 
+    def iter_rows(self) -> Iterator[list]:
+        return self._sheet.iter_rows()  # each row made as it is asked for (calamine keeps the cells)
+
     def top(self, count: int) -> list[list]:
         return self._sheet.to_python(nrows=count) if count > 0 else []
 
+    def size_hint(self) -> int:
+        return self._sheet.height
+
 
 class _TextSheet(Sheet):
-    def __init__(self, name: str, label: str, rows: list[list]):
+    """A CSV file's rows, read from the file as they are asked for: a preview reads its first rows only,
+    and an import holds a batch at a time. Rows are made as wide as the widest of the first rows."""
+
+    _WIDTH_ROWS = 64
+
+    def __init__(self, name: str, label: str, file: Path, encoding: str, delimiter: str, lines: int):
         super().__init__(name, label)
-        self._rows = rows
+        self._file, self._encoding, self._delimiter, self._lines = file, encoding, delimiter, lines
+        self._width = max(map(len, self._read(self._WIDTH_ROWS)), default=0)
+
+    def _read(self, count: int | None = None) -> Iterator[list]:
+        with self._file.open(encoding=self._encoding, errors="replace", newline="") as stream:
+            rows = csv.reader(stream, delimiter=self._delimiter)
+            number = 0
+            try:
+                for row in rows if count is None else islice(rows, count):
+                    number += 1
+                    yield row
+            except csv.Error as error:
+                raise guards.csv_error(error, self.label, number + 1) from None
+
+    def iter_rows(self) -> Iterator[list]:
+        width = self._width
+        for row in self._read():
+            if len(row) < width:
+                row.extend([""] * (width - len(row)))
+            yield row
 
     def head(self) -> list[list]:
-        return self._rows[:HEADER_SEARCH_ROWS]
+        return self.top(HEADER_SEARCH_ROWS)
 
-    def rows(self) -> list[list]:
-        return self._rows
+    def size_hint(self) -> int:
+        return self._lines
 
 
 def _fail(label: str, message: str) -> InputError:
@@ -155,26 +196,40 @@ def _open_workbook(label: str, kind: str, start: bytes) -> Book:
 
 
 def _open_text(label: str, file: Path, delimiter: str | None) -> Book:
-    data = file.read_bytes()
-    if b"\x00" in data[:65536]:
+    with file.open("rb") as stream:
+        start = stream.read(65536)
+    if b"\x00" in start:
         raise _fail(label, f"the file is not text (it holds binary data); save it as {ACCEPTED}")
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        content = data.decode("cp1252", errors="replace")  # what Excel on Windows writes for "CSV"
-    if not content.strip():
+    encoding, lines, blank = _text_encoding(file)
+    if blank:
         raise _fail(label, "the file is empty")
+    sample = start.decode(encoding, errors="ignore")
     if delimiter is None:
-        delimiter = _delimiter(content)
-    rows = guards.csv_rows(content, label, delimiter)  # names the row of a malformed or outsized field
-    width = max(map(len, rows), default=0)
-    for row in rows:
-        if len(row) < width:
-            row.extend([""] * (width - len(row)))
-    sheet = _TextSheet(file.name, label, rows)
+        delimiter = _delimiter(sample)
+    sheet = _TextSheet(file.name, label, file, encoding, delimiter, lines)
     return Book(label, [sheet.name], lambda name: sheet)
 
 
+def _text_encoding(file: Path) -> tuple[str, int, bool]:
+    """UTF-8 (with or without its BOM) if the whole file decodes as such, else cp1252 (what Excel on Windows
+    writes for "CSV"); also its number of lines and whether it is all blank. One pass, a chunk at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8, lines, blank = True, 0, True
+    with file.open("rb") as stream:
+        while chunk := stream.read(1024 * 1024):
+            lines += chunk.count(b"\n")
+            blank = blank and not chunk.strip(b" \t\r\n\x0b\x0c\xef\xbb\xbf")
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    return ("utf-8-sig" if utf8 else "cp1252"), lines + 1, blank
 def _delimiter(content: str) -> str:
     """Comma, semicolon (Excel in much of Europe) or tab: whichever the first lines use most."""
     sample = "\n".join(content[:65536].splitlines()[:HEADER_SEARCH_ROWS])

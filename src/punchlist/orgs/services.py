@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
 
-from punchlist.audit import chain
+from punchlist.audit import chain, locking
+from punchlist.audit.locking import StaleWrite
 
 from .models import Invitation, Membership, Organization, Role
 from .permissions import forget_roles, require
@@ -14,6 +15,22 @@ from .permissions import forget_roles, require
 
 class OrganizationError(Exception):
     """A refused change to an organization or its people."""
+
+
+class MembershipConflict(StaleWrite, OrganizationError):
+    """Someone changed (or removed) the membership since the administrator opened it."""
+
+
+def _locked_membership(membership: Membership, version: int | None) -> Membership:
+    return locking.locked(Membership.objects.select_related("user"), membership, version,
+                          refuse=_membership_conflict)
+
+
+def _membership_conflict(fresh: Membership | None, expected: int) -> MembershipConflict:
+    if fresh is None:
+        raise OrganizationError("this person was removed from the organization since you opened the page")
+    changes, by = locking.changes_since(Membership, fresh.pk, expected)
+    return MembershipConflict(fresh, expected, changes, by, subject=f"the membership of {fresh.user.username}")
 
 
 def create_organization(*, name: str, first_admin, slug: str = "") -> Organization:
@@ -134,36 +151,42 @@ def withdraw_invitation(actor, invitation: Invitation, *, reason: str = "") -> N
         fresh.delete()
 
 
-def change_role(actor, membership: Membership, role: str, *, reason: str = "") -> Membership:
+def change_role(actor, membership: Membership, role: str, *, reason: str = "",
+                version: int | None = None) -> Membership:
+    """Give a member another role; refused (MembershipConflict) if someone changed the membership since
+    the administrator read ``version``."""
     organization = membership.organization
     require(actor, "orgs.manage_members", organization)
     if role not in Role.values:
         raise OrganizationError(f"role {role!r} is not one of {', '.join(Role.values)}")
     with transaction.atomic():
         head = chain.lock(organization)
-        fresh = Membership.objects.select_for_update().get(pk=membership.pk)
+        fresh = _locked_membership(membership, version)
         if fresh.role == Role.ADMIN and role != Role.ADMIN and not Membership.objects.filter(
                 organization=organization, role=Role.ADMIN).exclude(pk=fresh.pk).exists():
             raise OrganizationError("an organization keeps at least one administrator")
         before = fresh.role
         fresh.role = role
-        fresh.save(update_fields=["role"])
+        locking.bump(fresh)
+        fresh.save(update_fields=["role", "version"])
         chain.record(organization=organization, actor=actor, action="change_role", obj=fresh, head=head,
-                     before={"role": before}, after={"role": role}, reason=reason)
+                     before={"role": before, "version": fresh.version - 1},
+                     after={"role": role, "version": fresh.version}, reason=reason)
     forget_roles(fresh.user)
     forget_roles(membership.user)  # the caller's instance, which may carry the cached old role
-    membership.role = role
+    membership.role, membership.version = role, fresh.version
     return membership
 
 
-def remove_member(actor, membership: Membership, *, reason: str = "") -> None:
+def remove_member(actor, membership: Membership, *, reason: str = "", version: int | None = None) -> None:
     """Take a person out of an organization. Items they are named on keep the name (the history stays
-    true); a coordinator reassigns them. The last administrator cannot be removed."""
+    true); a coordinator reassigns them. The last administrator cannot be removed. Refused
+    (MembershipConflict) if someone changed the membership since the administrator read ``version``."""
     organization = membership.organization
     require(actor, "orgs.manage_members", organization)
     with transaction.atomic():
         head = chain.lock(organization)
-        fresh = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        fresh = _locked_membership(membership, version)
         if fresh.role == Role.ADMIN and not Membership.objects.filter(
                 organization=organization, role=Role.ADMIN).exclude(pk=fresh.pk).exists():
             raise OrganizationError("an organization keeps at least one administrator")

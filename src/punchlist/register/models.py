@@ -75,6 +75,8 @@ class Assessment(models.Model):
     # The assessment whose POA&M is handed to the assessor; exports of any other say "Internal tracking
     # document" (issue 5).
     is_the_assessment_poam = models.BooleanField(default=False)
+    # Optimistic locking (punchlist.audit.locking): every write checks the version the writer read and bumps it.
+    version = models.PositiveIntegerField(default=1, db_default=1)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrganizationQuerySet.as_manager()
@@ -100,6 +102,8 @@ class RequirementStatus(models.Model):
     # The 3-point case of 3.5.3 / 3.13.11 (R-SCORE-2); services refuse it on any other requirement.
     partial = models.BooleanField(default=False)
     implementation = models.TextField(blank=True)
+    # Optimistic locking (punchlist.audit.locking): every write checks the version the writer read and bumps it.
+    version = models.PositiveIntegerField(default=1, db_default=1)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
@@ -216,6 +220,8 @@ class Milestone(models.Model):
     original_due = models.DateField(null=True, blank=True)  # as first planned; due != original_due is a slip
     done_on = models.DateField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Optimistic locking (punchlist.audit.locking): every write checks the version the writer read and bumps it.
+    version = models.PositiveIntegerField(default=1, db_default=1)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ItemChildQuerySet.as_manager()
@@ -279,6 +285,8 @@ class Evidence(models.Model):
     review_by = models.DateField(null=True, blank=True,
                                  help_text="When it must be looked at again to stay current.")
     linked_items = models.ManyToManyField(PoamItem, blank=True, related_name="linked_evidence")
+    # Optimistic locking (punchlist.audit.locking): every write checks the version the writer read and bumps it.
+    version = models.PositiveIntegerField(default=1, db_default=1)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                  db_index=False)  # nothing looks evidence up by who added it
     added_at = models.DateTimeField(default=timezone.now)

@@ -62,6 +62,9 @@ CUSTODIAN_ROLES = [Role.ADMIN, Role.COORDINATOR, Role.OWNER, Role.APPROVER]
 
 
 class EvidenceForm(forms.Form):
+    # The version of the record the page showed (optimistic locking): a save over someone else's later
+    # change is refused, saying what changed. Absent from a hand-made POST, the version read now is used.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     name = forms.CharField(max_length=255)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs=TEXT), max_length=4000)
     custodian = PersonChoice(queryset=None, help_text="Who keeps this evidence and answers for it")
@@ -80,6 +83,9 @@ def _split(text: str) -> list[str]:
 
 
 class EvidenceLinksForm(forms.Form):
+    # The version of the record the page showed (optimistic locking): a save over someone else's later
+    # change is refused, saying what changed. Absent from a hand-made POST, the version read now is used.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     items = forms.CharField(required=False, max_length=4000, label="Also proves these items",
                             help_text="Identifiers, separated by commas: POAM-AC-002, POAM-IA-001")
     requirements = forms.CharField(required=False, max_length=4000, label="Requirements it shows met",

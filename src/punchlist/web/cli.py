@@ -1,5 +1,6 @@
-"""The web app's commands for the `punchlist` CLI: `serve` (gunicorn on this machine), `demo` (the demo
-organization, then `serve`) and `totp` (a demo sign-in's current code).
+"""The web app's commands for the `punchlist` CLI: `serve` (gunicorn on this machine), `worker` (the
+background tasks), `demo` (the demo organization, then `serve` with a `worker` beside it) and `totp` (a demo
+sign-in's current code).
 
 The CLI (punchlist.cli) adds them with ``add_commands(commands)``; each parsed command runs with
 ``args.run(args)`` and returns the exit status.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,6 +40,16 @@ def add_commands(commands) -> None:
                                                            "to start over")
     demo.add_argument("--no-serve", action="store_true", help="set up and print the sign-ins, but do not serve")
     demo.set_defaults(run=run_demo)
+
+    worker = commands.add_parser(
+        "worker", help="run the background tasks (imports too large for a web request)",
+        description="Run the tasks the web app leaves for later (checks and imports of large uploads), as they "
+                    "are queued in the register's database: django-tasks' db_worker. Run one beside `punchlist "
+                    "serve` (a systemd unit, say); `punchlist demo` starts its own.")
+    worker.add_argument("--data-dir", default=None, help="the register's folder (default: PUNCHLIST_DATA_DIR or "
+                                                         "~/.local/share/punchlist)")
+    worker.add_argument("--batch", action="store_true", help="run the tasks waiting now, then stop")
+    worker.set_defaults(run=run_worker)
 
     totp = commands.add_parser(
         "totp", help="print the current two-factor code of a demo sign-in",
@@ -116,6 +128,29 @@ def run_serve(args) -> int:
     return _serve(args)
 
 
+def run_worker(args) -> int:
+    from punchlist import bootstrap
+    from punchlist.bootstrap import RegisterMissing
+
+    try:
+        bootstrap.setup(args.data_dir)
+    except RegisterMissing as exc:
+        print(f"punchlist worker: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from django.core.management import call_command
+
+    options = ["--backend", "default", "--queue-name", "default", "--no-startup-delay"]
+    call_command("db_worker", *options, *(["--batch"] if args.batch else []))
+    return EXIT_OK
+
+
+def _start_worker(folder) -> subprocess.Popen:
+    """A `punchlist worker` beside the demo's server, so that a large import runs there too."""
+    worker = subprocess.Popen([sys.executable, "-m", "punchlist", "worker", "--data-dir", str(folder)])
+    _say(f"Started `punchlist worker` for large imports (process {worker.pid}).")
+    return worker
+
+
 def run_demo(args) -> int:
     # Plain HTTP on this machine: cookies cannot be HTTPS-only here (the settings read this at start).
     os.environ["PUNCHLIST_SECURE_COOKIES"] = "no"
@@ -137,7 +172,15 @@ def run_demo(args) -> int:
     _say(demo_sign_ins(result, args, folder))
     if args.no_serve:
         return EXIT_OK
-    return _serve(args)
+    worker = _start_worker(folder)
+    try:
+        return _serve(args)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 def demo_sign_ins(result, args, folder) -> str:

@@ -154,6 +154,9 @@ class MilestoneForm(forms.Form):
 
 
 class MilestoneDoneForm(forms.Form):
+    # The version of the record the page showed (optimistic locking): a save over someone else's later
+    # change is refused, saying what changed. Absent from a hand-made POST, the version read now is used.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     done_on = forms.DateField(widget=DateInput, required=False, label="Done on")
 
     def clean_done_on(self):
@@ -167,6 +170,9 @@ class SlipForm(forms.Form):
     """A milestone's new due date; moving it later is a slip and needs a reason (the service says so)."""
 
     due = forms.DateField(widget=DateInput, label="New due date")
+    # The version of the record the page showed (optimistic locking): a save over someone else's later
+    # change is refused, saying what changed. Absent from a hand-made POST, the version read now is used.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why it moves",
                              help_text="Needed when the date moves later (a slip)")
 

@@ -1,4 +1,5 @@
-"""What the web front end keeps of its own: which people still sign in with a one-time password."""
+"""What the web front end keeps of its own: which people still sign in with a one-time password, and the
+checks and imports of uploaded files that run as background tasks."""
 
 from django.conf import settings
 from django.db import models
@@ -12,3 +13,25 @@ class TemporaryPassword(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
                                 related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class ImportJob(models.Model):
+    """One check or import of an uploaded file, run by a task (``web.import_jobs``) outside the request that
+    asked for it; its page polls this row. The file stays in staging (``web.staging``) until it is done."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)  # the upload's staging token
+    file_name = models.CharField(max_length=255)
+    write = models.BooleanField(default=False)  # an import; else a check that writes nothing
+    create_people = models.BooleanField(default=False)
+    mapping = models.JSONField(null=True, blank=True)  # columns, header row and sheet; None for OSCAL JSON
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    outcome = models.JSONField(null=True, blank=True)  # what the page shows once done (web.import_jobs)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ Per batch: one INSERT (or COPY) per table and one per the audit events; no query
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import nullcontext
 
 from django.utils import timezone
 
@@ -66,12 +67,14 @@ class _Texts(dict):
         return text
 
 
-def create_items(actor, organization, plans, new_people: dict, *, file: str, assessment, progress=None) -> list[str]:
-    """Insert the planned new items; their identifiers, in file order."""
+def create_items(actor, organization, plans, new_people: dict, *, file: str, assessment, progress=None,
+                 session: bool = True) -> list[str]:
+    """Insert the planned new items; their identifiers, in file order. ``session=False`` where the caller
+    holds a ``bulk_session`` over many calls (an import writing a batch at a time)."""
     identifiers = _allocate(organization, plans)
     writer = _Writer(actor, organization, new_people, file=file, assessment=assessment)
     created: list[str] = []
-    with bulk_session(PoamItem, rows=len(plans)):
+    with bulk_session(PoamItem, rows=len(plans)) if session else nullcontext():
         for start in range(0, len(plans), BATCH):
             batch = list(zip(plans[start:start + BATCH], identifiers[start:start + BATCH]))
             writer.write(batch)
@@ -158,8 +161,8 @@ def _allocate(organization, plans) -> list[str]:
             wanted[plan.family] += 1
         else:
             kept[plan.family] = max(kept[plan.family], int(plan.identifier.rsplit("-", 1)[1]))
-    taken = set(PoamItem.objects.for_organization(organization).values_list("identifier", flat=True))
-    taken |= {plan.identifier for plan in plans if plan.identifier is not None}
+    chosen = {plan.identifier for plan in plans if plan.identifier is not None}
+    items = PoamItem.objects.for_organization(organization)
     fresh: dict[str, list[str]] = {}
     for family in sorted(set(wanted) | set(kept)):
         sequence, _ = ItemSequence.objects.get_or_create(organization=organization, family=family)
@@ -167,10 +170,11 @@ def _allocate(organization, plans) -> list[str]:
         number = sequence.last_number
         names = []
         while len(names) < wanted[family]:
-            number += 1
-            identifier = f"POAM-{family}-{number:03d}"
-            if identifier not in taken:
-                names.append(identifier)
+            # The next numbers, less those an item already holds (imported with our identifiers) or a row keeps.
+            candidates = [f"POAM-{family}-{n:03d}" for n in range(number + 1, number + 1 + wanted[family] - len(names))]
+            taken = chosen | set(items.filter(identifier__in=candidates).values_list("identifier", flat=True))
+            names += [identifier for identifier in candidates if identifier not in taken]
+            number += len(candidates)
         sequence.last_number = max(number, kept[family])
         sequence.save(update_fields=["last_number"])
         fresh[family] = names

@@ -39,6 +39,8 @@ class People:
                     self.known.setdefault(_key(key), (user, role))
         self.new: dict[str, dict] = {}  # short name -> {"name", "approver"}
         self._resolved: dict[tuple[str, str], tuple[object, str | None]] = {}
+        self.created: dict[str, object] = {}  # short name -> the user made for them
+        self._approvers: set[str] = set()  # short names of those made approvers
 
     def resolve(self, written: str, column: str, row, file, errors) -> int | str | None:
         """The primary key of the member ``written`` names, the short name of a person to create (a str), or
@@ -72,14 +74,21 @@ class People:
         return short, None  # replaced by the created user at write time
 
     def create_users(self, actor, organization, head) -> dict[str, object]:
-        """The planned people, as members without sign-in (approvers where they approve), audited."""
+        """The planned people, as members without sign-in (approvers where they approve), audited; those of
+        an earlier call are kept, and one created as an owner whom later rows name as approval authority
+        becomes an approver (an import checks and writes its rows a batch at a time)."""
         User = get_user_model()
-        created = {}
-        taken = set(User.objects.values_list("username", flat=True))
-        for short, plan in self.new.items():
+        created = self.created
+        pending = [short for short in self.new if short not in created]
+        raised = [short for short in self.new if short in created and self.new[short]["approver"]
+                  and short not in self._approvers]
+        taken = set(User.objects.filter(username__in=[slugify(self.new[s]["name"]) or "person" for s in pending])
+                    .values_list("username", flat=True)) if pending else set()
+        for short in pending:
+            plan = self.new[short]
             base = slugify(plan["name"]) or "person"
             username, n = base, 1
-            while username in taken:
+            while username in taken or (n > 1 and User.objects.filter(username=username).exists()):
                 n += 1
                 username = f"{base}-{n}"
             taken.add(username)
@@ -92,4 +101,14 @@ class People:
                          after={"user": user.pk, "username": username, "role": role, "sign_in": False},
                          reason="named in an imported POA&M")
             created[short] = user
+            if role == Role.APPROVER:
+                self._approvers.add(short)
+        for short in raised:
+            membership = Membership.objects.get(organization=organization, user=created[short])
+            Membership.objects.filter(pk=membership.pk).update(role=Role.APPROVER, version=membership.version + 1)
+            chain.record(organization=organization, actor=actor, action="change_role", obj=membership, head=head,
+                         before={"role": membership.role, "version": membership.version},
+                         after={"role": Role.APPROVER, "version": membership.version + 1},
+                         reason="named as approval authority in an imported POA&M")
+            self._approvers.add(short)
         return created

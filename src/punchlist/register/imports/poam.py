@@ -11,14 +11,17 @@ from django.db import transaction
 from punchlist.core import records
 from punchlist.core.catalog import load_catalog
 from punchlist.core.closeout import closeout_deadline, completion_allowed
-from punchlist.errors import InputError, InputErrors
+from punchlist.audit import chain
+from punchlist.dbinsert import bulk_session
+from punchlist.errors import InputError
+from punchlist.interchange.poam import PoamStream, errors_of
 from punchlist.orgs.permissions import require
 
 from ..errors import RegisterError
 from ..models import Assessment, Kind, PoamItem, Status
 from ..services._common import objective_ids, writing
 from ..services.separation import closure_conflicts, refusal
-from .create import create_items
+from .create import BATCH, create_items
 from .people import People
 from .update import update_items
 
@@ -28,6 +31,8 @@ KINDS = {kind._value_: Kind[kind.name].value for kind in records.RecordKind}
 STATUSES = {status._value_: Status[status.name].value for status in records.ItemStatus}
 # What the register's columns hold; a longer value is refused rather than cut.
 LIMITS = {"id": 100, "responsible_unit": 200, "source": 200}
+# SQLite's page cache while an import writes is sized for this many rows at most (dbinsert.bulk_session).
+SESSION_ROWS = 20_000
 
 
 @dataclass
@@ -75,41 +80,59 @@ def title_of(record: records.PoamItem) -> str:
     return text.splitlines()[0][:300] if text else ""
 
 
-def import_poam(actor, organization, poam: records.Poam, *, file: str = "", assessment: Assessment | None = None,
-                create_people: bool = False, progress: Callable[[int, int], None] | None = None) -> ImportResult:
+def import_poam(actor, organization, poam: records.Poam | PoamStream, *, file: str = "",
+                assessment: Assessment | None = None, create_people: bool = False,
+                progress: Callable[[int, int], None] | None = None, keep: int | None = None) -> ImportResult:
     """Add the items of ``poam`` the organization does not have and update those it has, or change nothing
-    (raising InputErrors that list every problem)."""
+    (raising InputErrors that list every problem).
+
+    The rows are read, checked and written a batch at a time (``poam`` may be a ``PoamStream`` that reads its
+    file as it goes), all in one transaction: a problem anywhere rolls back every batch written before it, so
+    the import is all or nothing while holding one batch, not the file. Once a problem is found nothing more
+    is written; the rest of the file is still read and checked, to name every problem. ``keep`` bounds the
+    problems kept (the rest are counted in the InputErrors' ``more``); ``progress(rows done, rows about)``.
+    """
     require(actor, "register.add_item", organization)
     if assessment is not None and assessment.organization_id != organization.pk:
         raise InputError("the assessment belongs to another organization", file=file)
+    stream = poam if isinstance(poam, PoamStream) else PoamStream.of(poam)
     result = ImportResult()
     reason = f"updated by import of {file}" if file else "updated by import"
     errors: list[InputError] = []
+    more = 0
     # Checked inside the transaction, with the organization's chain locked like any writer's: what the rows are
     # compared with (the items, their ids, the people) cannot change before they are written.
-    with writing(organization) as head:
+    with writing(organization), bulk_session(PoamItem, rows=min(stream.total, SESSION_ROWS)):
         people = People(organization, create_people)
-        plans = check_rows(organization, poam, people, file=file, assessment=assessment, errors=errors,
-                           importer=actor.pk)
-        updates = [plan for plan in plans if plan.item is not None]
-        if errors and not updates:
-            raise InputErrors(errors)
-        total = len(plans)
-        new_people = people.create_users(actor, organization, head)
-        result.people_added = [user.username for user in new_people.values()]
-        if updates:
-            # Through the services, as any edit; a row they refuse is listed with the others, and then the
-            # transaction (people included) is rolled back.
-            result.updated, result.unchanged = update_items(
-                actor, organization, updates, poam.fields, new_people, reason=reason, file=file, errors=errors,
-                progress=(lambda done: progress(done, total)) if progress else None)
+        checker = RowChecker(organization, people, file=file, assessment=assessment, importer=actor.pk)
+        new_people: dict = {}
+        for batch in stream.batches(BATCH):
+            plans = checker.check(batch, errors)
+            updates = [plan for plan in plans if plan.item is not None]
+            clean = not errors and not stream.errors and not more
+            if clean or updates:
+                new_people = people.create_users(actor, organization, chain.lock(organization))
+            if updates:
+                # Through the services, as any edit; a row they refuse is listed with the others, and then the
+                # transaction (people included) is rolled back.
+                updated, unchanged = update_items(actor, organization, updates, stream.fields, new_people,
+                                                  reason=reason, file=file, errors=errors)
+                result.updated += updated
+                result.unchanged += unchanged
+            creates = [plan for plan in plans if plan.item is None]
+            if creates and not errors and not stream.errors and not more:
+                result.created += create_items(actor, organization, creates, new_people, file=file,
+                                               assessment=assessment, session=False)
+            if keep is not None and len(errors) > keep:
+                errors.sort(key=lambda e: e.row or 0)
+                more += len(errors) - keep
+                del errors[keep:]
+            if progress is not None:
+                progress(stream.rows, max(stream.total, stream.rows))
+        stream.raise_errors()  # cells that could not be read: the checks' findings would follow from them
         if errors:
-            raise InputErrors(sorted(errors, key=lambda e: (e.row or 0)))
-        creates = [plan for plan in plans if plan.item is None]
-        if creates:
-            result.created = create_items(
-                actor, organization, creates, new_people, file=file, assessment=assessment,
-                progress=(lambda done: progress(len(updates) + done, total)) if progress else None)
+            raise errors_of(sorted(errors, key=lambda e: (e.row or 0)), more)
+        result.people_added = [user.username for user in people.created.values()]
     return result
 
 
@@ -118,8 +141,9 @@ class _RolledBack(Exception):
         self.result = result
 
 
-def check_poam(actor, organization, poam: records.Poam, *, file: str = "", assessment: Assessment | None = None,
-               create_people: bool = False) -> ImportResult:
+def check_poam(actor, organization, poam: records.Poam | PoamStream, *, file: str = "",
+               assessment: Assessment | None = None, create_people: bool = False,
+               progress: Callable[[int, int], None] | None = None, keep: int | None = None) -> ImportResult:
     """What ``import_poam`` would do, with nothing kept: the same import, in a transaction always rolled back.
 
     Every check an import makes is made (the rows, the people, and the services' own refusals of updates,
@@ -129,7 +153,7 @@ def check_poam(actor, organization, poam: records.Poam, *, file: str = "", asses
     try:
         with transaction.atomic():
             raise _RolledBack(import_poam(actor, organization, poam, file=file, assessment=assessment,
-                                          create_people=create_people))
+                                          create_people=create_people, progress=progress, keep=keep))
     except _RolledBack as done:
         return done.result
 
@@ -161,97 +185,125 @@ def check_rows(organization, poam: records.Poam, people: People, *, file: str, a
     A new row imported closed records a closure: its approval authority must be someone who did none of its
     work (``services.separation``), and the importer, who records the closure and adds its evidence, is not.
     """
-    catalog = load_catalog()
-    find = catalog.find
-    resolve = people.resolve
-    conditional = _governing_conditional(organization, assessment)
-    by_external: dict[str, tuple[int, str]] = {}
-    by_identifier: dict[str, int] = {}
-    for pk, identifier, external in PoamItem.objects.for_organization(organization).values_list(
-            "pk", "identifier", "external_id"):
-        by_identifier[identifier] = pk
-        if external:
-            by_external.setdefault(external, (pk, identifier))
-    plans: list[Plan] = []
-    seen: dict[str, int] = {}  # the file's ids -> the row that used it first
-    updated_by: dict[int, int] = {}  # items named -> the row that names them
-    kept: set[str] = set()
-    closed, ready, accepted = Status.CLOSED.value, Status.READY_FOR_VERIFICATION.value, Status.RISK_ACCEPTED.value
-    assessment_poam = Kind.ASSESSMENT_POAM.value
+    return RowChecker(organization, people, file=file, assessment=assessment, importer=importer).check(
+        poam.items, errors)
 
-    def error(message, column, row):
-        errors.append(InputError(message, file=file, row=row, column=column))
 
-    for index, record in enumerate(poam.items):
-        row = record.row if record.row is not None else index + 1
-        before = len(errors)
-        external = (record.id or "").strip()
-        match = None
-        if external in seen:
-            error(f"the id {external!r} is also on row {seen[external]}; each id names one item", "id", row)
-        elif external:
-            seen[external] = row
-            match = by_external.get(external, (None,))[0] or by_identifier.get(external.upper())
-            if match in updated_by:
-                error(f"{external!r} names the same item as row {updated_by[match]}", "id", row)
-            elif match is not None:
-                updated_by[match] = row
-        requirements, first = [], None
-        for written in record.requirements:
-            found = find(written)
-            if found is None:
-                error(f"{written!r} is not a NIST SP 800-171 Rev 2 requirement", "requirement", row)
-            elif found.id not in requirements:
-                requirements.append(found.id)
-                first = first or found
-        if not record.requirements:
-            error("no requirement given; every item addresses at least one", "requirement", row)
-        title = title_of(record)
-        if not title:
-            error("no title or weakness given", "title", row)
-        objectives = []
-        if requirements and record.objectives:
-            try:
-                objectives = objective_ids(record.objectives, requirements)
-            except RegisterError as exc:
-                error(str(exc), "objectives", row)
-        if len(external) > LIMITS["id"] or len(record.responsible_unit) > LIMITS["responsible_unit"] \
-                or len(record.source) > LIMITS["source"]:
-            for column, limit in LIMITS.items():
-                value = external if column == "id" else getattr(record, column)
-                if len(value) > limit:
-                    error(f"{len(value)} characters; the register keeps at most {limit} here", column, row)
-        resolved = (resolve(record.primary_owner, "primary_owner", row, file, errors),
-                    resolve(record.supporting_owner, "supporting_owner", row, file, errors),
-                    resolve(record.approval_authority, "approval_authority", row, file, errors),
-                    resolve(record.evidence_custodian, "evidence_custodian", row, file, errors))
-        if resolved[0] is not None and resolved[0] == resolved[2]:
-            error("the approval authority may not be the item's primary owner", "approval_authority", row)
-        kind, status = KINDS[record.kind._value_], STATUSES[record.status._value_]
-        if status == accepted and kind == assessment_poam:
-            error("an assessment POA&M item cannot be risk accepted (R-FIND-5, R-CLOSE-1)", "status", row)
-        start, due = record.start_date, record.scheduled_completion
-        if start and due and due < start:
-            error("the scheduled completion is before the start date", "scheduled_completion", row)
-        if match is None:
-            # An update's evidence and closeout clock are the stored item's, which its services check.
-            if (status == closed or status == ready) and not record.evidence.strip():
-                error(f"{Status(status).label.lower()} without evidence; say what shows the fix (or where it "
-                      "lives) in the evidence column, or import the item as open", "evidence", row)
-            if status == closed:
-                _check_imported_closure(record, resolved, importer, row, error)
-            if conditional is not None and status != closed and status != accepted and not completion_allowed(
-                    record.kind, due, conditional):
-                error(f"R-CLOSE-1: scheduled completion {due.isoformat()} is after the closeout deadline "
-                      f"{closeout_deadline(conditional).isoformat()}", "scheduled_completion", row)
-        if len(errors) > before or first is None:
-            continue
-        family = first.family
-        plan = Plan(record, row, requirements, objectives, title, resolved, kind, status, family, item=match)
-        if match is None and external:
-            ours = OUR_ID.match(external.upper())
-            if ours and ours[1] == family and external.upper() not in kept:
-                plan.identifier = external.upper()
-                kept.add(plan.identifier)
-        plans.append(plan)
-    return plans
+class RowChecker:
+    """The checks of ``check_rows``, a batch of rows at a time: what must hold across the file (each id used
+    once, each item named once, our identifiers kept once) is remembered from batch to batch."""
+
+    def __init__(self, organization, people: People, *, file: str, assessment, importer=None):
+        self.organization, self.people, self.file = organization, people, file
+        self.importer = importer
+        self.catalog = load_catalog()
+        self.conditional = _governing_conditional(organization, assessment)
+        self.by_external: dict[str, tuple[int, str]] = {}
+        self.by_identifier: dict[str, int] = {}
+        for pk, identifier, external in PoamItem.objects.for_organization(organization).values_list(
+                "pk", "identifier", "external_id"):
+            self.by_identifier[identifier] = pk
+            if external:
+                self.by_external.setdefault(external, (pk, identifier))
+        self.seen: dict[str, int] = {}  # the file's ids -> the row that used it first
+        self.updated_by: dict[int, int] = {}  # items named -> the row that names them
+        self.kept: set[str] = set()
+        self.index = 0
+
+    def check(self, items, errors) -> list[Plan]:
+        organization, file = self.organization, self.file
+        find = self.catalog.find
+        resolve = self.people.resolve
+        conditional = self.conditional
+        by_external, by_identifier = self.by_external, self.by_identifier
+        seen, updated_by, kept = self.seen, self.updated_by, self.kept
+        plans: list[Plan] = []
+        closed, ready, accepted = Status.CLOSED.value, Status.READY_FOR_VERIFICATION.value, Status.RISK_ACCEPTED.value
+        assessment_poam = Kind.ASSESSMENT_POAM.value
+
+        def error(message, column, row):
+            errors.append(InputError(message, file=file, row=row, column=column))
+
+        for index, record in enumerate(items, self.index):
+            row = record.row if record.row is not None else index + 1
+            before = len(errors)
+            external = (record.id or "").strip()
+            match = None
+            if external in seen:
+                error(f"the id {external!r} is also on row {seen[external]}; each id names one item", "id", row)
+            elif external:
+                seen[external] = row
+                match = by_external.get(external, (None,))[0] or by_identifier.get(external.upper())
+                if match in updated_by:
+                    error(f"{external!r} names the same item as row {updated_by[match]}", "id", row)
+                elif match is not None:
+                    updated_by[match] = row
+            requirements, first = [], None
+            for written in record.requirements:
+                found = find(written)
+                if found is None:
+                    error(f"{written!r} is not a NIST SP 800-171 Rev 2 requirement", "requirement", row)
+                elif found.id not in requirements:
+                    requirements.append(found.id)
+                    first = first or found
+            if not record.requirements:
+                error("no requirement given; every item addresses at least one", "requirement", row)
+            title = title_of(record)
+            if not title:
+                error("no title or weakness given", "title", row)
+            objectives = []
+            if requirements and record.objectives:
+                try:
+                    objectives = objective_ids(record.objectives, requirements)
+                except RegisterError as exc:
+                    error(str(exc), "objectives", row)
+            if len(external) > LIMITS["id"] or len(record.responsible_unit) > LIMITS["responsible_unit"] \
+                    or len(record.source) > LIMITS["source"]:
+                for column, limit in LIMITS.items():
+                    value = external if column == "id" else getattr(record, column)
+                    if len(value) > limit:
+                        error(f"{len(value)} characters; the register keeps at most {limit} here", column, row)
+            resolved = (resolve(record.primary_owner, "primary_owner", row, file, errors),
+                        resolve(record.supporting_owner, "supporting_owner", row, file, errors),
+                        resolve(record.approval_authority, "approval_authority", row, file, errors),
+                        resolve(record.evidence_custodian, "evidence_custodian", row, file, errors))
+            if resolved[0] is not None and resolved[0] == resolved[2]:
+                error("the approval authority may not be the item's primary owner", "approval_authority", row)
+            kind, status = KINDS[record.kind._value_], STATUSES[record.status._value_]
+            if status == accepted and kind == assessment_poam:
+                error("an assessment POA&M item cannot be risk accepted (R-FIND-5, R-CLOSE-1)", "status", row)
+            start, due = record.start_date, record.scheduled_completion
+            if start and due and due < start:
+                error("the scheduled completion is before the start date", "scheduled_completion", row)
+            if match is None:
+                # An update's evidence and closeout clock are the stored item's, which its services check.
+                if (status == closed or status == ready) and not record.evidence.strip():
+                    error(f"{Status(status).label.lower()} without evidence; say what shows the fix (or where it "
+                          "lives) in the evidence column, or import the item as open", "evidence", row)
+                if status == closed:
+                    _check_imported_closure(record, resolved, self.importer, row, error)
+                if conditional is not None and status != closed and status != accepted and not completion_allowed(
+                        record.kind, due, conditional):
+                    error(f"R-CLOSE-1: scheduled completion {due.isoformat()} is after the closeout deadline "
+                          f"{closeout_deadline(conditional).isoformat()}", "scheduled_completion", row)
+            if len(errors) > before or first is None:
+                continue
+            family = first.family
+            plan = Plan(record, row, requirements, objectives, title, resolved, kind, status, family, item=match)
+            if match is None and external:
+                ours = OUR_ID.match(external.upper())
+                if ours and ours[1] == family and external.upper() not in kept:
+                    plan.identifier = external.upper()
+                    kept.add(plan.identifier)
+            plans.append(plan)
+        self.index += len(items)
+        # An identifier of ours that a new row keeps, taken meanwhile by an item this import added in an
+        # earlier batch, is not kept: the row gets the next identifier of its family.
+        wanted = [plan.identifier for plan in plans if plan.identifier is not None]
+        if wanted:
+            taken = set(PoamItem.objects.for_organization(organization).filter(identifier__in=wanted)
+                        .values_list("identifier", flat=True))
+            for plan in plans:
+                if plan.identifier in taken:
+                    plan.identifier = None
+        return plans

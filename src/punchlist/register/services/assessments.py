@@ -6,13 +6,13 @@ from datetime import date
 
 from django.utils import timezone
 
-from punchlist.audit import chain
+from punchlist.audit import chain, locking
 from punchlist.core.catalog import PARTIAL_CREDIT
 from punchlist.core.closeout import closeout_deadline, completion_allowed
 from punchlist.core.records import RecordKind
 from punchlist.orgs.permissions import require
 
-from ..errors import InvalidChange, WorkflowError
+from ..errors import ConflictError, InvalidChange, WorkflowError
 from ..models import Assessment, AssessmentKind, Determination, Kind, PoamItem, RequirementStatus, Scope, Status
 from ._common import requirement_ids, writing
 
@@ -36,8 +36,17 @@ def _assessment_snapshot(assessment: Assessment) -> dict:
         "title": assessment.title, "level": assessment.level, "kind": assessment.kind,
         "assessed_on": assessment.assessed_on, "scope": assessment.scope_id,
         "conditional_status_date": assessment.conditional_status_date,
-        "is_the_assessment_poam": assessment.is_the_assessment_poam,
+        "is_the_assessment_poam": assessment.is_the_assessment_poam, "version": assessment.version,
     })
+
+
+def _locked_assessment(assessment: Assessment, version: int | None) -> Assessment:
+    return locking.locked(Assessment.objects.all(), assessment, version, refuse=_assessment_conflict)
+
+
+def _assessment_conflict(fresh: Assessment, expected: int) -> ConflictError:
+    changes, by = locking.changes_since(Assessment, fresh.pk, expected)
+    return ConflictError(fresh, expected, changes, by, subject=f"the assessment {fresh}")
 
 
 def create_assessment(actor, organization, *, assessed_on: date, level: int = 2, kind: str = AssessmentKind.SELF,
@@ -64,9 +73,11 @@ def create_assessment(actor, organization, *, assessed_on: date, level: int = 2,
     return assessment
 
 
-def update_assessment(actor, assessment: Assessment, *, reason: str = "", **changes) -> Assessment:
+def update_assessment(actor, assessment: Assessment, *, reason: str = "", version: int | None = None,
+                      **changes) -> Assessment:
     """Change an assessment's title, level, kind, date, scope, or whether it is the organization's
-    assessment POA&M (only one is). The Conditional date has its own service (set_conditional_date)."""
+    assessment POA&M (only one is). The Conditional date has its own service (set_conditional_date).
+    Refused (ConflictError) if someone changed the assessment since the caller read ``version``."""
     allowed = {"title", "level", "kind", "assessed_on", "scope", "is_the_assessment_poam"}
     unknown = set(changes) - allowed
     if unknown:
@@ -81,7 +92,7 @@ def update_assessment(actor, assessment: Assessment, *, reason: str = "", **chan
     if scope is not None and scope.organization_id != organization.pk:
         raise InvalidChange("the scope belongs to another organization")
     with writing(organization) as head:
-        fresh = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        fresh = _locked_assessment(assessment, version)
         if changes.get("level") == 1 and fresh.conditional_status_date is not None:
             raise InvalidChange("R-POAM-1: Level 1 has no Conditional status; clear the Conditional date first")
         before = _assessment_snapshot(fresh)
@@ -90,6 +101,7 @@ def update_assessment(actor, assessment: Assessment, *, reason: str = "", **chan
                 pk=fresh.pk).update(is_the_assessment_poam=False)
         for name, value in changes.items():
             setattr(fresh, name, value)
+        locking.bump(fresh)
         fresh.save()
         after = _assessment_snapshot(fresh)
         changed = [k for k in after if after[k] != before[k]]
@@ -101,13 +113,13 @@ def update_assessment(actor, assessment: Assessment, *, reason: str = "", **chan
 
 
 def set_conditional_date(actor, assessment: Assessment, conditional_date: date | None, *,
-                         reason: str = "") -> Assessment:
+                         reason: str = "", version: int | None = None) -> Assessment:
     """Record the Conditional CMMC Status Date (R-CLOSE-3). Refused while an open assessment POA&M item under
     this assessment is scheduled past the 180-day closeout it sets (R-CLOSE-1), naming those items."""
     organization = assessment.organization
     require(actor, "register.manage_assessment", assessment)
     with writing(organization) as head:
-        fresh = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        fresh = _locked_assessment(assessment, version)
         if fresh.level == 1 and conditional_date is not None:
             raise InvalidChange("R-POAM-1: Level 1 has no Conditional status")
         if fresh.conditional_status_date is not None and conditional_date != fresh.conditional_status_date \
@@ -130,17 +142,25 @@ def set_conditional_date(actor, assessment: Assessment, conditional_date: date |
                 "bring their dates forward first")
         before = _assessment_snapshot(fresh)
         fresh.conditional_status_date = conditional_date
-        fresh.save(update_fields=["conditional_status_date"])
+        locking.bump(fresh)
+        fresh.save(update_fields=["conditional_status_date", "version"])
         chain.record(organization=organization, actor=actor, action="set_conditional_date", obj=fresh, head=head,
-                     before={"conditional_status_date": before["conditional_status_date"]},
-                     after={"conditional_status_date": chain.jsonable(conditional_date)}, reason=reason)
-    assessment.conditional_status_date = conditional_date
+                     before={"conditional_status_date": before["conditional_status_date"],
+                             "version": before["version"]},
+                     after={"conditional_status_date": chain.jsonable(conditional_date),
+                            "version": fresh.version}, reason=reason)
+    assessment.conditional_status_date, assessment.version = conditional_date, fresh.version
     return assessment
 
 
 def set_requirement_status(actor, assessment: Assessment, requirement: str, determination: str, *,
-                           partial: bool = False, implementation: str | None = None) -> RequirementStatus:
-    """Record one requirement's determination (R-FIND-1) and, optionally, its implementation statement."""
+                           partial: bool = False, implementation: str | None = None,
+                           version: int | None = None) -> RequirementStatus:
+    """Record one requirement's determination (R-FIND-1) and, optionally, its implementation statement.
+
+    ``version`` is the determination's version the writer read (0: none was recorded yet); given, the
+    write is refused (ConflictError) if someone recorded or changed it since.
+    """
     require(actor, "register.manage_assessment", assessment)
     (requirement_id,) = requirement_ids([requirement])
     if determination not in Determination.values:
@@ -153,9 +173,12 @@ def set_requirement_status(actor, assessment: Assessment, requirement: str, dete
     with writing(assessment.organization) as head:
         status = (RequirementStatus.objects.select_for_update()
                   .filter(assessment=assessment, requirement=requirement_id).first())
+        current = status.version if status is not None else 0
+        if version is not None and int(version) != current:
+            raise _status_conflict(assessment, requirement_id, status, int(version))
         before = None
         if status is None:
-            status = RequirementStatus(assessment=assessment, requirement=requirement_id)
+            status = RequirementStatus(assessment=assessment, requirement=requirement_id, version=0)
         else:
             before = {"determination": status.determination, "partial": status.partial,
                       "implementation": status.implementation}
@@ -165,12 +188,25 @@ def set_requirement_status(actor, assessment: Assessment, requirement: str, dete
             status.implementation = implementation
         status.updated_at = timezone.now()
         status.updated_by = actor
+        locking.bump(status)
         status.save()
         after = {"determination": status.determination, "partial": status.partial,
                  "implementation": status.implementation}
         if before is not None:
             changed = [k for k in after if after[k] != before[k]]
             before, after = {k: before[k] for k in changed}, {k: after[k] for k in changed}
+        if before is not None:
+            before["version"] = status.version - 1
+        after["version"] = status.version
         chain.record(organization=assessment.organization, actor=actor, action="set_requirement_status",
                      obj=status, subject=requirement_id, before=before, after=after, head=head)
     return status
+
+
+def _status_conflict(assessment: Assessment, requirement_id: str, status: RequirementStatus | None,
+                     expected: int) -> ConflictError:
+    subject = f"the determination of {requirement_id} in {assessment}"
+    if status is None:  # cannot happen through the services (nothing deletes one); said plainly all the same
+        return ConflictError(RequirementStatus(version=0), expected, {}, [], subject=subject)
+    changes, by = locking.changes_since(RequirementStatus, status.pk, expected)
+    return ConflictError(status, expected, changes, by, subject=subject)

@@ -23,11 +23,11 @@ from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from punchlist.audit import chain
+from punchlist.audit import chain, locking
 from punchlist.orgs.models import Role
 from punchlist.orgs.permissions import PermissionDenied, require, role_of
 
-from ..errors import InvalidChange, WorkflowError
+from ..errors import ConflictError, InvalidChange, WorkflowError
 from ..models import VAULT, Evidence, EvidenceRequirement, PoamItem
 from ._common import PERSON_ROLES, check_person, requirement_ids, today, writing
 
@@ -321,7 +321,7 @@ def _snapshot(evidence: Evidence, requirements: list[str] | None = None, items: 
               "file_type": evidence.file_type, "reference": evidence.reference,
               "description": evidence.description, "custodian": evidence.custodian_id,
               "collected_on": evidence.collected_on, "review_by": evidence.review_by,
-              "added_at": evidence.added_at}
+              "added_at": evidence.added_at, "version": evidence.version}
     if requirements is not None:
         values["requirements"] = requirements
     if items is not None:
@@ -383,17 +383,29 @@ def add_evidence(actor, item: PoamItem, *, name: str, content=None, reference: s
     return evidence
 
 
-def _locked(evidence: Evidence) -> Evidence:
-    return (Evidence.objects.select_for_update().select_related("item__organization")
-            .get(pk=evidence.pk))
+def _locked(actor, evidence: Evidence, version: int | None = None) -> Evidence:
+    """The piece's row, locked, if nobody changed it since the caller read ``version`` (default: the
+    instance's own); a member is told what changed, anyone else learns nothing."""
+    require(actor, "register.view_item", evidence.item)
+    return locking.locked(Evidence.objects.select_related("item__organization"), evidence, version,
+                          refuse=_conflict)
+
+
+def _conflict(fresh: Evidence | None, expected: int) -> ConflictError:
+    if fresh is None:
+        raise InvalidChange("this evidence was deleted since you opened it")
+    changes, by = locking.changes_since(Evidence, fresh.pk, expected)
+    return ConflictError(fresh, expected, changes, by,
+                         subject=f"evidence “{fresh.name}” of {fresh.item.identifier}")
 
 
 def update_evidence(actor, evidence: Evidence, *, name=UNSET, description=UNSET, custodian=UNSET,
-                    collected_on=UNSET, review_by=UNSET) -> Evidence:
-    """Change what is said about a piece: its name, description, custodian or dates (never its file)."""
+                    collected_on=UNSET, review_by=UNSET, version: int | None = None) -> Evidence:
+    """Change what is said about a piece: its name, description, custodian or dates (never its file).
+    Refused (ConflictError) if someone changed the piece since the caller read ``version``."""
     organization = evidence.item.organization
     with writing(organization) as head:
-        fresh = _locked(evidence)
+        fresh = _locked(actor, evidence, version)
         require(actor, "register.add_evidence", fresh.item)
         before = _snapshot(fresh)
         if name is not UNSET:
@@ -418,7 +430,10 @@ def update_evidence(actor, evidence: Evidence, *, name=UNSET, description=UNSET,
         changed = [k for k in after if after[k] != before[k]]
         if not changed:
             return evidence
+        locking.bump(fresh)
         fresh.save()
+        changed.append("version")
+        after["version"] = fresh.version
         chain.record(organization=organization, actor=actor, action="update_evidence", obj=fresh,
                      subject=fresh.item.identifier, head=head, before={k: before[k] for k in changed},
                      after={k: after[k] for k in changed})
@@ -427,12 +442,14 @@ def update_evidence(actor, evidence: Evidence, *, name=UNSET, description=UNSET,
     return evidence
 
 
-def link_evidence(actor, evidence: Evidence, *, items=None, requirements=None) -> Evidence:
+def link_evidence(actor, evidence: Evidence, *, items=None, requirements=None,
+                  version: int | None = None) -> Evidence:
     """Set the other items a piece also proves and the requirements it shows met (each given list replaces
-    the current one). Linking to an item needs the right to add evidence to it."""
+    the current one). Linking to an item needs the right to add evidence to it. Refused (ConflictError)
+    if someone changed the piece since the caller read ``version``."""
     organization = evidence.item.organization
     with writing(organization) as head:
-        fresh = _locked(evidence)
+        fresh = _locked(actor, evidence, version)
         require(actor, "register.add_evidence", fresh.item)
         old_items = sorted(fresh.linked_items.values_list("identifier", flat=True))
         old_requirements = sorted(fresh.requirement_links.values_list("requirement", flat=True))
@@ -460,8 +477,12 @@ def link_evidence(actor, evidence: Evidence, *, items=None, requirements=None) -
         if new_requirements != old_requirements:
             before["requirements"], after["requirements"] = old_requirements, new_requirements
         if after:
+            locking.bump(fresh)
+            fresh.save(update_fields=["version"])
+            before["version"], after["version"] = fresh.version - 1, fresh.version
             chain.record(organization=organization, actor=actor, action="link_evidence", obj=fresh,
                          subject=fresh.item.identifier, head=head, before=before, after=after)
+    evidence.version = fresh.version
     return evidence
 
 
@@ -471,7 +492,7 @@ def delete_evidence(actor, evidence: Evidence, *, reason: str) -> None:
     organization = evidence.item.organization
     reason = (reason or "").strip()
     with writing(organization) as head:
-        fresh = _locked(evidence)
+        fresh = _locked(actor, evidence)
         if role_of(actor, organization) != Role.ADMIN:
             require(actor, "register.view_item", fresh.item)  # a non-member learns nothing more
             raise PermissionDenied(f"{actor.username} ({role_of(actor, organization).label}) may not delete "

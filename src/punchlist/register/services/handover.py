@@ -31,12 +31,14 @@ def open_items_of(organization, user):
             .select_related("organization", *PEOPLE).order_by("identifier"))
 
 
-def remove_member(actor, membership: Membership, *, successor=None, reason: str = "") -> list[PoamItem]:
+def remove_member(actor, membership: Membership, *, successor=None, reason: str = "",
+                  version: int | None = None) -> list[PoamItem]:
     """Take a person out of the organization, handing each of their open items to ``successor`` first.
 
     Refused, with nothing changed, when they hold open items and no successor is named, when the successor is
     the person leaving or not a member, or when an item cannot take the successor in a role (the role's
-    checks name the item). Returns the items handed over.
+    checks name the item), or when someone changed the membership since it was read at ``version``
+    (``MembershipConflict``, as ``orgs.services.remove_member``). Returns the items handed over.
     """
     organization = membership.organization
     require(actor, "orgs.manage_members", organization)
@@ -59,7 +61,7 @@ def remove_member(actor, membership: Membership, *, successor=None, reason: str 
             except RegisterError as exc:
                 roles = ", ".join(field.replace("_", " ") for field in changes)
                 raise InvalidChange(f"{item.identifier} cannot take {person(successor)} as {roles}: {exc}") from exc
-        org_services.remove_member(actor, membership, reason=reason)
+        org_services.remove_member(actor, membership, reason=reason, version=version)
     return items
 
 

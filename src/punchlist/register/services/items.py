@@ -9,8 +9,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from punchlist.audit import chain
-from punchlist.audit.models import AuditEvent
+from punchlist.audit import chain, locking
 from punchlist.core.catalog import load_catalog
 from punchlist.core.closeout import closeout_deadline, completion_allowed
 from punchlist.core.records import RecordKind
@@ -85,32 +84,19 @@ def _locked(actor, item: PoamItem, version: int | None) -> PoamItem:
     on the locked row.
     """
     require(actor, "register.view_item", item)
-    expected = item.version if version is None else int(version)
-    fresh = PoamItem.objects.select_for_update().select_related("organization").get(pk=item.pk)
-    if fresh.version != expected:
-        raise _conflict(fresh, expected)
-    return fresh
+    return locking.locked(PoamItem.objects.select_related("organization"), item, version, refuse=_conflict)
 
 
 def _conflict(fresh: PoamItem, expected: int) -> ConflictError:
     """What changed since ``expected``, read back from the audit trail's after-values."""
-    changes: dict = {}
-    by: list[str] = []
-    events = AuditEvent.objects.filter(object_type=PoamItem._meta.label_lower, object_id=str(fresh.pk))
-    for event in events.order_by("seq"):
-        after = event.after or {}
-        if isinstance(after.get("version"), int) and after["version"] > expected:
-            changes.update({k: v for k, v in after.items() if k != "version"})
-            name = event.actor_name or "the system"
-            if name not in by:
-                by.append(name)
+    changes, by = locking.changes_since(PoamItem, fresh.pk, expected)
     return ConflictError(fresh, expected, changes, by)
 
 
 def _save(actor, item: PoamItem, fresh: PoamItem, before: dict, *, action: str, head, reason: str = "",
           requirements: list[str] | None = None) -> PoamItem:
     """Bump the version, store, write the audit event and bring the caller's instance up to date."""
-    fresh.version += 1
+    locking.bump(fresh)
     fresh.updated_at = timezone.now()
     fresh.save()
     after = snapshot(fresh, requirements)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from punchlist.audit import chain
+from punchlist.audit import chain, locking
 from punchlist.orgs.permissions import require
 
-from ..errors import InvalidChange, WorkflowError
+from ..errors import ConflictError, InvalidChange, WorkflowError
 from ..models import Milestone, PoamItem
 from ._common import one_line, today, writing
 from .items import check_closeout
@@ -16,7 +16,8 @@ from .items import check_closeout
 
 def _snapshot(milestone: Milestone) -> dict:
     return chain.jsonable({"description": milestone.description, "due": milestone.due,
-                           "original_due": milestone.original_due, "done_on": milestone.done_on})
+                           "original_due": milestone.original_due, "done_on": milestone.done_on,
+                           "version": milestone.version})
 
 
 def _record(actor, milestone: Milestone, action: str, head, before=None, reason: str = "") -> None:
@@ -46,13 +47,24 @@ def add_milestone(actor, item: PoamItem, description: str, due: date | None = No
         return _add_milestone(actor, item, description, due, position, head)
 
 
-def _locked(milestone: Milestone) -> Milestone:
-    return Milestone.objects.select_for_update().select_related("item__organization").get(pk=milestone.pk)
+def _locked(actor, milestone: Milestone, version: int | None) -> Milestone:
+    """The milestone's row, locked, if nobody changed it since the caller read ``version`` (default: the
+    instance's own); a member is told what changed, anyone else learns nothing."""
+    require(actor, "register.view_item", milestone.item)
+    return locking.locked(Milestone.objects.select_related("item__organization"), milestone, version,
+                          refuse=_conflict)
 
 
-def complete_milestone(actor, milestone: Milestone, done_on: date | None = None) -> Milestone:
+def _conflict(fresh: Milestone | None, expected: int) -> ConflictError:
+    changes, by = locking.changes_since(Milestone, fresh.pk, expected)
+    return ConflictError(fresh, expected, changes, by,
+                         subject=f"the milestone “{fresh.description}” of {fresh.item.identifier}")
+
+
+def complete_milestone(actor, milestone: Milestone, done_on: date | None = None, *,
+                       version: int | None = None) -> Milestone:
     with writing(milestone.item.organization) as head:
-        fresh = _locked(milestone)
+        fresh = _locked(actor, milestone, version)
         require(actor, "register.change_item", fresh.item)
         done_on = done_on or today()
         if done_on > today():
@@ -61,19 +73,20 @@ def complete_milestone(actor, milestone: Milestone, done_on: date | None = None)
             raise WorkflowError(f"the milestone was already done on {fresh.done_on.isoformat()}")
         before = _snapshot(fresh)
         fresh.done_on = done_on
-        fresh.save(update_fields=["done_on"])
+        locking.bump(fresh)
+        fresh.save(update_fields=["done_on", "version"])
         _record(actor, fresh, "complete_milestone", head, before)
-        milestone.done_on = fresh.done_on
+        milestone.done_on, milestone.version = fresh.done_on, fresh.version
         return milestone
 
 
-def reopen_milestone(actor, milestone: Milestone, *, reason: str = "") -> Milestone:
+def reopen_milestone(actor, milestone: Milestone, *, reason: str = "", version: int | None = None) -> Milestone:
     """Untick a milestone ticked by mistake: it is not done after all. The tick and the untick both stay in
     the audit trail; an item that is closed or waiting for verification keeps its milestones as they are."""
     from ..models import Status
 
     with writing(milestone.item.organization) as head:
-        fresh = _locked(milestone)
+        fresh = _locked(actor, milestone, version)
         item = fresh.item
         require(actor, "register.change_item", item)
         if fresh.done_on is None:
@@ -83,16 +96,19 @@ def reopen_milestone(actor, milestone: Milestone, *, reason: str = "") -> Milest
                                 "they were when its closure was put forward; reopen the item first")
         before = _snapshot(fresh)
         fresh.done_on = None
-        fresh.save(update_fields=["done_on"])
+        locking.bump(fresh)
+        fresh.save(update_fields=["done_on", "version"])
         _record(actor, fresh, "reopen_milestone", head, before, one_line(reason or ""))
-        milestone.done_on = None
+        milestone.done_on, milestone.version = None, fresh.version
         return milestone
 
 
-def slip_milestone(actor, milestone: Milestone, new_due: date, *, reason: str = "") -> Milestone:
-    """Move a milestone's due date. Later needs a reason (a slip); earlier is simply better news."""
+def slip_milestone(actor, milestone: Milestone, new_due: date, *, reason: str = "",
+                   version: int | None = None) -> Milestone:
+    """Move a milestone's due date. Later needs a reason (a slip); earlier is simply better news. Refused
+    if someone changed the milestone since the caller read ``version``."""
     with writing(milestone.item.organization) as head:
-        fresh = _locked(milestone)
+        fresh = _locked(actor, milestone, version)
         item = fresh.item
         require(actor, "register.change_item", item)
         if fresh.done_on is not None:
@@ -108,7 +124,8 @@ def slip_milestone(actor, milestone: Milestone, new_due: date, *, reason: str = 
         fresh.due = new_due
         if fresh.original_due is None:
             fresh.original_due = new_due
-        fresh.save(update_fields=["due", "original_due"])
+        locking.bump(fresh)
+        fresh.save(update_fields=["due", "original_due", "version"])
         _record(actor, fresh, "slip_milestone" if later else "reschedule_milestone", head, before, reason)
-        milestone.due, milestone.original_due = fresh.due, fresh.original_due
+        milestone.due, milestone.original_due, milestone.version = fresh.due, fresh.original_due, fresh.version
         return milestone

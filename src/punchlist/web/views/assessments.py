@@ -29,10 +29,11 @@ from punchlist.core.closeout import closeout
 from punchlist.core.scoring import CONDITIONAL_THRESHOLD, Level2
 from punchlist.orgs.permissions import PermissionDenied, require
 from punchlist.register import mapping, services
-from punchlist.register.errors import RegisterError
+from punchlist.register.errors import ConflictError, RegisterError
 from punchlist.register.models import Assessment, Determination, RequirementStatus
 from punchlist.web import queries
 from punchlist.web.tenancy import member_view
+from punchlist.web.views.item_parts import conflict_message
 
 VERDICTS = {
     Level2.FINAL: ("Final Level 2 status", "ok"),
@@ -122,7 +123,9 @@ def row_html(row: dict, *, csrf: str, register_url: str) -> SafeString:
         notes += f'<p class="error assessment-error" role="alert">{e(row["error"])}</p>'
     a, url, rid = e(row["anchor"]), e(row["url"]), e(r.id)
     if row["can_edit"]:
-        token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(csrf)}">'
+        # The determination's version as shown (0: none yet), so a save over someone's later one is refused.
+        token = (f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(csrf)}">'
+                 f'<input type="hidden" name="version" value="{status.version if status else 0}">')
         current = values["determination"]
         choices = list(DETERMINATION_LABELS.items())
         if not current:
@@ -248,6 +251,8 @@ def assessment_status(request, pk, requirement):
         determination = current.determination if current else ""
         partial = current.partial if current else False
     implementation = data.get("implementation") if "implementation" in data else None
+    version = data.get("version", "")
+    version = int(version) if version.isdigit() else None  # absent from a hand-made POST: as read now
     typed = {"determination": determination, "partial": partial}
     if implementation is not None:
         typed["implementation"] = implementation
@@ -257,9 +262,11 @@ def assessment_status(request, pk, requirement):
     else:
         try:
             services.set_requirement_status(request.user, assessment, found.id, determination, partial=partial,
-                                            implementation=implementation)
+                                            implementation=implementation, version=version)
         except PermissionDenied as exc:
             return render(request, "web/assessment_denied.html", {"reason": str(exc)}, status=403)
+        except ConflictError as exc:
+            error = conflict_message(exc)
         except RegisterError as exc:
             error = f"Not saved: {exc}"
     htmx = getattr(request, "htmx", None)

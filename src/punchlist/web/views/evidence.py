@@ -14,11 +14,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from punchlist.orgs.models import Role
 from punchlist.orgs.permissions import PermissionDenied, require
-from punchlist.register.errors import RegisterError
+from punchlist.register.errors import ConflictError, RegisterError
 from punchlist.register.models import Evidence, PoamItem
 from punchlist.register.services import evidence as vault
 from punchlist.rhythm.forms import DeleteEvidenceForm, EvidenceForm, EvidenceLinksForm
 from punchlist.web.downloads import evidence_file_response
+from punchlist.web.views.item_parts import conflict_message
 from punchlist.web.tenancy import denied, member_view
 
 
@@ -42,7 +43,7 @@ def evidence_download(request, pk):
 
 def _initial(evidence: Evidence) -> dict:
     return {"name": evidence.name, "description": evidence.description, "custodian": evidence.custodian_id,
-            "collected_on": evidence.collected_on, "review_by": evidence.review_by}
+            "collected_on": evidence.collected_on, "review_by": evidence.review_by, "version": evidence.version}
 
 
 def _page(request, evidence: Evidence, *, form=None, links=None, delete=None, refusal="", status=200):
@@ -56,7 +57,8 @@ def _page(request, evidence: Evidence, *, form=None, links=None, delete=None, re
         "retention_ends": vault.retention_ends(evidence), "can_change": can_change, "is_admin": is_admin,
         "form": form or EvidenceForm(initial=_initial(evidence), organization=organization),
         "links": links or EvidenceLinksForm(initial={"items": ", ".join(i.identifier for i in linked),
-                                                     "requirements": ", ".join(requirements)}),
+                                                     "requirements": ", ".join(requirements),
+                                                     "version": evidence.version}),
         "delete": delete or DeleteEvidenceForm(), "refusal": refusal,
     }
     return render(request, "web/evidence.html", context, status=status)
@@ -69,6 +71,16 @@ def evidence_detail(request, pk):
         return _page(request, _piece(request, pk))
     except PermissionDenied as exc:
         return denied(request, exc)
+
+
+def _rebound(form_class, form, version: int, **kwargs):
+    """The refused form again with what was typed, under the piece's current version: saving it once more
+    is a deliberate choice made knowing what changed."""
+    data = form.data.copy()
+    data[form.add_prefix("version")] = str(version)
+    rebound = form_class(data, prefix=form.prefix, **kwargs)
+    rebound.is_valid()
+    return rebound
 
 
 def _done(request, evidence, message):
@@ -86,9 +98,13 @@ def evidence_edit(request, pk):
         try:
             vault.update_evidence(request.user, evidence, name=data["name"], description=data["description"],
                                   custodian=data["custodian"], collected_on=data["collected_on"],
-                                  review_by=data["review_by"])
+                                  review_by=data["review_by"], version=data["version"])
         except PermissionDenied as exc:
             return denied(request, exc)
+        except ConflictError as exc:
+            form = _rebound(EvidenceForm, form, exc.current_version, organization=request.organization)
+            return _page(request, _piece(request, pk), form=form, status=409,
+                         refusal=conflict_message(exc).removeprefix("Not saved: "))
         except RegisterError as exc:
             return _page(request, evidence, form=form, refusal=str(exc), status=400)
         return _done(request, evidence, f"Evidence “{evidence.name}” saved.")
@@ -110,9 +126,14 @@ def evidence_links(request, pk):
                          refusal=f"{', '.join(unknown)}: no such item in {request.organization.name}")
         try:
             vault.link_evidence(request.user, evidence, items=[found[i] for i in wanted],
-                                requirements=form.cleaned_data["requirements"])
+                                requirements=form.cleaned_data["requirements"],
+                                version=form.cleaned_data["version"])
         except PermissionDenied as exc:
             return denied(request, exc)
+        except ConflictError as exc:
+            form = _rebound(EvidenceLinksForm, form, exc.current_version)
+            return _page(request, _piece(request, pk), links=form, status=409,
+                         refusal=conflict_message(exc).removeprefix("Not saved: "))
         except RegisterError as exc:
             return _page(request, evidence, links=form, refusal=str(exc), status=400)
         return _done(request, evidence, f"Links of “{evidence.name}” saved.")

@@ -27,18 +27,18 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from punchlist.errors import InputError, InputErrors
-from punchlist.interchange import FIELD_LABELS, ColumnMapping, inspect_poam_file, read_poam_file
+from punchlist.interchange import FIELD_LABELS, ColumnMapping, inspect_poam_file
 from punchlist.interchange.guards import Limits, describe
 from punchlist.interchange.mapping import REQUIRED
 from punchlist.interchange.values import key
 from punchlist.orgs.permissions import PermissionDenied, require
 from punchlist.register import services
 from punchlist.register.errors import RegisterError
-from punchlist.register.imports import check_poam, import_poam
 from punchlist.register.models import ImportProfile
 from punchlist.register.services.profiles import profile_mapping
-from punchlist.web import staging
+from punchlist.web import import_jobs, staging
 from punchlist.web.import_forms import MappingForm, UploadForm
+from punchlist.web.models import ImportJob
 from punchlist.web.tenancy import denied, member_view
 
 from .item_parts import UploadLimit
@@ -110,9 +110,17 @@ def _headers_by_field(inspection) -> dict[str, str]:
 
 
 def _outcome(kind: str, error: InputError | None = None, inspection=None, **more) -> dict:
-    listed = problems(error, _headers_by_field(inspection)) if error is not None else []
-    return {"kind": kind, "problems": listed[:PROBLEMS_SHOWN], "total": len(listed),
-            "hidden": max(0, len(listed) - PROBLEMS_SHOWN), "sheets": any(p["sheet"] for p in listed), **more}
+    return outcome(kind, error, _headers_by_field(inspection), **more)
+
+
+def outcome(kind: str, error: InputError | None = None, headers: dict | None = None, **more) -> dict:
+    """What the page says of a check or import (``web/import_problems.html``); plain data, so a background
+    task can keep it on its job (``web.import_jobs``)."""
+    listed = problems(error, headers) if error is not None else []
+    unlisted = getattr(error, "more", 0)  # problems an import counted past those it kept
+    return {"kind": kind, "problems": listed[:PROBLEMS_SHOWN], "total": len(listed) + unlisted,
+            "hidden": max(0, len(listed) - PROBLEMS_SHOWN) + unlisted, "sheets": any(p["sheet"] for p in listed),
+            **more}
 
 
 # --- upload ---------------------------------------------------------------------------------------------
@@ -291,30 +299,48 @@ def _check_or_import(request, upload, inspection, form, mapping, *, write: bool)
     if inspection.problem is not None:
         outcome = _outcome("problems", inspection.problem, inspection)
         return _preview_page(request, upload, inspection, form, outcome=outcome, status=400)
-    create_people = form.cleaned_data["create_people"]
-    try:
-        poam = read_poam_file(upload.path, limits=_limits(), mapping=mapping)
-        run = import_poam if write else check_poam
-        result = run(request.user, request.organization, poam, file=upload.name, create_people=create_people)
-    except InputError as exc:
-        outcome = _outcome("problems", exc, inspection, written=False)
-        return _preview_page(request, upload, inspection, form, outcome=outcome, status=400)
-    except RegisterError as exc:
-        outcome = _outcome("problems", InputError(str(exc), file=upload.name), inspection)
-        return _preview_page(request, upload, inspection, form, outcome=outcome, status=400)
-    if not write:
-        outcome = _outcome("ready", result=result, rows=len(poam.items))
-        return _preview_page(request, upload, inspection, form, outcome=outcome)
-    staging.discard(upload)
+    # One task for every file (web.import_jobs): a small one runs now, in this request, and shows here as
+    # it always did; a larger one is left to the worker and its page shows how far it has come.
+    job = import_jobs.start(request.user, request.organization, upload, mapping,
+                            headers=_headers_by_field(inspection), write=write,
+                            create_people=form.cleaned_data["create_people"])
+    if job.state != ImportJob.State.DONE:
+        return redirect(reverse("web:import_job", args=[request.organization.slug, job.pk]))
+    done = job.outcome
+    if done["kind"] == "imported":
+        return _result_page(request, job)
+    status = 400 if done["kind"] != "ready" else 200
+    return _preview_page(request, upload, inspection, form, outcome=done, status=status)
+
+
+def _result_page(request, job):
     slug = request.organization.slug
+    result = job.outcome["result"]
     context = {
-        "upload": upload, "result": result, "rows": len(poam.items),
-        "created": [(i, reverse("web:item", args=[slug, i])) for i in result.created[:ITEMS_LISTED]],
-        "updated": [(i, reverse("web:item", args=[slug, i])) for i in result.updated[:ITEMS_LISTED]],
-        "more_created": max(0, len(result.created) - ITEMS_LISTED),
-        "more_updated": max(0, len(result.updated) - ITEMS_LISTED),
+        "upload": {"name": job.file_name}, "result": result, "rows": job.outcome["rows"],
+        "created": [(i, reverse("web:item", args=[slug, i])) for i in result["created"]["listed"]],
+        "updated": [(i, reverse("web:item", args=[slug, i])) for i in result["updated"]["listed"]],
+        "more_created": max(0, result["created"]["count"] - ITEMS_LISTED),
+        "more_updated": max(0, result["updated"]["count"] - ITEMS_LISTED),
     }
     return render(request, "web/import_result.html", context)
+
+
+@member_view
+def import_job(request, pk):
+    """A check or import left to the worker: its progress while it runs (polled with htmx), then its
+    outcome, as the Import screen shows it for a small file. Those who may import see the organization's
+    jobs (the outcome names rows and problems, never the file itself, which stays its uploader's)."""
+    refused = _allowed(request)
+    if refused:
+        return refused
+    job = get_object_or_404(ImportJob.objects.filter(organization=request.organization), pk=pk)
+    if job.state == ImportJob.State.DONE and job.outcome["kind"] == "imported":
+        return _result_page(request, job)
+    context = {"job": job, "outcome": job.outcome, "progress": import_jobs.progress_of(job),
+               "preview_url": reverse("web:import_preview", args=[request.organization.slug, job.token])}
+    template = "web/import_job_status.html" if getattr(request, "htmx", False) else "web/import_job.html"
+    return render(request, template, context)
 
 
 def _save_profile(request, upload, inspection, form):
@@ -376,5 +402,6 @@ def import_profile_delete(request, pk):
 organization_patterns = [
     path("import/", import_start, name="import"),
     path("import/profiles/<int:pk>/delete/", import_profile_delete, name="import_profile_delete"),
+    path("import/jobs/<int:pk>/", import_job, name="import_job"),
     path("import/<str:token>/", import_preview, name="import_preview"),
 ]

@@ -13,8 +13,9 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.template.defaultfilters import filesizeformat
 
 from punchlist.register import services
-from punchlist.register.errors import ConflictError
-from punchlist.register.models import Kind, Status
+from punchlist.audit.locking import StaleWrite
+from punchlist.orgs.models import Role
+from punchlist.register.models import Determination, Kind, Status
 from punchlist.web import words
 from punchlist.web.forms import PEOPLE, PERSON_LABELS
 
@@ -102,7 +103,11 @@ FIELD_LABELS = {
     "verified_by": "Verified by", "verified_at": "Verified at", "description": "Description", "due": "Due",
     "original_due": "Originally due", "done_on": "Done on", "name": "Name", "sha256": "SHA-256", "size": "Size",
     "reference": "Reference", "added_at": "Added at", "custodian": "Custodian", "file_type": "File type",
-    "collected_on": "Collected on", "review_by": "Review by", **PERSON_LABELS,
+    "collected_on": "Collected on", "review_by": "Review by", "linked_items": "Linked items",
+    "determination": "Determination", "partial": "Partial (3 points)", "implementation": "Implementation statement",
+    "role": "Role", "level": "Level", "assessed_on": "Assessed on", "scope": "Scope",
+    "conditional_status_date": "Conditional status date", "is_the_assessment_poam": "The assessment POA&M",
+    **PERSON_LABELS,
 }
 ACTION_LABELS = {
     "create_item": "Created", "update_item": "Edited", "change_due_date": "Scheduled completion changed",
@@ -114,7 +119,8 @@ ACTION_LABELS = {
     "reschedule_milestone": "Milestone rescheduled", "add_evidence": "Evidence added",
 }
 PERSON_KEYS = frozenset(PEOPLE + ("verified_by", "custodian", "added_by"))
-CHOICES = {"status": dict(Status.choices), "kind": dict(Kind.choices)}
+CHOICES = {"status": dict(Status.choices), "kind": dict(Kind.choices),
+           "determination": dict(Determination.choices), "role": dict(Role.choices)}
 HIDDEN_IN_HISTORY = frozenset({"version", "identifier"})
 
 
@@ -156,6 +162,8 @@ def display(field: str, value, names: dict) -> str:
         return CHOICES[field].get(value, value)
     if field == "severity":
         return str(value).capitalize()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if field == "size" and isinstance(value, int):
         exact = f" ({value:,} bytes)" if value >= 1024 else ""
         return f"{filesizeformat(value)}{exact}"
@@ -209,12 +217,15 @@ def history(item, events, milestones, evidence) -> tuple[list[dict], dict]:
     return rows, slips
 
 
-def conflict_message(exc: ConflictError) -> str:
+def conflict_message(exc: StaleWrite) -> str:
+    """The refusal of a stale save in words: who changed what (an item, a piece of evidence, a milestone, a
+    determination, a membership), with the values as they are now."""
     names = names_of(value for key, value in exc.changes.items() if key in PERSON_KEYS)
-    changed = "; ".join(f"{FIELD_LABELS.get(key, key)} is now {display(key, value, names)}"
+    changed = "; ".join(f"{FIELD_LABELS.get(key, key.replace('_', ' ').capitalize())} is now "
+                        f"{display(key, value, names)}"
                         for key, value in exc.changes.items()) or "its status or dates changed"
     who = ", ".join(exc.by) or "someone else"
-    return (f"Not saved: {exc.item.identifier} was changed by {who} since you opened it (your version "
+    return (f"Not saved: {exc.subject} was changed by {who} since you opened it (your version "
             f"{exc.expected_version}, now {exc.current_version}). {changed}. What you typed is kept below; "
             "check it against these changes and save again.")
 

@@ -126,7 +126,8 @@ def _page(request, identifier: str, *, bound: dict | None = None, status: int = 
     findings = [f for f in lint(item_poam(item), as_of=timezone.localdate()) if f.item == item.identifier]
     for milestone in milestones:
         prefix = f"slip-{milestone.pk}"
-        milestone.slip_form = bound.get(prefix) or item_forms.SlipForm(prefix=prefix, initial={"due": milestone.due})
+        milestone.slip_form = bound.get(prefix) or item_forms.SlipForm(
+            prefix=prefix, initial={"due": milestone.due, "version": milestone.version})
         milestone.slip_open = prefix in bound
         milestone.error = bound.get(f"tick-{milestone.pk}")
     moves = []
@@ -295,7 +296,11 @@ def item_milestone_done(request, identifier, pk):
     error = None
     if form.is_valid():
         try:
-            services.complete_milestone(request.user, milestone, form.cleaned_data["done_on"])
+            services.complete_milestone(request.user, milestone, form.cleaned_data["done_on"],
+                                        version=form.cleaned_data["version"])
+        except ConflictError as exc:
+            error = conflict_message(exc)
+            milestone.refresh_from_db()
         except RegisterError as exc:
             error = f"Not saved: {exc}"
     else:
@@ -352,7 +357,10 @@ def item_milestone_slip(request, identifier, pk):
     if form.is_valid():
         try:
             services.slip_milestone(request.user, milestone, form.cleaned_data["due"],
-                                    reason=form.cleaned_data["reason"])
+                                    reason=form.cleaned_data["reason"], version=form.cleaned_data["version"])
+        except ConflictError as exc:
+            form = _rebound(item_forms.SlipForm, form, exc.current_version)
+            form.add_error(None, conflict_message(exc))
         except RegisterError as exc:
             form.add_error(None, f"Not saved: {exc}")
         else:

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from punchlist.orgs import services
 from punchlist.orgs.models import Invitation, Membership, Role
 from punchlist.orgs.permissions import PermissionDenied, require
-from punchlist.orgs.services import OrganizationError
+from punchlist.orgs.services import MembershipConflict, OrganizationError
 from punchlist.register.errors import RegisterError
 from punchlist.register.mapping import OPEN_STATUSES
 from punchlist.register.models import PoamItem
@@ -33,6 +33,7 @@ from punchlist.register.services.items import PEOPLE
 from punchlist.web import accounts
 from punchlist.web.models import TemporaryPassword
 from punchlist.web.tenancy import member_view
+from punchlist.web.views.item_parts import conflict_message
 
 PAGE_SIZE = 50
 
@@ -87,6 +88,8 @@ class WithdrawForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+    # The membership's version as shown: a change over someone else's later one is refused, saying what.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     reason = forms.CharField(max_length=500, required=False, widget=forms.TextInput)
 
     def __init__(self, *args, membership: Membership, **kwargs):
@@ -108,6 +111,8 @@ class RemoveForm(forms.Form):
     """The reason, and who takes over the person's open items (``successors``: (user pk, name) of the other
     members, read once for the whole page)."""
 
+    # The membership's version as shown: a change over someone else's later one is refused, saying what.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     reason = forms.CharField(max_length=500, widget=forms.TextInput,
                              error_messages={"required": "Say why this person leaves the organization."})
     successor = forms.TypedChoiceField(coerce=int, required=False, empty_value=None,
@@ -159,9 +164,11 @@ def _page(request, *, status=200, new_form=None, invite_form=None, row_forms=Non
     for membership in page.object_list:
         bound = row_forms.get(membership.pk, {})
         membership.role_form = bound.get("role") or RoleForm(membership=membership, prefix=f"m{membership.pk}",
-                                                             initial={"role": membership.role})
+                                                             initial={"role": membership.role,
+                                                                      "version": membership.version})
         membership.remove_form = bound.get("remove") or RemoveForm(prefix=f"r{membership.pk}", successors=successors,
-                                                                   leaving=membership.user_id)
+                                                                   leaving=membership.user_id,
+                                                                   initial={"version": membership.version})
         membership.password_form = bound.get("password") or PasswordForm(prefix=f"p{membership.pk}")
         membership.refused = bool(bound)
     counts = dict.fromkeys(Role.values, 0)
@@ -272,6 +279,13 @@ def _membership(request, pk):
                              pk=pk)
 
 
+def _rebound(form_class, form, version: int, **kwargs):
+    """The refused form again with what was typed, under the membership's current version."""
+    data = form.data.copy()
+    data[form.add_prefix("version")] = str(version)
+    return form_class(data, prefix=form.prefix, **kwargs)
+
+
 def _name(user):
     return user.get_full_name().strip() or user.username
 
@@ -286,9 +300,12 @@ def people_role(request, pk):
         old = membership.get_role_display().lower()
         try:
             services.change_role(request.user, membership, form.cleaned_data["role"],
-                                 reason=form.cleaned_data["reason"].strip())
+                                 reason=form.cleaned_data["reason"].strip(), version=form.cleaned_data["version"])
         except PermissionDenied as exc:
             return _denied(request, exc)
+        except MembershipConflict as exc:
+            form = _rebound(RoleForm, form, exc.current_version, membership=_membership(request, pk))
+            form.add_error(None, conflict_message(exc))
         except OrganizationError as exc:
             form.add_error(None, f"Not changed: {exc}.")
         else:
@@ -312,9 +329,13 @@ def people_remove(request, pk):
         successor = get_user_model().objects.get(pk=chosen) if chosen else None
         try:
             handed = handover.remove_member(request.user, membership, successor=successor,
-                                            reason=form.cleaned_data["reason"].strip())
+                                            reason=form.cleaned_data["reason"].strip(),
+                                            version=form.cleaned_data["version"])
         except PermissionDenied as exc:
             return _denied(request, exc)
+        except MembershipConflict as exc:
+            form = _rebound(RemoveForm, form, exc.current_version, successors=successors, leaving=membership.user_id)
+            form.add_error(None, conflict_message(exc))
         except (OrganizationError, RegisterError) as exc:
             form.add_error(None, f"Not removed: {exc}.")
         else:

@@ -1,0 +1,125 @@
+"""Checks and imports of uploaded files as background tasks (Django's tasks API, through the django-tasks
+backport and its database backend): a file too large to read, check and write within a web request is done
+by `punchlist worker` while its page shows how far it has come.
+
+One code path for every file: the Import screen always makes an ``ImportJob`` and runs ``run_import_job``.
+A small file (under ``PUNCHLIST_IMPORT_INLINE_BYTES``) runs on the immediate backend, inside the request, and
+the page shows its outcome as it always did; a larger one is queued for the worker and the page polls.
+
+Progress goes to the cache (shared by the web workers and the task's process), not to the database: the
+import writes in one transaction, and a row written beside it would not be seen until it commits.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django_tasks import task
+
+from punchlist.errors import InputError
+from punchlist.interchange import ColumnMapping, stream_poam_file
+from punchlist.interchange.guards import Limits
+from punchlist.register.errors import RegisterError
+from punchlist.register.imports import check_poam, import_poam
+from punchlist.web import staging
+from punchlist.web.models import ImportJob
+
+ITEMS_LISTED = 100  # identifiers kept for the page, per kind
+PROBLEMS_KEPT = 500  # problems kept for the page; the rest are counted
+PROGRESS_SECONDS = 24 * 3600
+
+
+def upload_limits() -> Limits:
+    """An upload's guards (every part with cells expanded and checked), at the web's own size limit."""
+    return Limits(expand_parts=True, file_bytes=settings.PUNCHLIST_MAX_UPLOAD_BYTES)
+
+
+def mapping_data(mapping: ColumnMapping | None, headers: dict) -> dict:
+    """The mapping to read the file with (None for OSCAL JSON), and each field's header to name problems by."""
+    if mapping is None:
+        return {"mapping": None, "headers": headers}
+    return {"mapping": {"columns": dict(mapping.columns), "header_row": mapping.header_row,
+                        "sheet": mapping.sheet}, "headers": headers}
+
+
+def mapping_of(data: dict) -> ColumnMapping | None:
+    found = data.get("mapping")
+    if found is None:
+        return None
+    return ColumnMapping(found["columns"], header_row=found["header_row"], sheet=found["sheet"])
+
+
+def start(user, organization, upload, mapping: ColumnMapping | None, *, headers: dict, write: bool,
+          create_people: bool) -> ImportJob:
+    """Make the job and run it: at once for a small file (the immediate backend), else by the worker."""
+    job = ImportJob.objects.create(organization=organization, user=user, token=upload.token, file_name=upload.name,
+                                   write=write, create_people=create_people,
+                                   mapping=mapping_data(mapping, headers))
+    inline = upload.size <= settings.PUNCHLIST_IMPORT_INLINE_BYTES
+    run_import_job.using(backend="inline" if inline else "default").enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def progress_of(job: ImportJob) -> dict:
+    """What the job's page says while it runs: the stage, and rows done of the total where known."""
+    return cache.get(_key(job.pk)) or {"stage": ImportJob.State(job.state).label, "done": 0, "total": 0}
+
+
+def _key(pk: int) -> str:
+    return f"punchlist:import-job:{pk}"
+
+
+def _say(pk: int, stage: str, done: int = 0, total: int = 0) -> None:
+    cache.set(_key(pk), {"stage": stage, "done": done, "total": total}, PROGRESS_SECONDS)
+
+
+@task()
+def run_import_job(job_id: int) -> None:
+    """Read the staged file, then check or import it (``register.imports``), keeping the outcome on the job."""
+    job = ImportJob.objects.select_related("organization", "user").get(pk=job_id)
+    if job.state == ImportJob.State.DONE:
+        return
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING)
+    upload = staging.find(job.organization, job.user, job.token)
+    if upload is None:
+        _finish(job, {"kind": "refused", "file": job.file_name, "problems": [
+            {"row": None, "column": "", "sheet": "", "message": "the uploaded file is gone; upload it again"}],
+            "total": 1, "hidden": 0, "sheets": False})
+        return
+    _say(job.pk, "Reading the file")
+    from punchlist.web.views.imports import outcome  # the page's own words for problems
+
+    verb = "Importing" if job.write else "Checking"
+
+    def progress(done: int, about: int) -> None:
+        _say(job.pk, f"{verb} the rows", done, about)
+
+    try:
+        # Read a batch of rows at a time, each checked and written before the next is read (bounded memory).
+        stream = stream_poam_file(upload.path, limits=upload_limits(), mapping=mapping_of(job.mapping),
+                                  keep=PROBLEMS_KEPT)
+        _say(job.pk, f"{verb} the rows", 0, stream.total)
+        run = import_poam if job.write else check_poam
+        result = run(job.user, job.organization, stream, file=upload.name, create_people=job.create_people,
+                     progress=progress, keep=PROBLEMS_KEPT)
+    except InputError as exc:
+        _finish(job, outcome("problems", exc, job.mapping.get("headers"), written=False))
+        return
+    except RegisterError as exc:
+        _finish(job, outcome("problems", InputError(str(exc), file=upload.name), job.mapping.get("headers")))
+        return
+    total = stream.rows
+    if job.write:
+        staging.discard(upload)
+    _finish(job, {"kind": "imported" if job.write else "ready", "rows": total, "result": {
+        name: {"count": len(values), "listed": values[:ITEMS_LISTED]}
+        for name, values in (("created", result.created), ("updated", result.updated),
+                             ("unchanged", result.unchanged), ("people_added", result.people_added))}})
+
+
+def _finish(job: ImportJob, outcome: dict) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.DONE, outcome=outcome,
+                                               finished_at=timezone.now())
+    cache.delete(_key(job.pk))
