@@ -85,6 +85,17 @@ def _start() -> object | None:
 _traveller = _start()
 
 
+def punchlist_command(*argv: str) -> list[str]:
+    """The command line of ``punchlist ARGV`` for a test to start in a process of its own, on the test's own
+    clock when the run is pinned (``punchlist.testclock``): a worker or an import started by a test must agree
+    with the test about what day it is."""
+    import sys
+
+    if pinned_moment() is None:
+        return [sys.executable, "-m", "punchlist", *argv]
+    return [sys.executable, "-m", "punchlist.testclock", datetime.now(timezone.utc).isoformat(), *argv]
+
+
 def pytest_unconfigure(config):
     if _traveller is not None:
         _traveller.stop()

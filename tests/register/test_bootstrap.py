@@ -29,7 +29,9 @@ print(mode, role_of(get_user_model().objects.get(username="ada"), org).value, ve
 
 
 def _run(code, data_dir):
-    env = {k: v for k, v in os.environ.items() if k not in ("PUNCHLIST_DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    # A fresh machine: no database URL, no settings module, and no secret key but the one init writes.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PUNCHLIST_DATABASE_URL", "DJANGO_SETTINGS_MODULE", "PUNCHLIST_SECRET_KEY")}
     env["PUNCHLIST_DATA_DIR"] = str(data_dir)
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
 

@@ -17,7 +17,7 @@ def test_untick_records_who_and_when_it_was_ticked(team, item):
     services.reopen_milestone(team.owner, milestone)
     assert Milestone.objects.get(pk=milestone.pk).done_on is None
     event = AuditEvent.objects.filter(action="reopen_milestone").get()
-    assert event.actor == team.owner and event.before["done_on"] and event.after == {"done_on": None}
+    assert event.actor == team.owner and event.before["done_on"] and event.after == {"done_on": None, "version": 3}
     with pytest.raises(WorkflowError, match="not marked done"):
         services.reopen_milestone(team.owner, milestone)
 

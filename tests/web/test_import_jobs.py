@@ -12,6 +12,7 @@ from pathlib import Path
 from django.db import connection
 from django.urls import reverse
 
+from punchlist.pytest_plugin import punchlist_command
 from punchlist.register.models import PoamItem
 from punchlist.web.import_jobs import run_import_job
 from punchlist.web.models import ImportJob
@@ -95,7 +96,7 @@ def test_a_real_worker_process_imports_a_large_file(live_db, team, login_as, set
            "PUNCHLIST_EVIDENCE_DIR": settings.PUNCHLIST_EVIDENCE_DIR, "PUNCHLIST_SECRET_KEY": "x" * 60}
     data_dir = Path(settings.PUNCHLIST_IMPORT_DIR).parent / "worker-data"
     data_dir.mkdir(exist_ok=True)
-    done = subprocess.run([sys.executable, "-m", "punchlist", "worker", "--batch", "--data-dir", str(data_dir)],
+    done = subprocess.run(punchlist_command("worker", "--batch", "--data-dir", str(data_dir)),
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
 
@@ -108,11 +109,12 @@ def test_a_real_worker_process_imports_a_large_file(live_db, team, login_as, set
 
 
 # The worker in its own process, reporting its own peak memory (ru_maxrss, KiB on Linux) as it exits.
+# It runs the command line that punchlist_command gives (on the test's clock), whatever its module.
 PEAK_WRAPPER = """
 import atexit, resource, runpy, sys
 atexit.register(lambda: print(f"PEAK_KIB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr))
-sys.argv = ["punchlist", *sys.argv[1:]]
-runpy.run_module("punchlist", run_name="__main__")
+module, sys.argv = sys.argv[1], [sys.argv[1], *sys.argv[2:]]
+runpy.run_module(module, run_name="__main__")
 """
 
 
@@ -137,7 +139,8 @@ def _import_by_worker(client, team, settings, count: int) -> tuple[ImportJob, in
     assert response.status_code == 302
     data_dir = Path(settings.PUNCHLIST_IMPORT_DIR).parent / "worker-data"
     data_dir.mkdir(exist_ok=True)
-    done = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, "worker", "--batch", "--data-dir", str(data_dir)],
+    python, _, module, *argv = punchlist_command("worker", "--batch", "--data-dir", str(data_dir))
+    done = subprocess.run([python, "-c", PEAK_WRAPPER, module, *argv],
                           env=_worker_env(settings), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     peak = int(done.stderr.rsplit("PEAK_KIB=", 1)[1].split()[0]) // 1024

@@ -15,6 +15,7 @@ from punchlist.register import services
 from punchlist.register.models import Evidence, Milestone, RequirementStatus
 from punchlist.register.services import evidence as vault
 from punchlist.testing import make_item
+from punchlist.web import words
 
 DAY = date(2026, 6, 1)
 
@@ -72,7 +73,7 @@ def test_a_stale_milestone_slip_is_refused_on_the_item_page(team, item, login_as
     assert response.status_code == 400
     said = text(response)
     assert "the milestone “Pilot on the finance OU”" in said
-    assert f"Due is now {(DAY + timedelta(days=14)).isoformat()}" in said
+    assert f"Due is now {words.day(DAY + timedelta(days=14))}" in said  # as a person writes a date
     assert f'value="{typed}"' in response.content.decode() and "vendor late" in said
     assert Milestone.objects.get(pk=milestone.pk).due == DAY + timedelta(days=14)
 
