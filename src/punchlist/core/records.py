@@ -132,3 +132,6 @@ class Poam:
     items: list[PoamItem]
     fields: frozenset[str] = frozenset(PoamItem.__slots__)
     source: str = ""
+    # What a person should know about how the file was read (an id read as another catalog's, a document
+    # read although not strictly valid), each said once, for the preview to show.
+    notes: list[str] = field(default_factory=list)
