@@ -17,6 +17,7 @@ from operator import itemgetter
 from punchlist.core.records import ItemStatus, Milestone, Poam, PoamItem
 from punchlist.errors import InputError, InputErrors
 
+from .details import DETAIL_PARSERS
 from .columns import POAM, Layout, find_layout, settle_columns
 from .mapping import ColumnMapping
 from .milestones import parse_milestones
@@ -59,6 +60,7 @@ PARSERS = {
     "status": item_status,
     "kind": record_kind,
     "evidence": text,
+    **DETAIL_PARSERS,
 }
 # Columns that describe one milestone of the item above them (eMASS lists one milestone per row).
 _MILESTONE_COLUMNS = ("milestones", "milestone_due", "milestone_done")
