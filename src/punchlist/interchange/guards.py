@@ -192,7 +192,8 @@ def _text_kind(head: bytes) -> str:
     if lowered.startswith(("<!doctype html", "<html")) or "<html" in lowered:
         raise _Refused("it is an HTML page (some systems save one as \".xls\"), not a spreadsheet; open it in "
                        f"a spreadsheet program and save it as {ACCEPTED}")
-    if lowered.startswith("<") and "<plan-of-action-and-milestones" in start[:4096]:
+    if lowered.startswith("<") and ("<plan-of-action-and-milestones" in start or "http://csrc.nist.gov/ns/oscal"
+                                    in start):
         return "XML"  # an OSCAL POA&M in NIST's XML
     if _OSCAL_YAML.search(start[:4096]):
         return "YAML"  # an OSCAL POA&M in NIST's YAML

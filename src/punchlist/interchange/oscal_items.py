@@ -33,8 +33,6 @@ SEVERITY_WORDS = {"low": Severity.LOW, "moderate": Severity.MODERATE, "medium": 
                   "high": Severity.HIGH, "critical": Severity.CRITICAL, "very high": Severity.CRITICAL}
 # Properties (any namespace) that name a control the item addresses.
 CONTROL_PROPS = frozenset({"impacted-control-id", "control-id", "control", "requirement-id"})
-# FedRAMP's risk properties, kept on the item where it has a field for them (see ``_fedramp``).
-FEDRAMP_RISK_PROPS = ("risk-adjustment", "vendor-dependency", "false-positive", "operational-requirement")
 _FIELD_BY_ROLE = {role_id: field for field, role_id in ROLE_IDS.items()}
 
 
@@ -116,13 +114,14 @@ def _milestones(response: dict | None, native: bool) -> list[Milestone]:
     return milestones
 
 
-def _facets(risks: list[dict]) -> dict[str, str]:
-    """The facets of the risks, FedRAMP's adjusted ("state: adjusted") characterization before the initial."""
+def _facets(risks: list[dict], adjusted_first: bool = True) -> dict[str, str]:
+    """The facets of the risks, FedRAMP's adjusted ("state: adjusted") characterization before the initial
+    (after it with ``adjusted_first=False``)."""
     found: dict[str, str] = {}
     characterizations = [c for risk in risks for c in _list(risk, "characterizations")]
     def adjusted(characterization) -> bool:
         return any(f.get("name") == "state" and f.get("value") == "adjusted" for f in _list(characterization, "facets"))
-    for characterization in sorted(characterizations, key=lambda c: not adjusted(c)):
+    for characterization in sorted(characterizations, key=lambda c: adjusted(c) != adjusted_first):
         for facet in _list(characterization, "facets"):
             found.setdefault(str(facet["name"]).lower(), str(facet["value"]))
     return found
@@ -134,14 +133,6 @@ def _foreign_severity(facets: dict[str, str]) -> Severity | None:
         if value is not None:
             return value
     return None
-
-
-def _set(item: PoamItem, field: str, value) -> bool:
-    """Set a field the item has (fields other parts of Punchlist add land here when they exist)."""
-    if field in PoamItem.__slots__ and value not in (None, "", []):
-        setattr(item, field, value)
-        return True
-    return False
 
 
 def _controls(entry: dict, risks: list[dict], findings: list[dict], observations: list[dict]) -> list[str]:
@@ -180,22 +171,47 @@ def _requirements(written: list[str], item: PoamItem) -> list[str]:
     return notes
 
 
-def _fedramp(item: PoamItem, entry: dict, risks: list[dict], facets: dict[str, str]) -> None:
-    """FedRAMP's props and facets on the fields the item has for them."""
+_NO = {"no", "false", "not-applicable", "none", "n/a", "na"}
+
+
+def _fedramp(item: PoamItem, entry: dict, risks: list[dict], observations: list[dict], facets: dict[str, str],
+             index: Index) -> None:
+    """FedRAMP's props and facets on the item's fields for them; those without a field go to its comments."""
     values: dict[str, str] = {}
     for risk in risks:
         for prop in _list(risk, "props"):
             values.setdefault(prop["name"], str(prop["value"]))
-    for name in FEDRAMP_RISK_PROPS:
-        _set(item, name.replace("-", "_"), values.get(name))
-    _set(item, "likelihood", facets.get("likelihood"))
-    _set(item, "impact", facets.get("impact"))
-    cves = [value for name, value in facets.items() if name == "cve-id"]
-    _set(item, "cves", cves)
-    if "adjusted" in {f.get("value") for r in risks for c in _list(r, "characterizations")
-                      for f in _list(c, "facets") if f.get("name") == "state"}:
-        _set(item, "residual_risk", facets.get("risk"))
-    _set(item, "comments", entry.get("remarks"))
+    item.original_id = item.id or ""
+    item.risk_adjustment = values.get("risk-adjustment", "")
+    if "vendor-dependency" in values:
+        item.vendor_dependency = values["vendor-dependency"].strip().lower() not in _NO
+    initial = _facets(risks, adjusted_first=False)
+    item.likelihood = initial.get("likelihood", "")
+    item.impact = initial.get("impact", "")
+    if facets.get("risk") and facets.get("risk") != initial.get("risk") or _has_adjusted(risks):
+        item.residual_risk = facets.get("risk", "")
+    item.cves = ", ".join(dict.fromkeys(str(f["value"]) for r in risks for c in _list(r, "characterizations")
+                                        for f in _list(c, "facets") if str(f.get("name")).lower() == "cve-id"))
+    checks = [str(p["value"]) for o in observations for origin in _list(o, "origins") for a in _list(origin, "actors")
+              for p in _list(a, "props") if p.get("name") in ("vulnerability-id", "plugin-id")]
+    item.source_identifier = ", ".join(dict.fromkeys(checks))
+    comments = [entry["remarks"]] if entry.get("remarks") else []
+    for name, label in (("false-positive", "FedRAMP false positive"),
+                        ("operational-requirement", "FedRAMP operational requirement"),
+                        ("vendor-dependency", "FedRAMP vendor dependency")):
+        if name in values:
+            comments.append(f"{label}: {values[name]}")
+    item.comments = "\n\n".join(comments)
+    assets = [index.inventory[s["subject-uuid"]] for o in observations for s in _list(o, "subjects")
+              if s.get("subject-uuid") in index.inventory]
+    item.assets = "\n".join(dict.fromkeys(
+        next((str(p["value"]) for p in _list(a, "props") if p["name"] in ("fqdn", "asset-id", "ipv4-address")),
+             a.get("description", "")) for a in assets))
+
+
+def _has_adjusted(risks: list[dict]) -> bool:
+    return any(f.get("name") == "state" and f.get("value") == "adjusted"
+               for r in risks for c in _list(r, "characterizations") for f in _list(c, "facets"))
 
 
 def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]:
@@ -257,9 +273,12 @@ def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]
         return item, []
 
     notes = _requirements(_controls(entry, risks, findings, observations), item)
+    if not item.title.strip() and not item.weakness.strip():
+        item.title = f"Untitled POA&M item {row}"
+        notes.append(f"the file gives this item no title, weakness or description: named {item.title!r}")
     facets = _facets(risks)
     item.severity = _foreign_severity(facets)
-    _fedramp(item, entry, risks, facets)
+    _fedramp(item, entry, risks, observations, facets, index)
     item.status = FOREIGN_STATUS.get(risks[0].get("status", ""), ItemStatus.OPEN) if risks else ItemStatus.OPEN
     if risks and str(risks[0].get("status", "")) not in FOREIGN_STATUS:
         notes.append(f"risk status {risks[0].get('status')!r} is not one of OSCAL's; read as open")
@@ -272,11 +291,6 @@ def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]
     tools = [index.components[a["actor-uuid"]]["title"] for o in observations for origin in _list(o, "origins")
              for a in _list(origin, "actors") if a["type"] == "tool" and a["actor-uuid"] in index.components]
     item.source = ", ".join(dict.fromkeys(tools))
-    assets = [index.inventory[s["subject-uuid"]] for o in observations for s in _list(o, "subjects")
-              if s.get("subject-uuid") in index.inventory]
-    _set(item, "assets", "\n".join(dict.fromkeys(
-        next((str(p["value"]) for p in _list(a, "props") if p["name"] in ("fqdn", "asset-id", "ipv4-address")),
-             a.get("description", "")) for a in assets)))
     if not item.primary_owner:  # the person behind the planned response owns it
         people = [index.parties[a["actor-uuid"]].get("name", "") for origin in _list(response or {}, "origins")
                   for a in _list(origin, "actors") if a["type"] == "party" and a["actor-uuid"] in index.parties
