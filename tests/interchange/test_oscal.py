@@ -277,3 +277,54 @@ def test_the_package_carries_nists_schemas(monkeypatch, tmp_path, shared_fixture
     with pytest.raises(InputError, match="'poam-items' is a required property"):
         read_oscal_poam(invalid)
     assert len(read_oscal_poam(shared_fixture("oscal/examples/minimal-valid-poam.json")).items) == 1
+
+
+def test_export_speaks_where_other_tools_look(schema_dir):
+    poam = sample_poam()
+    closed = next(i for i in poam.items if i.status is ItemStatus.CLOSED) if any(
+        i.status is ItemStatus.CLOSED for i in poam.items) else dataclasses.replace(poam.items[0])
+    closed.status = ItemStatus.CLOSED
+    if closed not in poam.items:
+        poam.items.append(closed)
+    bare = dataclasses.replace(poam.items[0], id="POAM-X-1", milestones=[])
+    poam.items.append(bare)
+    document = poam_to_oscal(poam, CONTEXT)
+    assert validate_oscal(document, "1.1.3", schema_dir=schema_dir) is None
+    risks = root(document)["risks"]
+    for item, risk in zip(poam.items, risks):
+        controls = [p["value"] for p in risk.get("props", []) if p["name"] == "impacted-control-id"]
+        assert controls == item.requirements and all(p["ns"] == FEDRAMP_NS for p in risk.get("props", [])
+                                                      if p["name"] == "impacted-control-id")
+        if item.severity is not None:
+            facets = {f["name"]: f["value"] for f in risk["characterizations"][0]["facets"]}
+            assert facets["impact"] == {"critical": "high"}.get(item.severity.value, item.severity.value)
+        response = risk["remediations"][0]
+        assert response["lifecycle"] == ("completed" if item.status is ItemStatus.CLOSED else "planned")
+        for milestone, task in zip(item.milestones, response.get("tasks", [])):
+            status = next(p["value"] for p in task["props"] if p["name"] == "status")
+            assert status == ("completed" if milestone.done_on else "planned")
+    assert risks[-1]["remediations"][0]["remarks"] == "No milestone is recorded for this item."
+
+
+def test_each_version_is_written_as_it_defines_itself(schema_dir):
+    for version in SCHEMA_VERSIONS:
+        document = poam_to_oscal(sample_poam(), CONTEXT, oscal_version=version)
+        assert validate_oscal(document, version, schema_dir=schema_dir) is None
+        assert ("identifier-type" in root(document)["system-id"]) is version.startswith("1.1.")
+
+
+def test_detail_fields_round_trip_exactly(schema_dir):
+    from decimal import Decimal
+
+    poam = sample_poam()
+    item = poam.items[0]
+    item.original_id, item.assets, item.cves = "V-1", "host-1.example\nhost-2.example", "CVE-2024-0001"
+    item.source_identifier, item.interim_mitigation, item.comments = "plugin 1234", "firewall rule", "two\nlines"
+    item.likelihood, item.impact, item.residual_risk, item.risk_adjustment = "low", "high", "moderate", "Pending"
+    item.vendor_dependency, item.vendor_product, item.vendor_check_in = True, "Widget OS", date(2026, 11, 1)
+    item.vendor_involvement, item.decision_needed = "patch", "buy or build"
+    item.budget_money, item.budget_hours = Decimal("1200.50"), Decimal("16")
+    back = oscal_to_poam(json.loads(json.dumps(poam_to_oscal(poam, CONTEXT))), schema_dir=schema_dir)
+    for name in PoamItem.__slots__:
+        if name != "row":
+            assert getattr(back.items[0], name) == getattr(item, name), name

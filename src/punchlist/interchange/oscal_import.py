@@ -143,7 +143,7 @@ def oscal_to_poam(document, *, source: str = "", schema_dir: str | Path | None =
         place = loaded.where(f"/plan-of-action-and-milestones/poam-items/{row - 1}")
         try:
             item, item_notes = read_item(entry, row, index)
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError) as error:
             # valid OSCAL shape, but not what its properties claim
             raise InputError(f"poam-items[{row - 1}] ({place}) cannot be read: {error}", file=file,
                              row=row) from None

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 
 from punchlist.core.controls import read_control
 from punchlist.core.records import ItemStatus, Milestone, PoamItem, RecordKind, Severity
 
-from .oscal import FEDRAMP_NS, PUNCHLIST_NS, ROLE_IDS
+from .oscal import DETAIL_FIELDS, FEDRAMP_NS, PUNCHLIST_NS, ROLE_IDS
 
 FOREIGN_STATUS = {
     "open": ItemStatus.OPEN,
@@ -43,6 +44,17 @@ def _decode(prop: dict) -> str:
 
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(str(text)[:10]) if text else None
+
+
+def _detail(name: str, text: str):
+    """A detail field's value from its exact text (see ``oscal.DETAIL_FIELDS``)."""
+    if name == "vendor_dependency":
+        return {"true": True, "false": False}[text]
+    if name == "vendor_check_in":
+        return date.fromisoformat(text)
+    if name.startswith("budget_"):
+        return Decimal(text)
+    return text
 
 
 def _list(thing: dict, key: str) -> list:
@@ -270,6 +282,10 @@ def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]
         item.scheduled_completion = _date(one("scheduled-completion"))
         item.completion_date = _date(one("completion-date"))
         item.last_updated = _date(one("last-updated"))
+        for name in DETAIL_FIELDS:
+            text = one(name.replace("_", "-"))
+            if text is not None:
+                setattr(item, name, _detail(name, text))
         return item, []
 
     notes = _requirements(_controls(entry, risks, findings, observations), item)
