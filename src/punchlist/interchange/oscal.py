@@ -62,6 +62,18 @@ def is_oscal_string(text: str) -> bool:
     return bool(_STRING.match(text))
 
 
+def markup_keeps(text: str) -> bool:
+    """Whether rich text (markup-multiline) gives ``text`` back exactly in every serialisation: paragraphs
+    apart by one blank line, each one line with single spaces (XML's paragraphs keep nothing more)."""
+    return all(paragraph and paragraph == " ".join(paragraph.split()) for paragraph in text.split("\n\n")) \
+        if text else True
+
+
+def exact_props(**texts: str) -> list[dict]:
+    """Punchlist properties holding the texts that rich text would not give back exactly."""
+    return [prop(name, text) for name, text in texts.items() if not markup_keeps(text)]
+
+
 def one_line(text: str, fallback: str) -> str:
     """A markup-line (a title): one non-empty line."""
     line = " ".join(text.split())
@@ -253,7 +265,10 @@ def _item_parts(item: PoamItem, position: int, repeat: int, context: ExportConte
     for number, entry in enumerate(evidence_for(item, evidence), 1):
         resource_uuid = str(uuid.uuid5(base, f"evidence\x1f{number}"))
         resources.append(_resource(item, entry, resource_uuid))
-        relevant.append({"href": f"#{resource_uuid}", "description": entry.description})
+        reference = {"href": f"#{resource_uuid}", "description": entry.description}
+        if exact := exact_props(description=entry.description):
+            reference["props"] = exact
+        relevant.append(reference)
 
     collected = item.start_date or context.generated_utc
     observation = {"uuid": observation_uuid, "title": one_line(f"Weakness: {title}", "Weakness"),
@@ -304,7 +319,8 @@ def _item_parts(item: PoamItem, position: int, repeat: int, context: ExportConte
         risk["risk-log"] = {"entries": [entry]}
 
     poam_item = {"uuid": str(base), "title": title, "description": item.weakness or title,
-                 "props": _item_props(item),
+                 "props": _item_props(item) + exact_props(weakness=item.weakness, remediation=item.remediation,
+                                                          resources=item.resources),
                  "related-observations": [{"observation-uuid": observation_uuid}],
                  "related-risks": [{"risk-uuid": risk_uuid}]}
     return poam_item, observation, risk, resources

@@ -271,7 +271,10 @@ def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]
     item.evidence = "\n\n".join(
         _evidence_text(evidence, native) for o in observations for evidence in _list(o, "relevant-evidence"))
 
-    if native:
+    if native:  # rich text that its markup would not have given back exactly is in a property
+        for name in ("weakness", "remediation", "resources"):
+            if name in props:
+                setattr(item, name, props[name][0])
         item.requirements = props.get("requirement", [])
         item.objectives = props.get("objective", [])
         item.severity = Severity(one("severity")) if one("severity") else None
@@ -316,7 +319,8 @@ def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]
 
 
 def _evidence_text(evidence: dict, native: bool) -> str:
-    description = evidence.get("description", "")
+    exact = Index.ours(evidence).get("description") if native else None
+    description = exact[0] if exact else evidence.get("description", "")
     href = evidence.get("href", "")
     if native or not href or href.startswith("#"):
         return description
