@@ -326,6 +326,15 @@ def _item_parts(item: PoamItem, position: int, repeat: int, context: ExportConte
     return poam_item, observation, risk, resources
 
 
+def _no_oscal_ssp(context: ExportContext) -> dict:
+    return {"uuid": str(uuid.uuid5(UUID_NAMESPACE, f"{context.identity}\x1fno-oscal-ssp\x1f{context.system}")),
+            "title": one_line(f"System security plan of {context.system} (not in OSCAL)", "System security plan"),
+            "description": "The organization keeps its system security plan outside OSCAL; the POA&M names it "
+                           "here, as FedRAMP's no-oscal-ssp resource, rather than link a document that does "
+                           "not exist.",
+            "props": [{"name": "type", "ns": FEDRAMP_NS, "value": "no-oscal-ssp"}]}
+
+
 def poam_to_oscal(poam: Poam, context: ExportContext, *, oscal_version: str = OSCAL_VERSION,
                   evidence: EvidenceMap | None = None) -> dict:
     """The OSCAL document as a dict. ``evidence`` maps item ids to their evidence entries (with hashes);
@@ -349,6 +358,10 @@ def poam_to_oscal(poam: Poam, context: ExportContext, *, oscal_version: str = OS
     }
     if context.ssp_href:
         document["import-ssp"] = {"href": context.ssp_href}
+    else:  # FedRAMP's way (guide 3.5.2) to say there is an SSP, but not in OSCAL: a no-oscal-ssp resource
+        ssp = _no_oscal_ssp(context)
+        document["import-ssp"] = {"href": f"#{ssp['uuid']}"}
+        resources.insert(0, ssp)
     if context.system_id:
         document["system-id"] = {"id": context.system_id}
     else:  # a stable UUID for the system, as NIST's example does
