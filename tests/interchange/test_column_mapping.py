@@ -47,7 +47,7 @@ def test_a_file_of_known_names_is_shown_as_it_will_be_read(tmp_path):
         ("B", "Control", ("requirements",), ("3.1.1", "3.5.3")),
         ("C", "Weakness", ("weakness",), ("Shared admin account", "No MFA")),
         ("D", "Scheduled Completion Date", ("scheduled_completion",), ("2026-12-01", "2027-01-15")),
-        ("E", "Comments", (), ("ask Marcus", ""))]
+        ("E", "Comments", ("comments",), ("ask Marcus", ""))]
     assert inspection.fields == {"id": 0, "requirements": 1, "weakness": 2, "scheduled_completion": 3}
     mapping = inspection.mapping()
     assert set(mapping.columns) == set(FIELDS) and mapping.columns["requirements"] == "Control"
@@ -237,7 +237,7 @@ def test_the_fedramp_template_is_shown_with_its_header_row_and_closed_sheet(shar
     by_letter = {c.letter: c for c in inspection.columns}
     assert len(by_letter) == 31 and by_letter["B"].fields == ("requirements",)
     assert by_letter["S"].header == "Original Risk Rating" and by_letter["S"].fields == ("severity",)
-    assert by_letter["Z"].header == "Comments" and by_letter["Z"].fields == ()
+    assert by_letter["Z"].header == "Comments" and by_letter["Z"].fields == ("comments",)
     mapping = inspection.mapping()
     assert mapping.columns["requirements"] == "Controls" and mapping.columns["id"] == "POAM ID"
     assert read_poam(path, mapping).fields == read_poam(path).fields
@@ -262,7 +262,7 @@ def test_the_emass_layout_is_shown_and_a_column_can_be_remapped(shared_fixture, 
     fields = {c.header: c.fields for c in inspection.columns}
     assert fields["Controls / APs"] == ("requirements",) and fields["POA&M Item ID"] == ("id",)
     assert fields["Severity"] == ("severity",) and fields["Raw Severity"] == ("severity",)
-    assert fields["Mitigations (in-house and in conjunction with the Navy CSSP)"] == ()
+    assert fields["Mitigations (in-house and in conjunction with the Navy CSSP)"] == ("interim_mitigation",)
 
     workbook = openpyxl.load_workbook(shared_fixture(EMASS))
     worksheet = workbook["POA&M"]

@@ -129,7 +129,7 @@ def test_a_lone_weakness_name_is_the_weakness(tmp_path):
 def test_fields_are_exactly_the_columns_the_file_has(tmp_path):
     poam = read_poam(write_xlsx(tmp_path / "poam.xlsx", [HEADERS + ["Comments"], row() + ["n/a"]]))
     assert poam.fields == {"id", "requirements", "weakness", "remediation", "primary_owner",
-                           "scheduled_completion", "status"}
+                           "scheduled_completion", "status", "comments"}
     assert poam.source == str(tmp_path / "poam.xlsx")
 
 
@@ -402,4 +402,7 @@ def test_the_navy_emass_layout(tmp_path):
         date(2026, 4, 5), "CCRI", "N6", "$4,000", Severity.LOW)
     assert item.milestones == [Milestone("Buy licences", date(2026, 2, 1))]
     assert poam.fields == {"id", "weakness", "requirements", "status", "scheduled_completion", "completion_date",
-                           "milestones", "source", "responsible_unit", "resources", "severity"}
+                           "milestones", "source", "responsible_unit", "resources", "severity",
+                           # kept whole (interchange.details)
+                           "source_identifier", "comments", "assets", "interim_mitigation", "likelihood", "impact",
+                           "residual_risk"}

@@ -23,6 +23,9 @@ FEDRAMP_FIELDS = {
     "A": "id", "B": "requirements", "C": "title", "D": "weakness", "E": "source", "H": "primary_owner",
     "I": "resources", "J": "remediation", "K": "start_date", "L": "scheduled_completion", "M": "milestones",
     "O": "last_updated", "S": "severity", "Y": "evidence",
+    # Kept whole too (interchange.details): nothing of the template is dropped that an item can hold.
+    "F": "source_identifier", "G": "assets", "P": "vendor_dependency", "Q": "vendor_check_in",
+    "R": "vendor_product", "T": "residual_risk", "U": "risk_adjustment", "Z": "comments", "AD": "cves",
 }
 
 
@@ -107,7 +110,8 @@ def test_the_emass_template_is_recognised_and_its_placeholders_skipped(shared_fi
     poam = read_poam(shared_fixture(EMASS))
     assert poam.items == []  # row 2 holds "${table:vuln.desc}" placeholders, not an item
     assert {"id", "requirements", "weakness", "responsible_unit", "resources", "scheduled_completion",
-            "milestones", "source", "status", "severity"} == poam.fields
+            "milestones", "source", "status", "severity", "source_identifier", "comments", "assets",
+            "interim_mitigation", "likelihood", "impact", "residual_risk"} == poam.fields
 
 
 def test_an_emass_row_is_read(shared_fixture, tmp_path):

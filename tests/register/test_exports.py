@@ -174,6 +174,11 @@ def test_every_format_through_the_cli(team, stocked, tmp_path, schema_dir, share
         assert hashes == [first.evidence.get().sha256]
         assert [i.id for i in read_oscal_poam(out, schema_dir=schema_dir).items] == [
             first.identifier, stocked[1].identifier]
+        # The same document in NIST's XML form, read back by the XML reader as the items the JSON gives.
+        xml = tmp_path / f"p-{version}.xml"
+        assert export("--format", "oscal-xml", "--oscal-version", version, "--out", str(xml), *common) == 0
+        assert xml.read_bytes().startswith(b"<?xml") and b'xmlns="http://csrc.nist.gov/ns/oscal/1.0"' in xml.read_bytes()
+        assert read_oscal_poam(xml, schema_dir=schema_dir).items == read_oscal_poam(out, schema_dir=schema_dir).items
 
     template = shared_fixture("fedramp/FedRAMP-POAM-Template.xlsx")
     assert export("--format", "fedramp", "--template", str(template), "--out", str(tmp_path / "f.xlsx"),

@@ -187,3 +187,41 @@ def test_a_refused_file_writes_nothing(team, tmp_path):
         import_poam(team.coordinator, team.org, read_poam_file(path), file="bad.xlsx")
     assert (raised.value.file, raised.value.row, raised.value.column) == (str(path), 4, "Scheduled Completion Date")
     assert (StoredItem.objects.count(), AuditEvent.objects.count()) == before
+
+
+def _oscal_round_trip(team, rival, tmp_path, schema_dir, suffix):
+    from punchlist.interchange.oscal_xml import write_oscal_xml
+    from punchlist.register import services
+
+    expected = _items()
+    import_poam(team.coordinator, team.org, read_poam_file(_spreadsheet(tmp_path / "our-poam.xlsx", expected)),
+                file="our-poam.xlsx")
+    stored = StoredItem.objects.get(organization=team.org, identifier="POAM-AC-001")
+    services.add_evidence(team.coordinator, stored, name="ad-accounts.csv", content=b"user,admin\nmarcus,yes\n",
+                          description="Account list after the change")
+    first = build_export(team.coordinator, team.org)
+    writer = write_oscal_xml if suffix == ".xml" else write_oscal
+    path = writer(first.poam, first.context, tmp_path / f"poam{suffix}", evidence=first.evidence)
+    result = import_poam(rival.coordinator, rival.org, read_poam_file(path, schema_dir=schema_dir),
+                         file=path.name)
+    assert sorted(result.created) == sorted(item.id for item in expected)
+    return first, build_export(rival.coordinator, rival.org)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".xml"])
+def test_oscal_from_a_register_into_a_new_register_and_out_again_keeps_every_field(team, rival, tmp_path,
+                                                                                  schema_dir, suffix):
+    first, second = _oscal_round_trip(team, rival, tmp_path, schema_dir, suffix)
+    assert_same(first.poam.items, second.poam.items, f"OSCAL {suffix} round trip")  # evidence text included
+
+
+@pytest.mark.xfail(strict=True, reason="the register's import stores an item's evidence as one text (a reference): "
+                                       "its pieces, a stored file's name, SHA-256, size and date added are not "
+                                       "recreated")
+@pytest.mark.parametrize("suffix", [".json", ".xml"])
+def test_oscal_round_trip_keeps_the_evidence_files_details(team, rival, tmp_path, schema_dir, suffix):
+    first, second = _oscal_round_trip(team, rival, tmp_path, schema_dir, suffix)
+    details = lambda export: {i: [(e.description, e.filename, e.sha256, e.size, e.added_on)  # noqa: E731
+                                  for e in entries]
+                              for i, entries in export.evidence.items()}
+    assert details(first) == details(second)

@@ -17,7 +17,8 @@ from punchlist.audit.models import AuditEvent
 from punchlist.cli import main
 from punchlist.register.models import Evidence, PoamItem
 from punchlist.register.services.evidence import VAULT
-from punchlist.reports.package import write_package
+from punchlist.interchange.oscal_import import load_oscal
+from punchlist.reports.package import packaged_path, write_package
 
 
 def unpack(path) -> dict[str, bytes]:
@@ -30,9 +31,11 @@ def test_the_package_holds_workbook_oscal_evidence_and_audit_verification(acme, 
     summary = write_package(acme.team.viewer, acme.org, tmp_path / "package.zip")
     files = unpack(tmp_path / "package.zip")
     stamp = f"{acme.org.slug}-poam-{TODAY.isoformat()}"
+    baseline_file = packaged_path(hashlib.sha256(b"baseline v3\n").hexdigest(), "baseline.txt")
     assert set(files) == {"README.txt", f"{stamp}.xlsx", f"{stamp.replace('-poam-', '-poam-oscal-')}.json",
-                          "evidence-index.csv", "audit-trail-verification.txt", "audit-trail-verification.json",
-                          "MANIFEST.sha256"}
+                          f"{stamp.replace('-poam-', '-poam-oscal-')}.xml", "evidence-index.csv",
+                          "audit-trail-verification.txt", "audit-trail-verification.json", "MANIFEST.sha256",
+                          baseline_file}
     items = PoamItem.objects.for_organization(acme.org)
     # The workbook: every item on its sheets, with the marking.
     workbook = openpyxl.load_workbook(io.BytesIO(files[f"{stamp}.xlsx"]), read_only=True)
@@ -62,6 +65,63 @@ def test_the_package_holds_workbook_oscal_evidence_and_audit_verification(acme, 
         digest, name = line.split("  ", 1)
         assert hashlib.sha256(files[name]).hexdigest() == digest
     assert "Internal tracking document" in files["README.txt"].decode()
+
+
+def _links(document: dict) -> tuple[list[tuple[str, str | None]], set[str], list[str]]:
+    """Every rlink (href, SHA-256), every resource UUID, and every in-document href of an OSCAL POA&M."""
+    root = document["plan-of-action-and-milestones"]
+    resources = root.get("back-matter", {}).get("resources", [])
+    rlinks = [(link["href"], next((h["value"] for h in link.get("hashes", []) if h["algorithm"] == "SHA-256"),
+                                  None)) for resource in resources for link in resource.get("rlinks", [])
+              if "://" not in link["href"]]  # a reference to where evidence lives outside (a wiki page)
+    internal = [evidence["href"] for observation in root["observations"]
+                for evidence in observation.get("relevant-evidence", [])]
+    internal.append(root["import-ssp"]["href"])
+    return rlinks, {resource["uuid"] for resource in resources}, internal
+
+
+@pytest.mark.parametrize("suffix", [".json", ".xml"])
+def test_every_oscal_link_resolves_inside_the_package(acme, tmp_path, suffix):
+    from urllib.parse import unquote
+
+    write_package(acme.team.viewer, acme.org, tmp_path / "package.zip")
+    files = unpack(tmp_path / "package.zip")
+    name = next(n for n in files if "-poam-oscal-" in n and n.endswith(suffix))
+    rlinks, uuids, internal = _links(load_oscal(files[name], file=name).document)
+    assert rlinks, "the stored evidence file is linked"
+    assert b"https://wiki/acct" in files[name]  # the reference evidence keeps its own (outside) link
+    for href, digest in rlinks:
+        place = unquote(href)  # relative to the OSCAL file, which sits at the package's top
+        assert place in files, href
+        assert digest == hashlib.sha256(files[place]).hexdigest()
+    for href in internal:
+        assert href.startswith("#") and href[1:] in uuids, href
+    stored = Evidence.objects.for_organization(acme.org).exclude(file="")
+    assert {unquote(href) for href, _ in rlinks} == {packaged_path(e.sha256, e.name) for e in stored}
+    index = {row["Name"]: row for row in csv.DictReader(io.StringIO(files["evidence-index.csv"].decode("utf-8-sig")))}
+    assert index["baseline.txt"]["In this package"] == packaged_path(stored.get().sha256, "baseline.txt")
+
+
+def test_the_evidence_files_can_be_left_out_and_then_nothing_links_to_them(acme, tmp_path, capsys):
+    out = tmp_path / "package.zip"
+    assert main(["report", "package", "--org", acme.org.slug, "--out", str(out), "--without-evidence-files"]) == 0
+    files = unpack(out)
+    assert not any(name.startswith("evidence/") for name in files)
+    for name in (n for n in files if "-poam-oscal-" in n):
+        rlinks, _, _ = _links(load_oscal(files[name], file=name).document)
+        assert rlinks == []  # no link that would lead nowhere; the hash stays with the resource
+        assert Evidence.objects.for_organization(acme.org).exclude(file="").get().sha256.encode() in files[name]
+    assert "no evidence files" in files["README.txt"].decode()
+
+
+def test_an_altered_vault_file_is_not_packaged_as_the_evidence(acme, tmp_path):
+    baseline = Evidence.objects.for_organization(acme.org).get(name="baseline.txt")
+    with open(VAULT.path(baseline.file.name), "wb") as handle:
+        handle.write(b"baseline v4, edited after approval\n")
+    write_package(acme.team.viewer, acme.org, tmp_path / "package.zip")
+    files = unpack(tmp_path / "package.zip")
+    assert not any(name.startswith("evidence/") for name in files)
+    assert b"edited after approval" not in b"".join(files.values())
 
 
 def test_an_organization_without_items_gets_a_package_without_oscal(team, tmp_path):

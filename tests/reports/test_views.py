@@ -121,6 +121,20 @@ def test_pdf_download_and_package(acme, login_as, caplog):
     assert "-assessor-package-" in lines[1]
 
 
+def test_the_package_form_leaves_the_evidence_files_out_when_asked(acme, login_as):
+    client = login_as(acme.team.viewer)
+    page = client.get(reverse("web:report_leadership", args=[acme.org.slug])).content.decode()
+    assert 'name="without_evidence_files"' in page
+    url = reverse("web:report_package", args=[acme.org.slug])
+
+    def names(response):
+        with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+            return {name.split("/", 1)[1] for name in archive.namelist()}
+
+    assert any(name.startswith("evidence/") for name in names(client.get(url)))
+    assert not any(name.startswith("evidence/") for name in names(client.get(url, {"without_evidence_files": "1"})))
+
+
 def test_a_second_look_reuses_the_figures_until_the_register_changes(acme, login_as):
     from punchlist.register import services
 

@@ -11,6 +11,7 @@ import sys
 
 from punchlist import __version__
 
+from punchlist.orgs import cli as orgs_cli
 from punchlist.register import cli as register_cli
 from punchlist.rhythm import cli as rhythm_cli
 from punchlist.register import export_cli
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     rhythm_cli.add_commands(commands)
     export_cli.add_commands(commands)
     report_cli.add_commands(commands)
+    orgs_cli.add_commands(commands)
     __import__("punchlist.web.cli", fromlist=["add_commands"]).add_commands(commands)  # serve, demo, totp
     return parser
 

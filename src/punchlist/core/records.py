@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from enum import Enum
 
 
@@ -119,6 +120,24 @@ class PoamItem:
     status: ItemStatus = ItemStatus.OPEN
     kind: RecordKind = RecordKind.ASSESSMENT_POAM
     evidence: str = ""
+    # What a file says beyond the plan itself, kept so that nothing of it is lost on the way through.
+    original_id: str = ""  # the id the item had in the file it first came from ("V-1", "P001")
+    assets: str = ""  # assets affected: hosts, devices, FedRAMP's Asset Identifier
+    cves: str = ""
+    source_identifier: str = ""  # the finding's id at its source: a scanner plugin, a STIG rule, Security Checks
+    interim_mitigation: str = ""  # what limits the risk until the fix is in (eMASS Mitigations)
+    comments: str = ""
+    likelihood: str = ""
+    impact: str = ""
+    residual_risk: str = ""  # the risk left once mitigated (FedRAMP's Adjusted Risk Rating)
+    risk_adjustment: str = ""  # FedRAMP's Risk Adjustment: Yes, No, Pending
+    vendor_dependency: bool | None = None  # whether the fix waits on a vendor
+    vendor_product: str = ""
+    vendor_check_in: date | None = None  # the last time the vendor was asked
+    vendor_involvement: str = ""  # what the vendor (or the MSP) does in the fix
+    budget_money: Decimal | None = None  # what the fix costs, in the organization's currency
+    budget_hours: Decimal | None = None  # and in people's hours
+    decision_needed: str = ""  # the decision someone has to take for the fix to go ahead
     row: int | None = None  # where the item came from, for findings that point back at it
 
 
@@ -135,3 +154,6 @@ class Poam:
     # The people the items name who no longer belong to the organization, as the items name them. Only a
     # register knows who belongs; a file's POA&M leaves it empty.
     departed: frozenset[str] = frozenset()
+    # What a person should know about how the file was read (an id read as another catalog's, a document
+    # read although not strictly valid), each said once, for the preview to show.
+    notes: list[str] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""Files to and from core records: a contractor's own XLSX, XLS, ODS and CSV files, and OSCAL POA&M JSON.
+"""Files to and from core records: a contractor's own XLSX, XLS, ODS and CSV files, and OSCAL POA&M (JSON, XML, YAML).
 
 No business rules live here (no scoring, no lint judgements), only the mapping of cells to records, with an
 InputError naming file, row and column for whatever cannot be mapped. Every file passes ``guards`` first.
@@ -22,7 +22,7 @@ __all__ = ["FIELDS", "FIELD_LABELS", "ColumnMapping", "Inspection", "inspect_poa
 
 def read_poam_file(path: str | os.PathLike, *, schema_dir: str | os.PathLike | None = None,
                    limits: Limits = UPLOAD_LIMITS, mapping: ColumnMapping | None = None) -> Poam:
-    """The POA&M in whichever file a user brings: OSCAL POA&M JSON or a spreadsheet, told apart by content.
+    """The POA&M in whichever file a user brings: OSCAL POA&M (JSON, XML or YAML) or a spreadsheet, told apart by content.
 
     The file passes the guards with ``limits`` first (by default an upload's: every part that holds cells
     is expanded and checked before a parser sees it, and no field may be longer than a spreadsheet cell).
@@ -47,9 +47,10 @@ def stream_poam_file(path: str | os.PathLike, *, schema_dir: str | os.PathLike |
 
     label = os.fspath(path)
     kind = guards.check_upload(path, label=label, limits=limits)
-    if kind == "JSON":
+    if kind in guards.OSCAL_KINDS:
         if mapping is not None and (mapping.columns or mapping.header_row or mapping.sheet):
-            raise InputError("an OSCAL JSON document names its fields itself: it has no columns to map", file=label)
+            raise InputError(f"an OSCAL {kind} document names its fields itself: it has no columns to map",
+                             file=label)
         from .oscal_import import read_oscal_poam
 
         return PoamStream.of(read_oscal_poam(path, schema_dir=schema_dir, max_bytes=limits.file_bytes))

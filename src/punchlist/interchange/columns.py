@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from .details import DETAIL_COLUMNS
 from .values import key
 
 HEADER_SEARCH_ROWS = 20  # the header row is looked for in the first 20 rows of a sheet
@@ -83,6 +84,7 @@ POAM_COLUMNS: dict[str, tuple[str, ...]] = {
     "evidence": ("Evidence", "Verification Evidence", "Closure Evidence", "Supporting Documents",
                  "Evidence of Closure", "Evidence of Completion", "Supporting Evidence", "Artifacts", "Artifact"),
 }
+POAM_COLUMNS.update(DETAIL_COLUMNS)  # assets, CVEs, vendor, risk, cost, ...: kept whole (details.py)
 
 # Generic names used only where the column's values fit: a "Type" of "Technical"/"Policy" is not a record
 # kind, and a "Risk" that describes the risk in words is not a severity.

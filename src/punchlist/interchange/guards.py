@@ -128,9 +128,10 @@ def check_upload(path: str | os.PathLike, *, label: str | None = None, limits: L
     that holds something else is refused too, rather than read as whatever it is."""
     label = label or os.fspath(path)
     kind = check_file(path, label=label, limits=limits)
-    if kind != "JSON" and os.fspath(path).lower().endswith(".json"):
-        raise InputError(f"the file is named .json but holds {describe(kind)}, not OSCAL JSON; give it its "
-                         "own suffix", file=label)
+    named = {".json": "JSON", ".xml": "XML", ".yaml": "YAML", ".yml": "YAML"}.get(Path(path).suffix.lower())
+    if named and kind != named:
+        raise InputError(f"the file is named {Path(path).suffix.lower()} but holds {describe(kind)}, not OSCAL "
+                         f"{named}; give it its own suffix", file=label)
     return kind
 
 
@@ -143,9 +144,10 @@ def check_size(size: int, *, label: str, limits: Limits = LIMITS) -> None:
 
 ACCEPTED = "XLSX, XLSM, XLSB, XLS, ODS or CSV"
 _DESCRIPTIONS = {"XLSX": "an XLSX workbook", "XLSB": "an XLSB workbook", "XLS": "an XLS workbook",
-                 "ODS": "an ODS spreadsheet", "TEXT": "text (CSV?)", "JSON": "a JSON document"}
+                 "ODS": "an ODS spreadsheet", "TEXT": "text (CSV?)", "JSON": "a JSON document",
+                 "XML": "an OSCAL POA&M XML document", "YAML": "an OSCAL POA&M YAML document"}
 _SUFFIX = {"XLSX": ".xlsx", "XLSB": ".xlsb", "XLS": ".xls or .xlsx", "ODS": ".ods", "TEXT": ".csv",
-           "JSON": ".json"}
+           "JSON": ".json", "XML": ".xml", "YAML": ".yaml"}
 
 
 def describe(kind: str) -> str:
@@ -173,6 +175,11 @@ def _what(file: Path, head: bytes, suffix: str, limits: Limits) -> str:
     return _text_kind(head)
 
 
+_OSCAL_YAML = re.compile(r"^(?:---\s*\n(?:#[^\n]*\n|\s*\n)*)?plan-of-action-and-milestones\s*:", re.MULTILINE)
+# What check_file calls the OSCAL POA&M serialisations NIST publishes.
+OSCAL_KINDS = frozenset({"JSON", "XML", "YAML"})
+
+
 def _text_kind(head: bytes) -> str:
     for bom, encoding in _BOMS:
         if head.startswith(bom):
@@ -189,6 +196,11 @@ def _text_kind(head: bytes) -> str:
     if lowered.startswith(("<!doctype html", "<html")) or "<html" in lowered:
         raise _Refused("it is an HTML page (some systems save one as \".xls\"), not a spreadsheet; open it in "
                        f"a spreadsheet program and save it as {ACCEPTED}")
+    if lowered.startswith("<") and ("<plan-of-action-and-milestones" in start or "http://csrc.nist.gov/ns/oscal"
+                                    in start):
+        return "XML"  # an OSCAL POA&M in NIST's XML
+    if _OSCAL_YAML.search(start[:4096]):
+        return "YAML"  # an OSCAL POA&M in NIST's YAML
     if lowered.startswith("<"):
         what = ("an Excel 2003 XML spreadsheet" if "urn:schemas-microsoft-com:office:spreadsheet" in lowered
                 else "an XML document")
@@ -204,14 +216,14 @@ def _match_suffix(suffix: str, found: str) -> None:
         if found == "XLS":
             raise _Refused(f"cannot read the file as {expected}: it is an OLE2 file, so encrypted "
                            "(password-protected) or an old XLS workbook; remove the password or save it as XLSX")
-        if found in ("TEXT", "JSON"):
+        if found in ("TEXT", "JSON", "XML", "YAML"):
             raise _Refused(f"its content is {_DESCRIPTIONS[found]}, not a spreadsheet; if it is CSV, name it "
                            ".csv")
         raise _Refused(f"it is {_DESCRIPTIONS[found]}; give it its own suffix ({_SUFFIX[found]})")
     if suffix in TEXT_SUFFIXES and found != "TEXT":
-        if found == "JSON":
+        if found in OSCAL_KINDS:
             raise _Refused(f"this is {_DESCRIPTIONS[found]}, not {suffix[1:].upper()} text; an OSCAL POA&M is "
-                           "read from a .json file")
+                           f"read from a {_SUFFIX[found]} file")
         raise _Refused(f"this is {_DESCRIPTIONS[found]}, not {suffix[1:].upper()} text; give it its own suffix "
                        f"({_SUFFIX[found]})")
 

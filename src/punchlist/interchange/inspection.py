@@ -53,7 +53,7 @@ class Inspection:
 
     @property
     def has_columns(self) -> bool:
-        return self.kind != "JSON"
+        return self.kind not in guards.OSCAL_KINDS
 
     def column(self, index: int) -> Column | None:
         return next((column for column in self.columns if column.index == index), None)
@@ -88,7 +88,7 @@ def inspect_poam_file(path: str | os.PathLike, mapping: ColumnMapping | None = N
     """
     label = label or os.fspath(path)
     kind = guards.check_upload(path, label=label, limits=limits)
-    if kind == "JSON":
+    if kind in guards.OSCAL_KINDS:
         return Inspection(file=label, kind=kind)
     book = open_book(path)
     wanted = mapping or ColumnMapping()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from punchlist.errors import InputError
 
+from .details import DETAIL_LABELS
 from .columns import _PARENTHESIS, HEADER_SEARCH_ROWS, POAM, POAM_COLUMNS, Layout, find_layout, layout_of_row
 from .sources import Book, Sheet
 from .values import key
@@ -45,6 +46,7 @@ FIELD_LABELS = {
     "severity": "Severity",
     "kind": "Record type",
     "evidence": "Evidence",
+    **DETAIL_LABELS,
 }
 REQUIRED = "requirements"  # without it no row is an item
 

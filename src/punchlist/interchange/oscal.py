@@ -36,6 +36,14 @@ ROLE_IDS = {field: field.replace("_", "-") for field, _ in ROLES}
 ROLE_IDS["responsible_unit"] = "responsible-unit"
 ROLE_TITLES = dict(ROLES) | {"responsible_unit": "Responsible unit"}
 
+# The item's fields beyond the plan (original id, assets, CVEs, the vendor, the risk left, the cost), kept exactly.
+DETAIL_FIELDS = ("original_id", "assets", "cves", "source_identifier", "interim_mitigation", "comments", "likelihood",
+                 "impact", "residual_risk", "risk_adjustment", "vendor_dependency", "vendor_product",
+                 "vendor_check_in", "vendor_involvement", "budget_money", "budget_hours", "decision_needed")
+# FedRAMP's words for a risk (its impact facet): Punchlist's critical is FedRAMP's high.
+FEDRAMP_LEVEL = {"low": "low", "moderate": "moderate", "medium": "moderate", "high": "high", "critical": "high"}
+FEDRAMP_SYSTEM = "https://fedramp.gov"
+
 RISK_STATUS = {
     ItemStatus.DRAFT: "open",
     ItemStatus.OPEN: "open",
@@ -52,6 +60,18 @@ _STRING = re.compile(r"\S(?:[^\n\r\u2028\u2029]*\S)?\Z")
 
 def is_oscal_string(text: str) -> bool:
     return bool(_STRING.match(text))
+
+
+def markup_keeps(text: str) -> bool:
+    """Whether rich text (markup-multiline) gives ``text`` back exactly in every serialisation: paragraphs
+    apart by one blank line, each one line with single spaces (XML's paragraphs keep nothing more)."""
+    return all(paragraph and paragraph == " ".join(paragraph.split()) for paragraph in text.split("\n\n")) \
+        if text else True
+
+
+def exact_props(**texts: str) -> list[dict]:
+    """Punchlist properties holding the texts that rich text would not give back exactly."""
+    return [prop(name, text) for name, text in texts.items() if not markup_keeps(text)]
 
 
 def one_line(text: str, fallback: str) -> str:
@@ -151,6 +171,12 @@ def _item_props(item: PoamItem) -> list[dict]:
             props.append(prop(name, value.isoformat()))
     if item.source:
         props.append(prop("source", item.source))
+    for name in DETAIL_FIELDS:
+        value = getattr(item, name)
+        if value not in (None, ""):
+            text = ("true" if value else "false") if isinstance(value, bool) else \
+                value.isoformat() if isinstance(value, date) else str(value)
+            props.append(prop(name.replace("_", "-"), text))
     return props
 
 
@@ -159,7 +185,10 @@ def _tasks(item: PoamItem, base: uuid.UUID) -> list[dict]:
     for number, milestone in enumerate(item.milestones, 1):
         task = {"uuid": str(uuid.uuid5(base, f"milestone\x1f{number}")), "type": "milestone",
                 "title": one_line(milestone.description, f"Milestone {number}")}
-        props = []
+        if milestone.description.strip():
+            task["description"] = milestone.description
+        # Whether it is done, where other tools look (OSCAL tasks have no status of their own).
+        props = [{"name": "status", "value": "completed" if milestone.done_on is not None else "planned"}]
         if task["title"] != milestone.description:
             props.append(prop("description", milestone.description))
         if milestone.done_on is not None:
@@ -170,6 +199,30 @@ def _tasks(item: PoamItem, base: uuid.UUID) -> list[dict]:
             task["timing"] = {"on-date": {"date": oscal_datetime(milestone.due)}}
         tasks.append(task)
     return tasks
+
+
+def _risk_props(item: PoamItem) -> list[dict]:
+    """The requirement and FedRAMP's risk props, where FedRAMP's tools and FedRAMP's rules look for them."""
+    props = [prop("impacted-control-id", requirement, FEDRAMP_NS) for requirement in item.requirements]
+    if item.risk_adjustment:
+        props.append(prop("risk-adjustment", item.risk_adjustment, FEDRAMP_NS))
+    if item.vendor_dependency is not None:
+        props.append(prop("vendor-dependency", "tracking" if item.vendor_dependency else "not-applicable",
+                          FEDRAMP_NS))
+    return props
+
+
+def _characterization(item: PoamItem, org_uuid: str) -> dict | None:
+    """The risk's facets (FedRAMP's likelihood, impact and risk): the item's severity is its impact."""
+    impact = item.severity.value if item.severity is not None else item.impact
+    facets = []
+    for name, value in (("likelihood", item.likelihood), ("impact", impact), ("risk", item.residual_risk)):
+        level = FEDRAMP_LEVEL.get(str(value).strip().lower())
+        if level:
+            facets.append({"name": name, "system": FEDRAMP_SYSTEM, "value": level})
+    if not facets:
+        return None
+    return {"origin": {"actors": [{"type": "party", "actor-uuid": org_uuid}]}, "facets": facets}
 
 
 def _resource(item: PoamItem, entry: EvidenceEntry, resource_uuid: str) -> dict:
@@ -212,7 +265,10 @@ def _item_parts(item: PoamItem, position: int, repeat: int, context: ExportConte
     for number, entry in enumerate(evidence_for(item, evidence), 1):
         resource_uuid = str(uuid.uuid5(base, f"evidence\x1f{number}"))
         resources.append(_resource(item, entry, resource_uuid))
-        relevant.append({"href": f"#{resource_uuid}", "description": entry.description})
+        reference = {"href": f"#{resource_uuid}", "description": entry.description}
+        if exact := exact_props(description=entry.description):
+            reference["props"] = exact
+        relevant.append(reference)
 
     collected = item.start_date or context.generated_utc
     observation = {"uuid": observation_uuid, "title": one_line(f"Weakness: {title}", "Weakness"),
@@ -221,7 +277,8 @@ def _item_parts(item: PoamItem, position: int, repeat: int, context: ExportConte
     if relevant:
         observation["relevant-evidence"] = relevant
 
-    response = {"uuid": str(uuid.uuid5(base, "remediation")), "lifecycle": "planned",
+    finished = item.status in (ItemStatus.CLOSED,)
+    response = {"uuid": str(uuid.uuid5(base, "remediation")), "lifecycle": "completed" if finished else "planned",
                 "title": one_line(f"Remediation plan for {label}", "Remediation plan"),
                 "description": item.remediation}
     actors = []
@@ -239,10 +296,19 @@ def _item_parts(item: PoamItem, position: int, repeat: int, context: ExportConte
     tasks = _tasks(item, base)
     if tasks:
         response["tasks"] = tasks
+    else:
+        response["remarks"] = "No milestone is recorded for this item."
 
     risk = {"uuid": risk_uuid, "title": title, "description": item.weakness, "statement": item.weakness,
-            "status": RISK_STATUS[item.status], "remediations": [response],
-            "related-observations": [{"observation-uuid": observation_uuid}]}
+            "status": RISK_STATUS[item.status]}
+    risk_props = _risk_props(item)
+    if risk_props:
+        risk["props"] = risk_props
+    characterization = _characterization(item, party_uuid(identity, "organization", context.organization))
+    if characterization:
+        risk["characterizations"] = [characterization]
+    risk["remediations"] = [response]
+    risk["related-observations"] = [{"observation-uuid": observation_uuid}]
     if item.scheduled_completion is not None:
         risk["deadline"] = oscal_datetime(item.scheduled_completion)
     if item.completion_date is not None:
@@ -253,10 +319,20 @@ def _item_parts(item: PoamItem, position: int, repeat: int, context: ExportConte
         risk["risk-log"] = {"entries": [entry]}
 
     poam_item = {"uuid": str(base), "title": title, "description": item.weakness or title,
-                 "props": _item_props(item),
+                 "props": _item_props(item) + exact_props(weakness=item.weakness, remediation=item.remediation,
+                                                          resources=item.resources),
                  "related-observations": [{"observation-uuid": observation_uuid}],
                  "related-risks": [{"risk-uuid": risk_uuid}]}
     return poam_item, observation, risk, resources
+
+
+def _no_oscal_ssp(context: ExportContext) -> dict:
+    return {"uuid": str(uuid.uuid5(UUID_NAMESPACE, f"{context.identity}\x1fno-oscal-ssp\x1f{context.system}")),
+            "title": one_line(f"System security plan of {context.system} (not in OSCAL)", "System security plan"),
+            "description": "The organization keeps its system security plan outside OSCAL; the POA&M names it "
+                           "here, as FedRAMP's no-oscal-ssp resource, rather than link a document that does "
+                           "not exist.",
+            "props": [{"name": "type", "ns": FEDRAMP_NS, "value": "no-oscal-ssp"}]}
 
 
 def poam_to_oscal(poam: Poam, context: ExportContext, *, oscal_version: str = OSCAL_VERSION,
@@ -282,11 +358,17 @@ def poam_to_oscal(poam: Poam, context: ExportContext, *, oscal_version: str = OS
     }
     if context.ssp_href:
         document["import-ssp"] = {"href": context.ssp_href}
+    else:  # FedRAMP's way (guide 3.5.2) to say there is an SSP, but not in OSCAL: a no-oscal-ssp resource
+        ssp = _no_oscal_ssp(context)
+        document["import-ssp"] = {"href": f"#{ssp['uuid']}"}
+        resources.insert(0, ssp)
     if context.system_id:
         document["system-id"] = {"id": context.system_id}
     else:  # a stable UUID for the system, as NIST's example does
         system = uuid.uuid5(UUID_NAMESPACE, f"{context.identity}\x1fsystem\x1f{context.system}")
-        document["system-id"] = {"identifier-type": "http://ietf.org/rfc/rfc4122", "id": str(system)}
+        document["system-id"] = {"id": str(system)}
+        if oscal_version.startswith("1.1."):  # 1.2 deprecates identifier-type
+            document["system-id"] = {"identifier-type": "http://ietf.org/rfc/rfc4122", "id": str(system)}
     document["observations"] = observations
     document["risks"] = risks
     document["poam-items"] = items

@@ -35,11 +35,18 @@ class OscalSchemaUnavailable(LookupError):
 class OscalValidationError(InputError):
     """A document the schema refuses: where (a JSON path) and the schema's reason."""
 
-    def __init__(self, reason: str, *, path: str, version: str, file: str | None = None):
-        super().__init__(f"not valid OSCAL {version}: at {path}: {reason}", file=file)
+    def __init__(self, reason: str, *, path: str, version: str, file: str | None = None, pointer: str = "",
+                 where: str | None = None):
+        super().__init__(f"not valid OSCAL {version}: at {where or pointer or path}: {reason}", file=file)
         self.reason = reason
-        self.path = path
+        self.path = path  # JSONPath, $['plan-of-action-and-milestones']...
+        self.pointer = pointer  # JSON pointer, /plan-of-action-and-milestones/...
         self.version = version
+
+    def placed(self, where: str) -> OscalValidationError:
+        """The same error, naming ``where`` (an XML path, say) as the place."""
+        return OscalValidationError(self.reason, path=self.path, version=self.version, file=self.file,
+                                    pointer=self.pointer, where=where)
 
 
 def schema_path(version: str, schema_dir: str | Path | None = None) -> Path:
@@ -87,15 +94,47 @@ def _validator(path: Path):
     return validators.extend(base, {"pattern": _pattern})(schema)
 
 
+def validate_all(document, version: str, *, schema_dir: str | Path | None = None,
+                 file: str | None = None) -> list[OscalValidationError]:
+    """Every schema error, the best explained first, each with its validator keyword (``.validator``)."""
+    validator = _validator(schema_path(version, schema_dir))
+    try:
+        errors = list(validator.iter_errors(document))
+    except RecursionError:
+        found = OscalValidationError("nested too deeply", path="$", version=version, file=file, pointer="/")
+        found.validator = "type"
+        return [found]
+    if not errors:
+        return []
+    first = best_match(errors)
+    errors.sort(key=lambda e: e is not first)
+    return [_explained(error, version, file) for error in errors]
+
+
+def _explained(error: ValidationError, version: str, file: str | None) -> OscalValidationError:
+    reason = error.message
+    if len(reason) > _MAX_REASON:  # a message may quote a whole object
+        reason = reason[:_MAX_REASON] + " ..."
+    place = "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in error.absolute_path)
+    found = OscalValidationError(reason, path=error.json_path, version=version, file=file, pointer=place or "/")
+    found.validator = error.validator
+    found.instance = error.instance
+    return found
+
+
 def validate_oscal(document: dict, version: str, *, schema_dir: str | Path | None = None,
                    file: str | None = None) -> OscalValidationError | None:
     """None when ``document`` is valid against the OSCAL POA&M schema ``version``, else the error that best
     explains why not (its JSON path and the schema's reason)."""
     validator = _validator(schema_path(version, schema_dir))
-    error = best_match(validator.iter_errors(document))
+    try:
+        error = best_match(validator.iter_errors(document))
+    except RecursionError:
+        return OscalValidationError("nested too deeply", path="$", version=version, file=file, pointer="/")
     if error is None:
         return None
     reason = error.message
     if len(reason) > _MAX_REASON:  # a message may quote a whole object
         reason = reason[:_MAX_REASON] + " ..."
-    return OscalValidationError(reason, path=error.json_path, version=version, file=file)
+    place = "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in error.absolute_path)
+    return OscalValidationError(reason, path=error.json_path, version=version, file=file, pointer=place or "/")

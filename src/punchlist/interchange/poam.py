@@ -19,6 +19,7 @@ from punchlist.core.records import ItemStatus, Milestone, Poam, PoamItem
 from punchlist.errors import InputError, InputErrors
 
 from .columns import _SAMPLE_ROWS, POAM, Layout, find_layout, settle_columns
+from .details import DETAIL_PARSERS
 from .mapping import ColumnMapping
 from .milestones import parse_milestones
 from .sources import Book, Sheet, open_book
@@ -60,6 +61,7 @@ PARSERS = {
     "status": item_status,
     "kind": record_kind,
     "evidence": text,
+    **DETAIL_PARSERS,
 }
 # Columns that describe one milestone of the item above them (eMASS lists one milestone per row).
 _MILESTONE_COLUMNS = ("milestones", "milestone_due", "milestone_done")

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -9,6 +11,12 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Where the organization's OSCAL System Security Plan is (a URL or a path relative to the POA&M): the
+    # OSCAL POA&M names it in import-ssp. Empty: the organization has none in OSCAL.
+    ssp_href = models.CharField(max_length=500, blank=True, default="")
+    # A random seed drawn once per organization, from which every OSCAL UUID it exports is derived: stable
+    # across its exports, different between installations and organizations.
+    oscal_seed = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["name"]

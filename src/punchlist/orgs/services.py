@@ -255,3 +255,21 @@ def set_one_time_password(actor, membership: Membership, password: str, *, reaso
         user.save(update_fields=["password"])
         chain.record(organization=organization, actor=actor, action="set_one_time_password", obj=user,
                      subject=user.username, head=head, after={"username": user.username}, reason=reason)
+
+
+def set_ssp_href(actor, organization, href: str, *, reason: str = "") -> Organization:
+    """Name the organization's OSCAL SSP (a URL or a relative path), which its OSCAL POA&M then imports."""
+    require(actor, "orgs.change_organization", organization)
+    href = (href or "").strip()
+    if len(href) > 500 or any(c.isspace() for c in href):
+        raise OrganizationError("the SSP's location is one URL or path, without spaces, of at most 500 characters")
+    with transaction.atomic():
+        head = chain.lock(organization)
+        fresh = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = fresh.ssp_href
+        fresh.ssp_href = href
+        fresh.save(update_fields=["ssp_href"])
+        chain.record(organization=organization, actor=actor, action="set_ssp_href", obj=fresh, head=head,
+                     before={"ssp_href": before}, after={"ssp_href": href}, reason=reason)
+    organization.ssp_href = href
+    return organization

@@ -1,5 +1,5 @@
 """`punchlist export`: the organization's POA&M as the Punchlist workbook, the FedRAMP template filled in, CSV
-or OSCAL POA&M JSON.
+or OSCAL POA&M (JSON or NIST's XML).
 
 Added to the CLI with ``add_commands(commands)``, the shape of ``punchlist.register.cli``, whose options
 (--data-dir, --org, --user) and error handling it shares.
@@ -12,7 +12,7 @@ import os
 
 from .cli import EXIT_OK, CommandError, _actor, _common, _guard, _organization, _start
 
-FORMATS = ("workbook", "fedramp", "csv", "oscal")
+FORMATS = ("workbook", "fedramp", "csv", "oscal", "oscal-xml")
 # oscal_schema.SCHEMA_VERSIONS and oscal.OSCAL_VERSION (a test keeps them equal): importing those modules
 # here would load openpyxl and jsonschema for every `punchlist` command.
 OSCAL_VERSIONS = ("1.1.3", "1.2.1")
@@ -24,10 +24,10 @@ security_log = logging.getLogger("punchlist.security")
 
 def add_commands(commands) -> None:
     export = commands.add_parser(
-        "export", help="write the organization's POA&M: workbook, filled FedRAMP template, CSV or OSCAL JSON",
+        "export", help="write the organization's POA&M: workbook, filled FedRAMP template, CSV or OSCAL (JSON or XML)",
         description="Write the organization's POA&M items to FILE: the assessor-ready Punchlist workbook, the "
                     "FedRAMP POA&M template (give the template's file with --template) filled in, CSV (UTF-8 "
-                    "with BOM, for Excel) or OSCAL POA&M JSON. Every export says 'Internal tracking document' "
+                    "with BOM, for Excel) or OSCAL POA&M (JSON, or XML with --format oscal-xml). Every export says 'Internal tracking document' "
                     "unless an assessment is marked as the one this POA&M goes to the assessor with. The file "
                     "is written whole or not at all.")
     _common(export)
@@ -36,7 +36,8 @@ def add_commands(commands) -> None:
     export.add_argument("--template", default=None, metavar="FILE",
                         help="the FedRAMP POA&M template to fill (--format fedramp)")
     export.add_argument("--oscal-version", default=OSCAL_VERSION, choices=OSCAL_VERSIONS,
-                        help=f"the OSCAL version the JSON declares (--format oscal; default {OSCAL_VERSION})")
+                        help=f"the OSCAL version the document declares (--format oscal or oscal-xml; default "
+                             f"{OSCAL_VERSION})")
     export.add_argument("--system", default=None, metavar="NAME",
                         help="the system the POA&M covers (default: the assessment's scope, else the "
                              "organization)")
@@ -70,7 +71,7 @@ def run_export(args) -> int:
 
         write_csv(poam, context, out)
     else:
-        _write_oscal(poam, context, evidence, out, args.oscal_version)
+        _write_oscal(poam, context, evidence, out, args.oscal_version, xml=args.format == "oscal-xml")
     security_log.info("exported: username=%r org=%s file=%r format=%s items=%d via=cli", actor.get_username(),
                       organization.slug, os.path.abspath(out), args.format, len(poam.items))
     print(f"{len(poam.items)} item(s) of {organization.name} written to {os.fspath(out)} ({args.format}; "
@@ -78,18 +79,23 @@ def run_export(args) -> int:
     return EXIT_OK
 
 
-def _write_oscal(poam, context, evidence, out, version: str) -> None:
-    """Write the JSON, having checked it against NIST's schema where one is installed: a document a receiver
-    would refuse is not written."""
+def _write_oscal(poam, context, evidence, out, version: str, *, xml: bool = False) -> None:
+    """Write the JSON (or its XML form), having checked the document against NIST's schema where one is
+    installed: a document a receiver would refuse is not written."""
     from punchlist.interchange.oscal import poam_to_oscal, write_oscal
+    from punchlist.interchange.oscal_xml import write_oscal_xml
     from punchlist.interchange.oscal_schema import OscalSchemaUnavailable, validate_oscal
 
     if not poam.items:
         raise CommandError("the organization has no items: an OSCAL POA&M needs at least one")
+    document = poam_to_oscal(poam, context, oscal_version=version, evidence=evidence)
     try:
-        error = validate_oscal(poam_to_oscal(poam, context, oscal_version=version, evidence=evidence), version)
+        error = validate_oscal(document, version)
     except OscalSchemaUnavailable:
         error = None  # no schema here to check against; the tests check every export against both
     if error is not None:
         raise CommandError(f"the OSCAL export is not valid ({error}); nothing was written")
-    write_oscal(poam, context, out, oscal_version=version, evidence=evidence)
+    if xml:
+        write_oscal_xml(poam, context, out, document=document)
+    else:
+        write_oscal(poam, context, out, oscal_version=version, evidence=evidence)

@@ -54,7 +54,8 @@ def build_export(actor, organization, *, system: str | None = None,
         or organization.name,
         generated_at=generated_at or timezone.now(),
         for_assessment=bool(assessment is not None and assessment.is_the_assessment_poam),
-        uuid_key=f"punchlist-organization-{organization.pk}",
+        uuid_key=f"punchlist-organization-{organization.oscal_seed}",
+        ssp_href=organization.ssp_href or None,
     )
     if assessment is not None:
         results = mapping.results(assessment)

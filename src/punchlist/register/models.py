@@ -169,6 +169,25 @@ class PoamItem(models.Model):
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+", db_index=False)
     verified_at = models.DateTimeField(null=True, blank=True)
+    # What the files it came from say beyond the plan (``punchlist.core.records.PoamItem`` explains each), kept
+    # so that an export carries all of it back out. Database defaults: bulk inserts may leave them out.
+    status_date = models.DateField(null=True, blank=True, help_text="The date of the item's last status.")
+    assets = models.TextField(blank=True, default="", db_default="", help_text="Assets affected, one per line.")
+    cves = models.TextField("CVEs", blank=True, default="", db_default="")
+    source_identifier = models.TextField(blank=True, default="", db_default="",
+                                         help_text="The finding's id at its source (scanner plugin, STIG rule).")
+    comments = models.TextField(blank=True, default="", db_default="")
+    likelihood = models.CharField(max_length=100, blank=True, default="", db_default="")
+    impact = models.CharField(max_length=100, blank=True, default="", db_default="")
+    residual_risk = models.CharField(max_length=100, blank=True, default="", db_default="")
+    risk_adjustment = models.CharField(max_length=100, blank=True, default="", db_default="")
+    vendor_dependency = models.BooleanField(null=True, blank=True)
+    vendor_product = models.TextField(blank=True, default="", db_default="")
+    vendor_check_in = models.DateField(null=True, blank=True)
+    vendor_involvement = models.TextField(blank=True, default="", db_default="")
+    budget_money = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    budget_hours = models.DecimalField(max_digits=10, decimal_places=1, null=True, blank=True)
+    decision_needed = models.TextField(blank=True, default="", db_default="")
     # Optimistic locking: every write checks the version the writer read and bumps it.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)

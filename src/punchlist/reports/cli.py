@@ -25,7 +25,7 @@ def add_commands(commands) -> None:
         description="Write one of the organization's reports to FILE: the leadership report, the monthly "
                     "management review pack or the Level 2 readiness report, as PDF or HTML (charts included, "
                     "the organization, date and marking on every page); or the assessor package, one zip with "
-                    "the workbook, the OSCAL POA&M JSON, an evidence index with hashes and the audit trail's "
+                    "the workbook, the OSCAL POA&M (JSON and XML), the evidence files, an evidence index with hashes and the audit trail's "
                     "verification result. The file is written whole or not at all.")
     _common(report)
     report.add_argument("report", choices=REPORTS)
@@ -34,6 +34,8 @@ def add_commands(commands) -> None:
     report.add_argument("--out", required=True, metavar="FILE", help="the file to write")
     report.add_argument("--as-of", type=date.fromisoformat, default=None, metavar="DATE",
                         help="judge overdue, due and the closeout countdown as of this day (default: today)")
+    report.add_argument("--without-evidence-files", action="store_true",
+                        help="package: leave the evidence files out (the index and their SHA-256 stay)")
     report.add_argument("--progress", action="store_true",
                         help="print a progress line on stderr at each step, even when it is not a terminal")
     report.set_defaults(run=run_report)
@@ -61,7 +63,8 @@ def run_report(args) -> int:
     if args.report == "package":
         from punchlist.reports.package import write_package
 
-        summary = write_package(actor, organization, out, progress=progress.say)
+        summary = write_package(actor, organization, out, progress=progress.say,
+                                evidence_files=not args.without_evidence_files)
         progress.done()
         print(f"assessor package of {organization.name} written to {os.fspath(out)}: {summary.items} item(s), "
               f"{summary.evidence} piece(s) of evidence ({summary.evidence_problems} file problem(s)), audit trail "

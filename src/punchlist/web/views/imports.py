@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from punchlist.errors import InputError, InputErrors
 from punchlist.interchange import FIELD_LABELS, ColumnMapping, inspect_poam_file
-from punchlist.interchange.guards import Limits, describe
+from punchlist.interchange.guards import OSCAL_KINDS, Limits, describe
 from punchlist.interchange.mapping import REQUIRED
 from punchlist.interchange.values import key
 from punchlist.orgs.permissions import PermissionDenied, require
@@ -200,7 +200,7 @@ def _preview_page(request, upload, inspection, form, *, outcome=None, note="", s
         "sample_rows": [(number, [column.samples[i] for column in inspection.columns])
                         for i, number in enumerate(inspection.rows)],
         "columns": [(column, [FIELD_LABELS[name] for name in column.fields]) for column in inspection.columns],
-        "kind_words": "OSCAL POA&M JSON" if inspection.kind == "JSON" else describe(inspection.kind).capitalize()
+        "kind_words": f"OSCAL POA&M {inspection.kind}" if inspection.kind in OSCAL_KINDS else describe(inspection.kind).capitalize()
         if inspection.kind != "TEXT" else "Text (CSV)",
         "preview_url": reverse("web:import_preview", args=[request.organization.slug, upload.token]),
     }
@@ -271,7 +271,7 @@ def _preview_post(request, upload):
         inspection = inspect_poam_file(upload.path, mapping, limits=_limits(), label=upload.name)
     except InputError as exc:
         return _unreadable(request, upload, exc)
-    if inspection.kind == "JSON":
+    if inspection.kind in OSCAL_KINDS:
         mapping = None
     elif form.layout_changed():
         keep = {"create_people": form.cleaned_data["create_people"], "profile_name": form.cleaned_data["profile_name"]}

@@ -75,14 +75,16 @@ def download(request, kind: str, fmt: str):
 @member_view
 @require_GET
 def package(request):
-    """The assessor package, written to a temporary file and streamed; the file goes once it is sent."""
+    """The assessor package, written to a temporary file and streamed; the file goes once it is sent. With
+    ``without_evidence_files`` (the form's checkbox) the evidence files stay out; their index and hashes do not."""
     from punchlist.reports.package import package_name, write_package
 
     snap = _snapshot(request)
     handle, name = tempfile.mkstemp(prefix="punchlist-package-", suffix=".zip")
     os.close(handle)
     try:
-        write_package(request.user, request.organization, name, generated_at=snap.generated_at)
+        write_package(request.user, request.organization, name, generated_at=snap.generated_at,
+                      evidence_files=request.GET.get("without_evidence_files") != "1")
         stream = open(name, "rb")  # noqa: SIM115 - FileResponse closes it
     finally:
         os.unlink(name)  # the open handle keeps the data until the response is sent (POSIX)
