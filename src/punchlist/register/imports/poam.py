@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -14,12 +14,13 @@ from punchlist.core.closeout import closeout_deadline, completion_allowed
 from punchlist.errors import InputError, InputErrors
 from punchlist.orgs.permissions import require
 
+from ..details import AMOUNTS, SHORT
 from ..errors import RegisterError
 from ..models import Assessment, Kind, PoamItem, Status
 from ..services._common import objective_ids, writing
 from .create import create_items
 from .people import People
-from .update import update_items
+from .update import IMPORT_REASON, update_items
 
 OUR_ID = re.compile(r"^POAM-([A-Z]{2})-(\d{1,6})$")
 # By the members' values (``_value_``, a plain attribute: an Enum's own hash is a Python call, once per row).
@@ -35,6 +36,15 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)  # identifiers of items the file changed
     unchanged: list[str] = field(default_factory=list)  # identifiers of items the file names as they are
     people_added: list[str] = field(default_factory=list)  # user names of people created for the import
+    # Per item updated or left as it was: each field the file changes (old -> new), and each it would change
+    # but does not (a person's work since the last import, a closed item not chosen for reopening).
+    changes: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def kept(self) -> dict[str, list]:
+        """The items with a field the file would change but the register keeps, and those fields."""
+        return {identifier: [c for c in changes if c.kept] for identifier, changes in self.changes.items()
+                if any(c.kept for c in changes)}
 
     def __str__(self):
         text = f"{len(self.created)} item(s) imported"
@@ -75,14 +85,19 @@ def title_of(record: records.PoamItem) -> str:
 
 
 def import_poam(actor, organization, poam: records.Poam, *, file: str = "", assessment: Assessment | None = None,
-                create_people: bool = False, progress: Callable[[int, int], None] | None = None) -> ImportResult:
+                create_people: bool = False, progress: Callable[[int, int], None] | None = None,
+                reopen: Iterable[str] = ()) -> ImportResult:
     """Add the items of ``poam`` the organization does not have and update those it has, or change nothing
-    (raising InputErrors that list every problem)."""
+    (raising InputErrors that list every problem).
+
+    An update never undoes work: a field changed in the register since the item's last import keeps the
+    register's value, and a closed item stays closed unless it is named in ``reopen`` (by its identifier or its
+    id in the file). ``ImportResult.changes`` lists what each item gets and keeps."""
     require(actor, "register.add_item", organization)
     if assessment is not None and assessment.organization_id != organization.pk:
         raise InputError("the assessment belongs to another organization", file=file)
     result = ImportResult()
-    reason = f"updated by import of {file}" if file else "updated by import"
+    reason = f"{IMPORT_REASON} of {file}" if file else IMPORT_REASON
     errors: list[InputError] = []
     # Checked inside the transaction, with the organization's chain locked like any writer's: what the rows are
     # compared with (the items, their ids, the people) cannot change before they are written.
@@ -100,13 +115,14 @@ def import_poam(actor, organization, poam: records.Poam, *, file: str = "", asse
             # transaction (people included) is rolled back.
             result.updated, result.unchanged = update_items(
                 actor, organization, updates, poam.fields, new_people, reason=reason, file=file, errors=errors,
-                progress=(lambda done: progress(done, total)) if progress else None)
+                progress=(lambda done: progress(done, total)) if progress else None,
+                reopen=frozenset(name.strip() for name in reopen), changes_out=result.changes)
         if errors:
             raise InputErrors(sorted(errors, key=lambda e: (e.row or 0)))
         creates = [plan for plan in plans if plan.item is None]
         if creates:
             result.created = create_items(
-                actor, organization, creates, new_people, file=file, assessment=assessment,
+                actor, organization, creates, new_people, file=file, assessment=assessment, fields=poam.fields,
                 progress=(lambda done: progress(len(updates) + done, total)) if progress else None)
     return result
 
@@ -117,7 +133,7 @@ class _RolledBack(Exception):
 
 
 def check_poam(actor, organization, poam: records.Poam, *, file: str = "", assessment: Assessment | None = None,
-               create_people: bool = False) -> ImportResult:
+               create_people: bool = False, reopen: Iterable[str] = ()) -> ImportResult:
     """What ``import_poam`` would do, with nothing kept: the same import, in a transaction always rolled back.
 
     Every check an import makes is made (the rows, the people, and the services' own refusals of updates,
@@ -127,7 +143,7 @@ def check_poam(actor, organization, poam: records.Poam, *, file: str = "", asses
     try:
         with transaction.atomic():
             raise _RolledBack(import_poam(actor, organization, poam, file=file, assessment=assessment,
-                                          create_people=create_people))
+                                          create_people=create_people, reopen=reopen))
     except _RolledBack as done:
         return done.result
 
@@ -152,6 +168,7 @@ def check_rows(organization, poam: records.Poam, people: People, *, file: str, a
     kept: set[str] = set()
     closed, ready, accepted = Status.CLOSED.value, Status.READY_FOR_VERIFICATION.value, Status.RISK_ACCEPTED.value
     assessment_poam = Kind.ASSESSMENT_POAM.value
+    with_details = bool(poam.fields & (SHORT | set(AMOUNTS)))
 
     def error(message, column, row):
         errors.append(InputError(message, file=file, row=row, column=column))
@@ -195,6 +212,15 @@ def check_rows(organization, poam: records.Poam, people: People, *, file: str, a
                 value = external if column == "id" else getattr(record, column)
                 if len(value) > limit:
                     error(f"{len(value)} characters; the register keeps at most {limit} here", column, row)
+        if with_details:
+            for column in SHORT:
+                if len(getattr(record, column)) > 100:
+                    error(f"{len(getattr(record, column))} characters; the register keeps at most 100 here", column,
+                          row)
+            for column, (_, most) in AMOUNTS.items():
+                value = getattr(record, column)
+                if value is not None and value > most:
+                    error(f"{value} is more than the register keeps here ({most})", column, row)
         resolved = (resolve(record.primary_owner, "primary_owner", row, file, errors),
                     resolve(record.supporting_owner, "supporting_owner", row, file, errors),
                     resolve(record.approval_authority, "approval_authority", row, file, errors),
