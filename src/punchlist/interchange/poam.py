@@ -18,6 +18,7 @@ from punchlist.core.records import ItemStatus, Milestone, Poam, PoamItem
 from punchlist.errors import InputError, InputErrors
 
 from .details import DETAIL_PARSERS
+from .notes import restore
 from .columns import POAM, Layout, find_layout, settle_columns
 from .mapping import ColumnMapping
 from .milestones import parse_milestones
@@ -113,6 +114,8 @@ def read_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None) -> 
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
     if closed is not None:
         present.add("status")  # given by the sheet each item is on
+    if "comments" in present:
+        present |= restore(items)  # what a FedRAMP template has no column for, in our exports' Comments
     return Poam(items=items, fields=frozenset(present), source=book.label)
 
 
