@@ -112,8 +112,7 @@ def _milestones(item: PoamItem) -> tuple[str, str]:
     planned, changes = [], []
     for number, milestone in enumerate(item.milestones, 1):
         due = f" {milestone.due.isoformat()}" if milestone.due else ""
-        done = f" (done {milestone.done_on.isoformat()})" if milestone.done_on else ""  # read back by our reader
-        planned.append(f"({number}){due}: {milestone.description}{done}")
+        planned.append(f"({number}){due}: {milestone.description}")
         if milestone.done_on:
             changes.append(f"({number}) Complete {milestone.done_on.isoformat()} : {milestone.description}")
     return "\n\n".join(planned), "\n\n".join(changes)
@@ -129,7 +128,9 @@ def _comments(item: PoamItem, status_date) -> str:
               "last_updated": item.last_updated if status_date != item.last_updated else None,
               "interim_mitigation": item.interim_mitigation, "likelihood": item.likelihood, "impact": item.impact,
               "vendor_involvement": item.vendor_involvement, "budget_money": item.budget_money,
-              "budget_hours": item.budget_hours, "decision_needed": item.decision_needed}
+              "budget_hours": item.budget_hours, "decision_needed": item.decision_needed,
+              "milestones": ", ".join(f"({number}) {milestone.done_on.isoformat()}"
+                                      for number, milestone in enumerate(item.milestones, 1) if milestone.done_on)}
     if item.original_id and item.id and item.original_id != item.id:
         values["id"] = item.id  # column A holds the id the item came with; the register's own is kept here
     return write_notes(item, values)

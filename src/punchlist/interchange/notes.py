@@ -40,6 +40,7 @@ NOTED = (
     ("budget_money", "Budget amount"),
     ("budget_hours", "Budget hours"),
     ("decision_needed", "Decision needed"),
+    ("milestones", "Milestones done"),  # "(1) 2026-09-18, (3) 2026-10-02": Planned Milestones' numbers
 )
 _BY_LABEL = {label.casefold(): name for name, label in NOTED}
 _STATUSES = {status.value: status for status in ItemStatus}
@@ -99,7 +100,11 @@ def read_notes(item: PoamItem) -> set[str]:
             value = _parsed(name, "\n".join(lines))
         except (CellError, KeyError, ValueError):
             continue
-        if name == "id":
+        if name == "milestones":
+            for number, done_on in value:
+                if 0 < number <= len(item.milestones) and item.milestones[number - 1].done_on is None:
+                    item.milestones[number - 1].done_on = done_on
+        elif name == "id":
             if item.id and item.id != value:
                 item.original_id = item.original_id or item.id
             item.id = value
@@ -122,9 +127,12 @@ def _parsed(name: str, text: str):
         return parse_date(text)
     if name in ("budget_money", "budget_hours"):
         return amount(text)
+    if name == "milestones":
+        return [(int(number), parse_date(done)) for number, done in _DONE.findall(text)]
     return text
 
 
+_DONE = re.compile(r"\((\d+)\) (\d{4}-\d{2}-\d{2})")
 _DOCUMENT = "Evidence : "
 _HASH = re.compile(r" \(SHA-256 [0-9a-f]{64}\)$")
 
