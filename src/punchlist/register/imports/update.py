@@ -13,11 +13,13 @@ step, and each step is checked as it is in the app: closing still needs the appr
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
 from punchlist.errors import InputError
+from punchlist.interchange.mapping import FIELD_LABELS
 from punchlist.orgs.permissions import PermissionDenied
 
 from punchlist.audit.models import AuditEvent
@@ -40,6 +42,7 @@ REFUSED = (RegisterError, PermissionDenied)
 IMPORT_REASON = "updated by import"
 BASELINE_ACTIONS = frozenset({"import_item", "create_item"})
 CLOSED_STATUSES = frozenset({Status.CLOSED.value, Status.RISK_ACCEPTED.value})
+LABELS = {**FIELD_LABELS, "status_date": "Status date", "requirements": "Requirements"}
 ITEM_TYPE = PoamItem._meta.label_lower
 MILESTONE_TYPE = Milestone._meta.label_lower
 
@@ -54,6 +57,11 @@ class FieldChange:
     new: object
     kept: bool = False
     why: str = ""
+
+    @property
+    def label(self) -> str:
+        """The field as people call it: "Remediation plan", "Status date"."""
+        return LABELS.get(self.field, self.field[:1].upper() + self.field[1:].replace("_", " "))
 
 
 def _key(text: str) -> str:
@@ -158,8 +166,9 @@ def _changes(plan, stored: dict, stored_requirements, fields, users) -> dict:
             value = value.strip() if isinstance(value, str) else value
             if not _same(name, stored[name], value):
                 changes[name] = value
-    if "last_updated" in fields and record.last_updated is not None and record.last_updated != last_updated(
-            stored["status_date"], stored["updated_at"], stored["version"]):
+    # A status date the register has passed since (a later change) is old news, not a change.
+    if "last_updated" in fields and record.last_updated is not None and record.last_updated > (last_updated(
+            stored["status_date"], stored["updated_at"], stored["version"]) or date.min):
         changes["status_date"] = record.last_updated
     return changes
 
