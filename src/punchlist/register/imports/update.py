@@ -195,7 +195,8 @@ def _milestone_moves(wanted, stored, rescheduled: set[int], notes: list) -> list
             continue  # a milestone that is done keeps its dates
         if milestone.due is not None and milestone.due != due:
             if pk in rescheduled:
-                notes.append(FieldChange(f"milestone {description!r} due", due, milestone.due, kept=True,
+                notes.append(FieldChange(f"milestone {description!r} due", due.isoformat() if due else "",
+                                         milestone.due.isoformat(), kept=True,
                                          why="rescheduled in the register since the last import"))
             else:
                 moves.append(("slip", pk, milestone.due, description))
@@ -305,7 +306,9 @@ def update_items(actor, organization, plans, fields, new_people, *, reason: str,
             if move[0] == "add":
                 applied.append(FieldChange("milestone added", "", f"{move[1]} ({_shown('due', move[2], names)})"))
             elif move[0] == "slip":
-                applied.append(FieldChange(f"milestone {move[3]!r} due", "", move[2].isoformat()))
+                was = next((due for pk, _, due, _ in milestones[plan.item] if pk == move[1]), None)
+                applied.append(FieldChange(f"milestone {move[3]!r} due", was.isoformat() if was else "",
+                                           move[2].isoformat()))
             else:
                 applied.append(FieldChange(f"milestone {move[3]!r} done", "", move[2].isoformat()))
         if text:
