@@ -35,6 +35,7 @@ from punchlist.orgs.permissions import PermissionDenied, require
 from punchlist.register import services
 from punchlist.register.errors import RegisterError
 from punchlist.register.imports import check_poam, import_poam
+from punchlist.register.imports.update import NOT_REOPENED
 from punchlist.register.models import ImportProfile
 from punchlist.register.services.profiles import profile_mapping
 from punchlist.web import staging
@@ -45,6 +46,7 @@ from .item_parts import UploadLimit
 
 PROBLEMS_SHOWN = 500  # problems listed on the page; the rest are counted
 ITEMS_LISTED = 100  # identifiers linked in an import's result, per kind
+CHANGES_LISTED = 200  # items whose changes an import's preview and result list
 # The fields an import's checks name (register.imports.poam.check_rows) that the readers call otherwise.
 ERROR_FIELDS = {"requirement": "requirements"}
 
@@ -292,10 +294,12 @@ def _check_or_import(request, upload, inspection, form, mapping, *, write: bool)
         outcome = _outcome("problems", inspection.problem, inspection)
         return _preview_page(request, upload, inspection, form, outcome=outcome, status=400)
     create_people = form.cleaned_data["create_people"]
+    reopen = [identifier for identifier in request.POST.getlist("reopen") if identifier]  # chosen per item
     try:
         poam = read_poam_file(upload.path, limits=_limits(), mapping=mapping)
         run = import_poam if write else check_poam
-        result = run(request.user, request.organization, poam, file=upload.name, create_people=create_people)
+        result = run(request.user, request.organization, poam, file=upload.name, create_people=create_people,
+                     reopen=reopen)
     except InputError as exc:
         outcome = _outcome("problems", exc, inspection, written=False)
         return _preview_page(request, upload, inspection, form, outcome=outcome, status=400)
@@ -303,7 +307,8 @@ def _check_or_import(request, upload, inspection, form, mapping, *, write: bool)
         outcome = _outcome("problems", InputError(str(exc), file=upload.name), inspection)
         return _preview_page(request, upload, inspection, form, outcome=outcome, status=400)
     if not write:
-        outcome = _outcome("ready", result=result, rows=len(poam.items))
+        outcome = _outcome("ready", result=result, rows=len(poam.items), reopen=reopen, not_reopened=NOT_REOPENED,
+                           **_changes(result))
         return _preview_page(request, upload, inspection, form, outcome=outcome)
     staging.discard(upload)
     slug = request.organization.slug
@@ -313,8 +318,15 @@ def _check_or_import(request, upload, inspection, form, mapping, *, write: bool)
         "updated": [(i, reverse("web:item", args=[slug, i])) for i in result.updated[:ITEMS_LISTED]],
         "more_created": max(0, len(result.created) - ITEMS_LISTED),
         "more_updated": max(0, len(result.updated) - ITEMS_LISTED),
+        **_changes(result),
     }
     return render(request, "web/import_result.html", context)
+
+
+def _changes(result) -> dict:
+    """The items with changes (those with a kept field first, as they need a look), as many as a page shows."""
+    listed = sorted(result.changes.items(), key=lambda entry: not any(c.kept for c in entry[1]))
+    return {"changes": listed[:CHANGES_LISTED], "more_changes": max(0, len(listed) - CHANGES_LISTED)}
 
 
 def _save_profile(request, upload, inspection, form):
