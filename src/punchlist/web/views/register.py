@@ -58,7 +58,9 @@ def row_html(row: queries.Row, item_url: str, today) -> str:
     return (
         f'<tr class="register-row register-tier-{row.tier.value}{"" if row.is_open else " register-done"}">'
         f'<td><span class="badge register-tier" title="{e(row.reason)}">{e(row.tier.label)}</span>{reason}</td>'
-        f'<td class="register-id"><a href="{e(item_url)}">{e(row.identifier)}</a></td>'
+        f'<td class="register-id"><a href="{e(item_url)}">{e(row.identifier)}</a>'
+        + (f'<br><small class="register-original" title="Original id">{e(row.original_id)}</small>'
+           if row.original_id else "") + '</td>'
         f'<td>{e(", ".join(row.requirements) or "—")}</td><td>{e(row.title)}{findings}</td>'
         f'<td>{e(STATUS_LABELS.get(row.status, row.status))}</td>'
         f'<td>{e(SEVERITY_LABELS.get(row.severity, row.severity))}</td><td>{e(row.owner or "—")}</td>'
