@@ -84,7 +84,8 @@ def test_an_import_event_records_the_item_as_written(team):
                                                            (str(second.pk), second.identifier)]
     assert events[0].after == {
         "identifier": first.identifier, "external_id": "V-1",
-        "details": {"assets": "FS01\nFS02", "budget_money": "1200.5", "vendor_dependency": True}, "kind": "assessment_poam", "status": "closed",
+        "details": {"assets": "FS01\nFS02", "budget_money": "1200.5", "vendor_dependency": True},
+        "kind": "assessment_poam", "status": "closed",
         "objectives": ["3.1.1[a]"], "title": odd.splitlines()[0], "weakness": odd, "severity": "high",
         "remediation": "Named admin accounts; quarterly access review with the record kept",
         "responsible_unit": "IT", "resources": "4 hours", "source": "Self-assessment",

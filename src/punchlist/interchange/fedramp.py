@@ -24,8 +24,8 @@ from punchlist.errors import InputError
 
 from . import guards
 from .cells import clean_xlsx_text, is_formula_like
-from .notes import write_notes
 from .exports import EvidenceMap, ExportContext, evidence_for, split_open_closed
+from .notes import write_notes
 
 OPEN_SHEET = "Open POA&M Items"
 CLOSED_SHEET = "Closed POA&M Items"

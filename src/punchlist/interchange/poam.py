@@ -17,11 +17,11 @@ from operator import itemgetter
 from punchlist.core.records import ItemStatus, Milestone, Poam, PoamItem
 from punchlist.errors import InputError, InputErrors
 
-from .details import DETAIL_PARSERS
-from .notes import restore
 from .columns import POAM, Layout, find_layout, settle_columns
+from .details import DETAIL_PARSERS
 from .mapping import ColumnMapping
 from .milestones import parse_milestones
+from .notes import restore
 from .sources import Book, Sheet, open_book
 from .values import (
     CellError,

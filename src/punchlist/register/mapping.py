@@ -111,7 +111,8 @@ def to_poam(queryset) -> records.Poam:
             resources=resources, source=source, start_date=start, scheduled_completion=scheduled,
             completion_date=completion, last_updated=last_updated(status_date, updated, version),
             milestones=milestones.get(pk, []), status=statuses[status.upper()], kind=kinds[kind.upper()],
-            evidence="; ".join(evidence.get(pk, ())), original_id=external if external != identifier else "", interim_mitigation=interim,
+            evidence="; ".join(evidence.get(pk, ())), original_id=external if external != identifier else "",
+            interim_mitigation=interim,
             **dict(zip(DETAILS, details)),
         )
         for (pk, identifier, objectives, title, weakness, severity, remediation, unit, owner, support, authority,

@@ -126,7 +126,8 @@ class ItemFieldsForm(forms.Form):
     budget_hours = forms.DecimalField(max_digits=10, decimal_places=1, min_value=0, required=False,
                                       label="Budget (hours)")
     decision_needed = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                                      label="Decision needed", help_text="What someone must decide for the fix to go on")
+                                      label="Decision needed",
+                                      help_text="What someone must decide for the fix to go on")
     comments = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, organization, manager: bool, **kwargs):

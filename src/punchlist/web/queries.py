@@ -196,8 +196,8 @@ def _build_index(organization, version: tuple, as_of: date, people: list[Person]
         pk, family, owner_id, support_id, approver_id = extra[identifier]
         found = by_item.get(identifier, none)
         requirements = tuple(record.requirements)
-        text = " ".join((identifier, record.original_id, record.title, record.weakness, record.remediation, record.primary_owner,
-                         record.supporting_owner, record.responsible_unit, *requirements,
+        text = " ".join((identifier, record.original_id, record.title, record.weakness, record.remediation,
+                         record.primary_owner, record.supporting_owner, record.responsible_unit, *requirements,
                          *[cmmc.get(r, "") for r in requirements])).lower()
         if support_id is None:
             owners = () if owner_id is None else (owner_id,)

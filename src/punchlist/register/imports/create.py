@@ -126,9 +126,9 @@ class _Writer:
             objectives = plan.objectives
             objectives_text = RawJSON(texts[tuple(objectives)]) if objectives else NO_OBJECTIVES
             items.append((pk, organization_id, assessment_id, identifier, external, plan.family, plan.kind, status,
-                          objectives_text, plan.title, weakness, severity, remediation, record.interim_mitigation.strip(), unit, *people,
-                          resources, source, start, due, due, completion, None, None, 1, now, actor_id, now,
-                          *details))
+                          objectives_text, plan.title, weakness, severity, remediation,
+                          record.interim_mitigation.strip(), unit, *people, resources, source, start, due, due,
+                          completion, None, None, 1, now, actor_id, now, *details))
             requirements = plan.requirements
             links += [(pk, requirement, i) for i, requirement in enumerate(requirements)]
             steps = []
@@ -145,7 +145,8 @@ class _Writer:
             if text:
                 evidence.append((pk, text[:255], "", "", None, text, "", actor_id, now))
             after = AFTER % (
-                texts[people[2]], completion_text, details_text, _text(text), texts[people[3]], _text(external), _text(identifier),
+                texts[people[2]], completion_text, details_text, _text(text), texts[people[3]], _text(external),
+                _text(identifier),
                 texts[plan.kind], "[" + ",".join(steps) + "]", objectives_text, texts[people[0]],
                 _text(remediation), texts[tuple(requirements)], _text(resources), _text(unit), due_text,
                 texts[severity], _text(source), start_text, texts[status], texts[people[1]], _text(plan.title), 1,

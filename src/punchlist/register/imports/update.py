@@ -13,20 +13,19 @@ step, and each step is checked as it is in the app: closing still needs the appr
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth import get_user_model
 
+from punchlist.audit.models import AuditEvent
 from punchlist.errors import InputError
 from punchlist.interchange.mapping import FIELD_LABELS
 from punchlist.orgs.permissions import PermissionDenied
 
-from punchlist.audit.models import AuditEvent
-
-from ..mapping import person
 from ..details import AMOUNTS, DETAILS, last_updated
 from ..errors import RegisterError
+from ..mapping import person
 from ..models import Evidence, ItemRequirement, Milestone, PoamItem, Status
 from ..services.evidence import add_evidence
 from ..services.items import PEOPLE, update_item
