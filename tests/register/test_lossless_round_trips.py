@@ -149,3 +149,15 @@ def test_the_fedramp_round_trip_is_lossless(source_register, rival, tmp_path, sh
         "Olive Lee", "Priya Lee", "Olive Lee", "IT Operations")
     assert v1.milestones[0].done_on == BEFORE + timedelta(days=18)
     assert v1.comments == "Asked Marcus on Monday.\nStill waiting."
+
+
+def test_the_csv_round_trip_is_lossless(source_register, rival, tmp_path):
+    from punchlist.interchange.csv_export import write_csv
+
+    def write(export, path):
+        return write_csv(export.poam, export.context, path.with_suffix(".csv"))
+
+    first_read, _ = _round_trip(source_register, rival, tmp_path, write)
+    v1 = _by_id(first_read.items)["POAM-AC-001"]
+    assert (v1.original_id, v1.budget_money, v1.vendor_dependency, v1.cves) == (
+        "V-1", Decimal("12500.5"), True, "CVE-2024-1234\nCVE-2025-0001")
