@@ -157,7 +157,9 @@ def test_the_poam_reader_reads_the_workbook_and_the_csv_back_field_for_field(tmp
     poam = Poam(items=items)
     for path in (write_workbook(poam, CONTEXT, tmp_path / "p.xlsx"), write_csv(poam, CONTEXT, tmp_path / "p.csv")):
         back = read_poam(path)
-        assert back.fields >= frozenset(PoamItem.__slots__) - {"row"}, path
+        # Evidence files' names and hashes are in the workbook's Evidence sheet; the CSV file is one table.
+        sheets_only = {"evidence_details"} if path.suffix == ".csv" else set()
+        assert back.fields >= frozenset(PoamItem.__slots__) - {"row"} - sheets_only, path
         assert len(back.items) == 2
         for before, after in zip(items, back.items):
             for name in PoamItem.__slots__:

@@ -161,3 +161,31 @@ def test_the_csv_round_trip_is_lossless(source_register, rival, tmp_path):
     v1 = _by_id(first_read.items)["POAM-AC-001"]
     assert (v1.original_id, v1.budget_money, v1.vendor_dependency, v1.cves) == (
         "V-1", Decimal("12500.5"), True, "CVE-2024-1234\nCVE-2025-0001")
+
+
+def test_evidence_details_survive_the_workbook_round_trip(source_register, rival, tmp_path):
+    """A stored file's name, SHA-256 and size, a link, and words: the Evidence sheet lists the same after the
+    round trip (who added it and when are the register's own record of its import, and differ)."""
+    from punchlist.register import services
+
+    item = StoredItem.objects.get(organization=source_register.org, external_id="V-1")
+    services.add_evidence(source_register.owner, item, name="accounts.csv", content=b"user,admin\nmarcus,no\n",
+                          description="AD export of the admin group")
+    services.add_evidence(source_register.owner, item, name="Change ticket", reference="https://tickets.example/4711")
+
+    def write(export, path):
+        return write_workbook(export.poam, export.context, path, evidence=export.evidence)
+
+    _round_trip(source_register, rival, tmp_path, write)
+
+    def listed(path):
+        sheet = openpyxl.load_workbook(path)["Evidence"]
+        return sorted(tuple(cell.value for cell in row[:5]) for row in sheet.iter_rows(min_row=3))
+
+    first, second = listed(tmp_path / "first.xlsx"), listed(tmp_path / "second.xlsx")
+    assert first == second
+    stored = StoredItem.objects.get(organization=source_register.org, external_id="V-1").evidence.get(
+        name="accounts.csv")
+    assert ("POAM-AC-001", "accounts.csv: AD export of the admin group", "accounts.csv", stored.sha256,
+            stored.size) in second
+    assert ("POAM-AC-001", "Change ticket", "https://tickets.example/4711", None, None) in second

@@ -19,6 +19,7 @@ from punchlist.errors import InputError, InputErrors
 
 from .columns import POAM, Layout, find_layout, settle_columns
 from .details import DETAIL_PARSERS
+from .evidence_sheet import attach_evidence
 from .mapping import ColumnMapping
 from .milestones import parse_milestones
 from .notes import restore
@@ -116,6 +117,8 @@ def read_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None) -> 
         present.add("status")  # given by the sheet each item is on
     if "comments" in present:
         present |= restore(items)  # what a FedRAMP template has no column for, in our exports' Comments
+    if attach_evidence(book, items):  # our workbook's Evidence sheet: files' names, hashes and sizes, links
+        present |= {"evidence", "evidence_details"}
     return Poam(items=items, fields=frozenset(present), source=book.label)
 
 

@@ -142,7 +142,9 @@ class _Writer:
                     steps.append(f"[{_text(description)},{due_on_text},{done_text}]")
                     position += 1
             text = record.evidence.strip()
-            if text:
+            if record.evidence_details:
+                evidence += [evidence_row(pk, detail, actor_id, now) for detail in record.evidence_details]
+            elif text:
                 evidence.append((pk, text[:255], "", "", None, text, "", actor_id, now))
             after = AFTER % (
                 texts[people[2]], completion_text, details_text, _text(text), texts[people[3]], _text(external),
@@ -159,6 +161,17 @@ class _Writer:
         if evidence:
             insert_rows(Evidence, EVIDENCE_COLUMNS, evidence, prepared=True)
         chain.record_many(organization=self.organization, actor=self.actor, entries=events, head=self.head)
+
+
+def evidence_row(pk, detail, actor_id, now) -> tuple:
+    """An Evidence row (EVIDENCE_COLUMNS) for what an export said of one piece of evidence: a file known by its
+    name, SHA-256 and size (its bytes stay where they are), a link, or words."""
+    name = (detail.filename or detail.description or detail.link)[:255]
+    identified = bool(detail.sha256) and detail.size is not None
+    reference = detail.link or ("" if identified else detail.description or detail.filename)
+    description = detail.description if detail.description != name else ""
+    return (pk, name, "", detail.sha256 if identified else "", detail.size if identified else None, reference,
+            description, actor_id, now)
 
 
 def _allocate(organization, plans) -> list[str]:
