@@ -8,6 +8,7 @@ Per batch: one INSERT (or COPY) per table and one per the audit events; no query
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import attrgetter
 
 from django.utils import timezone
 
@@ -73,7 +74,7 @@ def create_items(actor, organization, plans, new_people: dict, *, file: str, ass
     has, so that a file without any of the item's further details costs nothing for them."""
     identifiers = _allocate(organization, plans)
     writer = _Writer(actor, organization, new_people, file=file, assessment=assessment,
-                     details=any(name in fields for name in (*DETAILS, "last_updated", "id")))
+                     details=any(name in fields for name in (*DETAILS, "last_updated", "interim_mitigation")))
     created: list[str] = []
     with bulk_session(PoamItem, rows=len(plans)):
         for start in range(0, len(plans), BATCH):
@@ -105,7 +106,9 @@ class _Writer:
                                                          self.now)
         item_type, reason, texts, dates = PoamItem._meta.label_lower, self.reason, self.texts, self.dates
         new_ids = self.new_ids
-        no_details, with_details = (None, *("",) * len(DETAILS)), self.details
+        read_details, with_details = attrgetter(*DETAILS), self.details
+        empty = read_details(records.PoamItem())  # the details of a record that has none
+        no_details = (None, *empty)
         items, links, milestones, evidence, events = [], [], [], [], []
         for pk, (plan, identifier) in zip(reserve_ids(PoamItem, len(batch)), batch):
             record, status = plan.record, plan.status
@@ -117,8 +120,11 @@ class _Writer:
             due, due_text = dates[record.scheduled_completion]
             completion, completion_text = dates[record.completion_date] if status == CLOSED else (None, "null")
             external = (record.original_id or record.id or "").strip()
-            if with_details:
+            if with_details and (read_details(record) != empty or record.interim_mitigation):
                 details, details_text = detail_values(record)
+            elif with_details and record.last_updated is not None:  # the common case: a status date alone
+                details, details_text = (record.last_updated, *empty), '{"status_date":%s}' % dates[
+                    record.last_updated][1]
             else:
                 details, details_text = no_details, "{}"
             weakness, remediation = record.weakness.strip(), record.remediation.strip()

@@ -271,21 +271,34 @@ def update_items(actor, organization, plans, fields, new_people, *, reason: str,
     gets, and what it keeps, goes to ``changes_out`` (identifier -> [FieldChange]) for the preview.
     """
     items, requirements, milestones, evidence, whole = _load(organization, [plan.item for plan in plans])
-    identifiers = [items[plan.item]["identifier"] for plan in plans]
-    worked_on, rescheduled = _worked_on(organization, identifiers, whole)
     named = {person for plan in plans for person in plan.people if isinstance(person, int)}
-    named |= {stored[f"{name}_id"] for stored in items.values() for name in PEOPLE if stored[f"{name}_id"]}
     users = get_user_model().objects.in_bulk(named) | new_people  # primary keys and short names -> users
+    # The audit trail is read only for the items the file would change at all: a file that leaves its items
+    # as they are costs no more than before.
+    touched, candidates = [], []
+    for plan in plans:
+        stored = items[plan.item]
+        candidates.append(_changes(plan, stored, requirements[plan.item], fields, users))
+        if (candidates[-1]
+                or ("status" in fields and plan.status != stored["status"])
+                or ("milestones" in fields and _milestone_moves(plan.record.milestones, milestones[plan.item],
+                                                                set(), []))):
+            touched.append(stored["identifier"])
+    worked_on, rescheduled = _worked_on(organization, touched, whole and len(touched) * 2 >= len(plans)) \
+        if touched else ({}, set())
+    shown_people = {stored[f"{name}_id"] for stored in items.values() for name in PEOPLE if stored[f"{name}_id"]}
+    shown_people -= set(users)
+    if shown_people:
+        users = users | get_user_model().objects.in_bulk(shown_people)
     names = {pk: person(user) for pk, user in users.items() if isinstance(pk, int)}
     changes_out = {} if changes_out is None else changes_out
     work, unchanged = [], []
-    for plan in plans:
+    for plan, changes in zip(plans, candidates):
         stored = items[plan.item]
         identifier = stored["identifier"]
         worked = worked_on.get(identifier, set())
         chosen = identifier in reopen or (plan.record.id or "").strip() in reopen
         notes: list[FieldChange] = []
-        changes = _changes(plan, stored, requirements[plan.item], fields, users)
         for name in list(changes):
             if name in worked:
                 notes.append(FieldChange(name, _shown(name, _stored_value(name, stored, requirements[plan.item]),
