@@ -8,6 +8,11 @@ supporting owners alone. Milestones are matched by what they say; a new one is a
 slip, a done date completes it; milestones are never removed (a done one keeps its dates). Evidence the file
 names that the item does not have yet is added as a reference. A status goes through the workflow, step by
 step, and each step is checked as it is in the app: closing still needs the approval authority.
+
+Nothing a person did is undone: a field whose last change (by the audit trail) was a person's, not an
+import's, keeps the register's value; so does a milestone a person rescheduled, with its reason; and a closed
+item is reopened only when the importer names it. Each is listed, with what the file said, in the result's
+``changes`` beside the fields that do change (old -> new), for the preview.
 """
 
 from __future__ import annotations
