@@ -48,7 +48,7 @@ def test_a_file_of_known_names_is_shown_as_it_will_be_read(tmp_path):
         ("C", "Weakness", ("weakness",), ("Shared admin account", "No MFA")),
         ("D", "Scheduled Completion Date", ("scheduled_completion",), ("2026-12-01", "2027-01-15")),
         ("E", "Comments", ("comments",), ("ask Marcus", ""))]
-    assert inspection.fields == {"id": 0, "requirements": 1, "weakness": 2, "scheduled_completion": 3}
+    assert inspection.fields == {"id": 0, "requirements": 1, "weakness": 2, "scheduled_completion": 3, "comments": 4}
     mapping = inspection.mapping()
     assert set(mapping.columns) == set(FIELDS) and mapping.columns["requirements"] == "Control"
     assert mapping.columns["title"] is None and mapping.header_row == 1

@@ -69,7 +69,7 @@ def test_open_and_closed_items_on_their_own_sheets(book):
 def test_frozen_header_filter_drop_downs_and_widths(book):
     sheet = book["Open items"]
     assert sheet.freeze_panes == "B3"
-    assert sheet.auto_filter.ref == "A2:V5"
+    assert sheet.auto_filter.ref == "A2:AM5"  # 22 columns of the plan, 17 of its further details
     lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
     assert lists["G3:G1006"] == '"draft,open,in progress,ready for verification,closed,risk accepted"'
     assert lists["F3:F1006"] == '"low,moderate,high,critical"'
@@ -157,7 +157,9 @@ def test_the_poam_reader_reads_the_workbook_and_the_csv_back_field_for_field(tmp
     poam = Poam(items=items)
     for path in (write_workbook(poam, CONTEXT, tmp_path / "p.xlsx"), write_csv(poam, CONTEXT, tmp_path / "p.csv")):
         back = read_poam(path)
-        assert back.fields >= frozenset(PoamItem.__slots__) - {"row"}, path
+        # Evidence files' names and hashes are in the workbook's Evidence sheet; the CSV file is one table.
+        sheets_only = {"evidence_details"} if path.suffix == ".csv" else set()
+        assert back.fields >= frozenset(PoamItem.__slots__) - {"row"} - sheets_only, path
         assert len(back.items) == 2
         for before, after in zip(items, back.items):
             for name in PoamItem.__slots__:

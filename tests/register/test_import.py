@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -70,7 +71,8 @@ def test_an_import_event_records_the_item_as_written(team):
                 responsible_unit="IT", resources="4 hours", source="Self-assessment",
                 start_date=SOON - timedelta(days=30), supporting_owner="Olive Lee",
                 evidence_custodian="Paul Lee", status=records.ItemStatus.CLOSED, completion_date=date.today(),
-                evidence="Ticket \"4711\"",
+                evidence="Ticket \"4711\"", assets="FS01\nFS02", budget_money=Decimal("1200.5"),
+                vendor_dependency=True,
                 milestones=[records.Milestone("First", SOON - timedelta(days=20), SOON - timedelta(days=21)),
                             records.Milestone("  "), records.Milestone("Second", None)]),
         _record(3, requirements=["3.5.3", "AC.L2-3.1.1"]),
@@ -81,7 +83,9 @@ def test_an_import_event_records_the_item_as_written(team):
     assert [(e.object_id, e.subject) for e in events] == [(str(first.pk), first.identifier),
                                                            (str(second.pk), second.identifier)]
     assert events[0].after == {
-        "identifier": first.identifier, "external_id": "V-1", "kind": "assessment_poam", "status": "closed",
+        "identifier": first.identifier, "external_id": "V-1",
+        "details": {"assets": "FS01\nFS02", "budget_money": "1200.5", "vendor_dependency": True},
+        "kind": "assessment_poam", "status": "closed",
         "objectives": ["3.1.1[a]"], "title": odd.splitlines()[0], "weakness": odd, "severity": "high",
         "remediation": "Named admin accounts; quarterly access review with the record kept",
         "responsible_unit": "IT", "resources": "4 hours", "source": "Self-assessment",

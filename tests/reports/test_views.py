@@ -147,3 +147,24 @@ def test_a_second_look_reuses_the_figures_until_the_register_changes(acme, login
                              reason="waiting for the vendor")
     body = client.get(url).content.decode()
     assert re.search(r'data-figure="overdue">1<', body)  # the write moved the chain head: computed afresh
+
+
+def test_the_leadership_and_operations_views_total_the_budgets(acme, login_as):
+    from decimal import Decimal
+
+    from punchlist.register import services
+
+    client = login_as(acme.team.viewer)
+    url = reverse("web:report_leadership", args=[acme.org.slug])
+    assert "No open item carries a budget yet" in text(client.get(url))
+    coordinator = acme.team.coordinator
+    services.update_item(coordinator, acme.items["overdue"], budget_money=Decimal("12500.50"), budget_hours=Decimal(40))
+    services.update_item(coordinator, acme.items["due_soon"], budget_money=Decimal("1000"),
+                         budget_hours=Decimal("2.5"))
+    body = client.get(url).content.decode()
+    assert re.search(r'data-figure="budget-money">13,500.50<', body), text(client.get(url))
+    assert re.search(r'data-figure="budget-hours">42.5<', body)
+    open_items = PoamItem.objects.for_organization(acme.org).filter(status__in=OPEN).count()
+    assert f"(2 of {open_items} open items carry a budget)" in text(client.get(url))
+    operations = client.get(reverse("web:report_operations", args=[acme.org.slug])).content.decode()
+    assert 'data-figure="budget-money">13,500.50<' in operations

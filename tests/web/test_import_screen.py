@@ -474,3 +474,71 @@ def test_the_pages_cost_the_same_queries_whatever_the_file_and_the_profiles(team
             counts.append(len(queries))
     assert counts[0] == counts[1] and counts[2] == counts[3], counts
     assert max(counts) <= 12, counts
+
+
+# --- a re-import never undoes work ----------------------------------------------------------------------
+
+def _work_on_the_demo(org):
+    """After the demo's story: POAM-AT-001 done, verified and closed; a milestone of POAM-RA-001 rescheduled."""
+    from punchlist.register import services
+    from punchlist.register.models import Milestone
+
+    item = PoamItem.objects.get(organization=org, identifier="POAM-AT-001")
+    for milestone in item.milestones.filter(done_on__isnull=True):
+        services.complete_milestone(item.primary_owner, milestone)
+    services.add_evidence(item.primary_owner, item, name="lms-completion.csv", reference="LMS report: 45 of 45")
+    services.request_closure(item.primary_owner, item, note="Everyone has completed the module")
+    services.approve_closure(item.approval_authority, item, note="Checked the LMS report")
+    rescan = Milestone.objects.get(item__organization=org, item__identifier="POAM-RA-001", description="Clean re-scan")
+    services.slip_milestone(rescan.item.primary_owner, rescan, rescan.due + timedelta(days=7),
+                            reason="The scanner licence renews on the 15th")
+    return rescan
+
+
+def test_the_demo_spreadsheet_again_keeps_the_registers_work_unless_a_reopen_is_chosen(login_as):
+    from django.contrib.auth import get_user_model
+
+    from punchlist.core import metrics
+    from punchlist.register.models import Milestone
+    from punchlist.web import demo
+
+    org = demo.seed().organization
+    rescan = _work_on_the_demo(org)
+    slipped_on = rescan.due
+
+    def slip_rate():
+        rows = Milestone.objects.filter(item__organization=org).values_list("due", "original_due", "done_on")
+        return metrics.slip_rate(metrics.MilestoneDates(*row) for row in rows)
+
+    rate = slip_rate()
+    client = login_as(get_user_model().objects.get(username="priya"))
+    content = (demo.EXAMPLES / demo.POAM_FILE).read_bytes()
+
+    class Org:  # what upload() needs of a team
+        pass
+
+    Org.org = org
+    url, page = preview(client, Org, SimpleUploadedFile(demo.POAM_FILE, content, content_type="text/csv"))
+    checked = client.post(url, {**form_data(page), "action": "check"})
+    shown = text(checked)
+    assert "What the import would change, item by item" in shown
+    assert ("POAM-AT-001 Status Closed In progress The register's value stays: a closed item is reopened by an "
+            "import only when that is chosen for the item. Reopen POAM-AT-001 as the file says") in shown
+    assert (f"Milestone 'Clean re-scan' due {slipped_on.isoformat()} {(slipped_on - timedelta(days=7)).isoformat()} "
+            "The register's value stays: rescheduled in the register since the last import.") in shown
+    assert 'name="reopen" value="POAM-AT-001" form="import-form"' in checked.content.decode()
+
+    done = client.post(url, {**form_data(checked), "action": "import"})
+    assert done.status_code == 200, text(done)[:1000]
+    assert PoamItem.objects.get(organization=org, identifier="POAM-AT-001").status == "closed"
+    rescan.refresh_from_db()
+    assert rescan.due == slipped_on and slip_rate() == rate
+    assert "What the import changed and kept, item by item" in text(done)
+
+    # Chosen for the item, the reopen happens; nothing else changes.
+    url, page = preview(client, Org, SimpleUploadedFile(demo.POAM_FILE, content, content_type="text/csv"))
+    done = client.post(url, {**form_data(page), "action": "import", "reopen": "POAM-AT-001"})
+    assert done.status_code == 200
+    assert PoamItem.objects.get(organization=org, identifier="POAM-AT-001").status == "in_progress"
+    rescan.refresh_from_db()
+    assert rescan.due == slipped_on

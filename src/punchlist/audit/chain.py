@@ -18,6 +18,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -48,6 +49,8 @@ def jsonable(value):
         return value.astimezone(UTC).isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Decimal):  # 12500.00 as stored and 12500 as typed are one amount
+        return format(value.normalize(), "f")
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

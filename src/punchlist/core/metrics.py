@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from enum import Enum
 
 from .catalog import Catalog, load_catalog
@@ -332,3 +333,39 @@ def score_on(points: list[ScorePoint], day: date) -> ScorePoint | None:
 def count_status(items: Iterable[PoamItem]) -> Mapping[ItemStatus, int]:
     counts = Counter(item.status for item in items)
     return {status: counts.get(status, 0) for status in ItemStatus}
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What the fixes cost, in money and in people's hours: the open items' and every item's, and how many items
+    carry a budget at all (a total over three budgeted items of forty says little)."""
+
+    open_money: Decimal
+    open_hours: Decimal
+    all_money: Decimal
+    all_hours: Decimal
+    open_budgeted: int
+    open_items: int
+
+    @staticmethod
+    def shown(value: Decimal) -> str:
+        """12500 as "12,500", 12.5 as "12.5"."""
+        whole = value == value.to_integral_value()
+        return f"{value:,.0f}" if whole else f"{value:,.2f}".rstrip("0")
+
+
+def budget(items: Iterable[PoamItem]) -> Budget:
+    zero = Decimal(0)
+    open_money = open_hours = all_money = all_hours = zero
+    budgeted = count = 0
+    for item in items:
+        money, hours = item.budget_money or zero, item.budget_hours or zero
+        all_money += money
+        all_hours += hours
+        if item.status.is_open:
+            count += 1
+            open_money += money
+            open_hours += hours
+            if item.budget_money is not None or item.budget_hours is not None:
+                budgeted += 1
+    return Budget(open_money, open_hours, all_money, all_hours, budgeted, count)

@@ -94,6 +94,18 @@ class Milestone:
 
 
 @dataclass(slots=True)
+class EvidenceDetail:
+    """One piece of evidence as an export lists it: what it shows, and the file (its name, SHA-256 and size) or
+    the link where it lives. The file's bytes never travel in a spreadsheet; what identifies them does."""
+
+    description: str
+    filename: str = ""
+    link: str = ""
+    sha256: str = ""
+    size: int | None = None
+
+
+@dataclass(slots=True)
 class PoamItem:
     """One weakness and the plan to fix it. Text fields hold what was written, stripped; "" when empty."""
 
@@ -138,6 +150,7 @@ class PoamItem:
     budget_money: Decimal | None = None  # what the fix costs, in the organization's currency
     budget_hours: Decimal | None = None  # and in people's hours
     decision_needed: str = ""  # the decision someone has to take for the fix to go ahead
+    evidence_details: list[EvidenceDetail] = field(default_factory=list)  # from an export's evidence list
     row: int | None = None  # where the item came from, for findings that point back at it
 
 

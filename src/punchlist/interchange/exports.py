@@ -14,6 +14,8 @@ from punchlist.core.catalog import load_catalog
 from punchlist.core.records import Poam, PoamItem
 
 from .cells import milestone_lines
+from .details import DETAIL_FIELDS, DETAIL_PARSERS, show_amount
+from .values import text
 
 MARKING_INTERNAL = "Internal tracking document"
 MARKING_ASSESSMENT = "POA&M for the CMMC assessment"
@@ -112,13 +114,32 @@ ITEM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("completion_date", "Completion Date"),
     ("last_updated", "Last Updated"),
     ("evidence", "Evidence"),
+    # What a file said beyond the plan, kept whole (details.py); headers the readers know.
+    ("original_id", "Original ID"),
+    ("assets", "Assets Affected"),
+    ("cves", "CVE"),
+    ("source_identifier", "Weakness Source Identifier"),
+    ("interim_mitigation", "Interim Mitigation"),
+    ("likelihood", "Likelihood"),
+    ("impact", "Impact"),
+    ("residual_risk", "Residual Risk"),
+    ("risk_adjustment", "Risk Adjustment"),
+    ("vendor_dependency", "Vendor Dependency"),
+    ("vendor_product", "Vendor Dependent Product Name"),
+    ("vendor_check_in", "Last Vendor Check-in Date"),
+    ("vendor_involvement", "Vendor Involvement"),
+    ("budget_money", "Budget Amount"),
+    ("budget_hours", "Budget Hours"),
+    ("decision_needed", "Decision Needed"),
+    ("comments", "Comments"),
 )
 ITEM_HEADERS = tuple(header for _, header in ITEM_COLUMNS)
-DATE_FIELDS = frozenset({"start_date", "scheduled_completion", "completion_date", "last_updated"})
+DATE_FIELDS = frozenset({"start_date", "scheduled_completion", "completion_date", "last_updated", "vendor_check_in"})
 TEXT_FIELDS = frozenset({
     "id", "requirements", "objectives", "title", "weakness", "remediation", "milestones",
     "responsible_unit", "primary_owner", "supporting_owner", "approval_authority", "evidence_custodian",
-    "resources", "source", "evidence",
+    "resources", "source", "evidence", "vendor_dependency", "budget_money", "budget_hours",
+    *(name for name in DETAIL_FIELDS if DETAIL_PARSERS[name] is text),
 })
 
 ROLES: tuple[tuple[str, str], ...] = (
@@ -157,6 +178,23 @@ def item_values(item: PoamItem) -> list:
         item.completion_date,
         item.last_updated,
         item.evidence or None,
+        item.original_id or None,
+        item.assets or None,
+        item.cves or None,
+        item.source_identifier or None,
+        item.interim_mitigation or None,
+        item.likelihood or None,
+        item.impact or None,
+        item.residual_risk or None,
+        item.risk_adjustment or None,
+        None if item.vendor_dependency is None else ("Yes" if item.vendor_dependency else "No"),
+        item.vendor_product or None,
+        item.vendor_check_in,
+        item.vendor_involvement or None,
+        show_amount(item.budget_money) or None,
+        show_amount(item.budget_hours) or None,
+        item.decision_needed or None,
+        item.comments or None,
     ]
 
 

@@ -25,6 +25,7 @@ from punchlist.errors import InputError
 from . import guards
 from .cells import clean_xlsx_text, is_formula_like
 from .exports import EvidenceMap, ExportContext, evidence_for, split_open_closed
+from .notes import write_notes
 
 OPEN_SHEET = "Open POA&M Items"
 CLOSED_SHEET = "Closed POA&M Items"
@@ -117,20 +118,22 @@ def _milestones(item: PoamItem) -> tuple[str, str]:
     return "\n\n".join(planned), "\n\n".join(changes)
 
 
-def _comments(item: PoamItem) -> str:
-    lines = [f"Status: {item.status.value}", f"Record kind: {item.kind.value}"]
-    if item.severity is Severity.CRITICAL:
-        lines.append("Severity: critical")
-    for label, value in (("Responsible unit", item.responsible_unit), ("Supporting owner", item.supporting_owner),
-                         ("Approval authority", item.approval_authority),
-                         ("Evidence custodian", item.evidence_custodian)):
-        if value:
-            lines.append(f"{label}: {value}")
-    if item.objectives:
-        lines.append(f"NOT MET objectives: {', '.join(item.objectives)}")
-    if item.completion_date:
-        lines.append(f"Completed: {item.completion_date.isoformat()}")
-    return "\n".join(lines)
+def _comments(item: PoamItem, status_date) -> str:
+    """Column Z: the item's comments, then what the template has no column for (``notes``)."""
+    values = {"status": item.status.value, "kind": item.kind.value,
+              "severity": item.severity.value if item.severity is Severity.CRITICAL else None,
+              "responsible_unit": item.responsible_unit, "supporting_owner": item.supporting_owner,
+              "approval_authority": item.approval_authority, "evidence_custodian": item.evidence_custodian,
+              "objectives": item.objectives, "completion_date": item.completion_date,
+              "last_updated": item.last_updated if status_date != item.last_updated else None,
+              "interim_mitigation": item.interim_mitigation, "likelihood": item.likelihood, "impact": item.impact,
+              "vendor_involvement": item.vendor_involvement, "budget_money": item.budget_money,
+              "budget_hours": item.budget_hours, "decision_needed": item.decision_needed,
+              "milestones": ", ".join(f"({number}) {milestone.done_on.isoformat()}"
+                                      for number, milestone in enumerate(item.milestones, 1) if milestone.done_on)}
+    if item.original_id and item.id and item.original_id != item.id:
+        values["id"] = item.id  # column A holds the id the item came with; the register's own is kept here
+    return write_notes(item, values)
 
 
 def _row_values(item: PoamItem, evidence: EvidenceMap | None) -> dict[str, object]:
@@ -138,13 +141,17 @@ def _row_values(item: PoamItem, evidence: EvidenceMap | None) -> dict[str, objec
     documents = "\n".join(f"Evidence : {entry.description}" + (f" (SHA-256 {entry.sha256})" if entry.sha256 else "")
                           for entry in evidence_for(item, evidence))
     status_date = item.completion_date if item.status is ItemStatus.CLOSED and item.completion_date else None
+    status_date = status_date or item.last_updated
+    vendor = None if item.vendor_dependency is None else ("Yes" if item.vendor_dependency else "No")
     return {
-        "A": item.id, "B": "\n".join(item.requirements) or None, "C": item.title or None,
-        "D": item.weakness or None, "E": item.source or None, "H": item.primary_owner or None,
+        "A": item.original_id or item.id, "B": "\n".join(item.requirements) or None, "C": item.title or None,
+        "D": item.weakness or None, "E": item.source or None, "F": item.source_identifier or None,
+        "G": item.assets or None, "H": item.primary_owner or None,
         "I": item.resources or None, "J": item.remediation or None, "K": item.start_date,
         "L": item.scheduled_completion, "M": planned or None, "N": changes or None,
-        "O": status_date or item.last_updated, "S": RISK_RATING.get(item.severity),
-        "Y": documents or None, "Z": _comments(item),
+        "O": status_date, "P": vendor, "Q": item.vendor_check_in, "R": item.vendor_product or None,
+        "S": RISK_RATING.get(item.severity), "T": item.residual_risk or None, "U": item.risk_adjustment or None,
+        "Y": documents or None, "Z": _comments(item, status_date), "AD": item.cves or None,
     }
 
 

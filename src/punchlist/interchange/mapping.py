@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from punchlist.errors import InputError
 
-from .details import DETAIL_LABELS
 from .columns import _PARENTHESIS, HEADER_SEARCH_ROWS, POAM, POAM_COLUMNS, Layout, find_layout, layout_of_row
+from .details import DETAIL_LABELS
 from .sources import Book, Sheet
 from .values import key
 

@@ -20,8 +20,11 @@ from punchlist.errors import InputError, InputErrors
 
 from .columns import _SAMPLE_ROWS, POAM, Layout, find_layout, settle_columns
 from .details import DETAIL_PARSERS
+from .evidence_sheet import SHEET as EVIDENCE_SHEET
+from .evidence_sheet import attach_evidence
 from .mapping import ColumnMapping
 from .milestones import parse_milestones
+from .notes import restore
 from .sources import Book, Sheet, open_book
 from .values import (
     CellError,
@@ -118,6 +121,9 @@ class PoamStream:
         self.rows = 0  # rows read so far
         self._parts, self._whole, self._keep, self._items = parts, whole, keep, items
         self.check = None  # a test of each batch as it is read (the guards' outsized fields), raising InputError
+        # A pass over all the items at once, returning the fields it found (our own exports' Comments block and
+        # Evidence sheet); where set, the file is read whole at the first batch.
+        self.whole_file = None
 
     @classmethod
     def of(cls, poam: Poam) -> PoamStream:
@@ -130,6 +136,11 @@ class PoamStream:
             yield batch
 
     def _batches(self, size: int) -> Iterator[list[PoamItem]]:
+        if self.whole_file is not None and self._items is None:
+            items = [item for sheet, layout, status in self._parts
+                     for batch in self._sheet_batches(sheet, layout, status, size) for item in batch]
+            self.fields = self.fields | frozenset(self.whole_file(items))
+            self._items = items
         if self._items is not None:
             for start in range(0, len(self._items), size):
                 self.rows = min(start + size, len(self._items))
@@ -201,7 +212,19 @@ def stream_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None, *
     if closed is not None:
         present.add("status")  # given by the sheet each item is on
     total = sum(part.size_hint() for part, _, _ in parts)
-    return PoamStream(frozenset(present), book.label, parts, total=total, whole=whole, keep=keep)
+    stream = PoamStream(frozenset(present), book.label, parts, total=total, whole=whole, keep=keep)
+    if "comments" in present or EVIDENCE_SHEET in book.names:
+        # Our own exports carry what a FedRAMP template has no column for in each item's Comments, and the
+        # evidence files' names, hashes and sizes on an Evidence sheet: both are read over the whole file, so
+        # such a file is read whole when its rows are first asked for.
+        def whole_file(items: list[PoamItem]) -> set[str]:
+            found = restore(items) if "comments" in present else set()
+            if attach_evidence(book, items):
+                found |= {"evidence", "evidence_details"}
+            return found
+
+        stream.whole_file = whole_file
+    return stream
 
 
 def _item_columns(layout: Layout) -> dict[str, list[int]]:

@@ -39,7 +39,10 @@ _WIDTHS = {
     "status": 14, "kind": 22, "remediation": 50, "milestones": 50, "responsible_unit": 20,
     "primary_owner": 24, "supporting_owner": 24, "approval_authority": 24, "evidence_custodian": 24,
     "resources": 30, "source": 20, "start_date": 12, "scheduled_completion": 14, "completion_date": 12,
-    "last_updated": 12, "evidence": 40,
+    "last_updated": 12, "evidence": 40, "original_id": 14, "assets": 24, "cves": 18, "source_identifier": 18,
+    "interim_mitigation": 36, "likelihood": 12, "impact": 12, "residual_risk": 12, "risk_adjustment": 12,
+    "vendor_dependency": 10, "vendor_product": 20, "vendor_check_in": 12, "vendor_involvement": 30,
+    "budget_money": 12, "budget_hours": 10, "decision_needed": 36, "comments": 40,
 }
 MILESTONE_HEADERS = ("POAM ID", "#", "Milestone", "Due", "Done On", "Item Status")
 PEOPLE_HEADERS = ("Person", "Role", "Open Items", "Closed Items", "POAM IDs")

@@ -22,7 +22,11 @@ EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 FIELDS = ("requirements", "objectives", "id", "title", "weakness", "remediation", "primary_owner",
           "supporting_owner", "approval_authority", "evidence_custodian", "responsible_unit", "resources", "source",
           "start_date", "scheduled_completion", "completion_date", "last_updated", "milestones", "milestone_due",
-          "milestone_done", "status", "severity", "kind", "evidence")
+          "milestone_done", "status", "severity", "kind", "evidence",
+          # the further details (interchange.details)
+          "original_id", "assets", "cves", "source_identifier", "interim_mitigation", "comments", "likelihood",
+          "impact", "residual_risk", "risk_adjustment", "vendor_dependency", "vendor_product", "vendor_check_in",
+          "vendor_involvement", "budget_money", "budget_hours", "decision_needed")
 
 
 def add_commands(commands) -> None:
@@ -44,8 +48,11 @@ def add_commands(commands) -> None:
                                            "transaction. Items the register already holds (the same id as "
                                            "before, or our POAM-... identifier) are updated, through the same "
                                            "checks and audit trail as any edit, with the reason 'updated by "
-                                           "import of FILE'. Every problem is listed with its row and column, "
-                                           "and then nothing is written.")
+                                           "import of FILE'. A field changed in the register since the item's "
+                                           "last import keeps the register's value, and a closed item stays "
+                                           "closed unless named with --reopen; what each item gets and keeps is "
+                                           "listed. Every problem is listed with its row and column, and then "
+                                           "nothing is written.")
     _common(load)
     load.add_argument("file", metavar="FILE")
     load.add_argument("--assessment", action="store_true", help="FILE is a self-assessment, not a POA&M")
@@ -67,6 +74,9 @@ def add_commands(commands) -> None:
     load.add_argument("--sheet", default=None, metavar="NAME", help="read the sheet NAME of a workbook")
     load.add_argument("--check", action="store_true",
                       help="check every row as the import would and say what it would do, writing nothing")
+    load.add_argument("--reopen", action="append", default=[], metavar="ITEM",
+                      help="reopen the closed item ITEM (its POAM-... identifier or its id in FILE) if FILE says "
+                           "it is open; without it a closed item stays closed; repeatable")
     load.set_defaults(run=run_import)
 
     items = commands.add_parser("items", help="list the organization's POA&M items")
@@ -210,16 +220,36 @@ def run_import(args) -> int:
         poam = read_poam_file(args.file, mapping=mapping)
         progress.say(f"checking {len(poam.items):,} rows")
         if args.check:
-            result = check_poam(actor, organization, poam, file=label, create_people=args.create_people)
+            result = check_poam(actor, organization, poam, file=label, create_people=args.create_people,
+                                reopen=args.reopen)
             progress.done()
             print(f"{label} would import: {result} into {organization.name}; nothing was written")
+            _print_changes(result)
             return EXIT_OK
         result = import_poam(actor, organization, poam, file=label, create_people=args.create_people,
-                             progress=lambda done, total: progress.say(f"written {done:,} of {total:,} rows"))
+                             progress=lambda done, total: progress.say(f"written {done:,} of {total:,} rows"),
+                             reopen=args.reopen)
         progress.say("committed")
         progress.done()
         print(f"{result} into {organization.name}")
+        _print_changes(result)
     return EXIT_OK
+
+
+def _print_changes(result) -> None:
+    """Item by item, each field the import changes (old -> new) and each the register keeps, and why."""
+    for identifier, changes in result.changes.items():
+        print(f"{identifier}:")
+        for change in changes:
+            old, new = change.old or "(blank)", change.new or "(blank)"
+            if change.kept:
+                print(f"  {change.label}: kept {old} (the file says {new}): {change.why}")
+            else:
+                print(f"  {change.label}: {old} -> {new}")
+    kept = result.kept
+    if kept:
+        print(f"{len(kept)} item(s) keep the register's value of a field the file would change; "
+              "--reopen ITEM reopens a closed item the file says is open")
 
 
 def _column_mapping(args, organization, actor):

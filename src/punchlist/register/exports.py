@@ -100,8 +100,9 @@ def evidence_entry(*, name: str, stored: bool, sha256: str, size: int | None, re
         text = detail
     else:
         text = f"{name}: {detail}"
-    return EvidenceEntry(description=text, href=link, filename=name if stored else None, sha256=sha256 or None,
-                         media_type=mimetypes.guess_type(name)[0] if stored else None, size=size,
+    known = stored or bool(sha256)  # a file, kept in the vault or known by its hash from an imported export
+    return EvidenceEntry(description=text, href=link, filename=name if known else None, sha256=sha256 or None,
+                         media_type=mimetypes.guess_type(name)[0] if known else None, size=size,
                          added_by=added_by, added_on=added_on)
 
 

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from punchlist.core import records
 from punchlist.core.scoring import ScoreReport, score
 
+from .details import DETAILS, last_updated
 from .models import Assessment, Evidence, Milestone, PoamItem, RequirementStatus, Status
 
 OPEN_STATUSES = (Status.DRAFT, Status.OPEN, Status.IN_PROGRESS, Status.READY_FOR_VERIFICATION)
@@ -52,18 +53,22 @@ def to_record(item: PoamItem) -> records.PoamItem:
         start_date=item.start_date,
         scheduled_completion=item.scheduled_completion,
         completion_date=item.completion_date,
-        last_updated=item.updated_at.date() if item.updated_at else None,
+        last_updated=last_updated(item.status_date, item.updated_at, item.version),
         milestones=[records.Milestone(m.description, m.due, m.done_on) for m in item.milestones.all()],
         status=records.ItemStatus[item.status.upper()],
         kind=records.RecordKind[item.kind.upper()],
         evidence="; ".join(e.name for e in item.evidence.all()),
+        original_id=item.external_id if item.external_id != item.identifier else "",
+        interim_mitigation=item.interim_mitigation,
+        **{name: getattr(item, name) for name in DETAILS},
     )
 
 
 _ITEM_COLUMNS = ("pk", "identifier", "objectives", "title", "weakness", "severity", "remediation",
                  "responsible_unit", "primary_owner_id", "supporting_owner_id", "approval_authority_id",
                  "evidence_custodian_id", "resources", "source", "start_date", "scheduled_completion",
-                 "completion_date", "updated_at", "status", "kind")
+                 "completion_date", "updated_at", "status", "kind", "version", "status_date", "external_id",
+                 "interim_mitigation", *DETAILS)
 
 
 def to_poam(queryset) -> records.Poam:
@@ -113,12 +118,15 @@ def to_poam(queryset) -> records.Poam:
             responsible_unit=unit, primary_owner=names.get(owner, ""), supporting_owner=names.get(support, ""),
             approval_authority=names.get(authority, ""), evidence_custodian=names.get(custodian, ""),
             resources=resources, source=source, start_date=start, scheduled_completion=scheduled,
-            completion_date=completion, last_updated=updated.date() if updated else None,
+            completion_date=completion, last_updated=last_updated(status_date, updated, version),
             milestones=milestones.get(pk, []), status=statuses[status.upper()], kind=kinds[kind.upper()],
-            evidence="; ".join(evidence.get(pk, ())),
+            evidence="; ".join(evidence.get(pk, ())), original_id=external if external != identifier else "",
+            interim_mitigation=interim,
+            **dict(zip(DETAILS, details)),
         )
         for (pk, identifier, objectives, title, weakness, severity, remediation, unit, owner, support, authority,
-             custodian, resources, source, start, scheduled, completion, updated, status, kind) in rows
+             custodian, resources, source, start, scheduled, completion, updated, status, kind, version, status_date,
+             external, interim, *details) in rows
     ]
     return records.Poam(items, source="register", departed=frozenset(departed))
 

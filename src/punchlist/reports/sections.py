@@ -26,6 +26,7 @@ class Leadership:
     overdue: Listing  # of (item, days late)
     burndown: list[metrics.BurndownPoint]
     slip: metrics.SlipRate
+    budget: metrics.Budget
     threshold: int = CONDITIONAL_THRESHOLD
 
 
@@ -45,6 +46,7 @@ class Operations:
     workload: list[metrics.OwnerLoad]
     due: Listing  # of DueEntry
     awaiting_verification: Listing  # of PoamItem
+    budget: metrics.Budget
     horizon: int = DUE_DAYS
 
 
@@ -54,7 +56,7 @@ def leadership(snap: Snapshot, limit: int = LIST_LIMIT, period: str = "week") ->
         headline=headline(snap), history=score_history(snap), blocking=blocking(snap),
         path=report.path if report else None, severity=metrics.open_by_severity(snap.open_items),
         overdue=listing(snap.overdue, limit), burndown=burndown(snap, period),
-        slip=slip(snap),
+        slip=slip(snap), budget=metrics.budget(snap.items),
     )
 
 
@@ -69,7 +71,7 @@ def operations(snap: Snapshot, limit: int = LIST_LIMIT) -> Operations:
                      key=lambda i: i.id or "")
     return Operations(headline=headline(snap), workload=metrics.workload(snap.open_items, snap.as_of, DUE_DAYS),
                       due=listing(due_soon(snap), limit),
-                      awaiting_verification=listing(waiting, limit))
+                      awaiting_verification=listing(waiting, limit), budget=metrics.budget(snap.items))
 
 
 @dataclass(slots=True)

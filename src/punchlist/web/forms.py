@@ -13,6 +13,7 @@ from django.template.defaultfilters import filesizeformat
 
 from punchlist.core.catalog import load_catalog
 from punchlist.register.models import Assessment, Kind, Severity, Status
+from punchlist.register.details import EDITABLE
 from punchlist.register.services._common import PERSON_ROLES
 
 PEOPLE = ("primary_owner", "supporting_owner", "approval_authority", "evidence_custodian")
@@ -21,6 +22,7 @@ PERSON_LABELS = {"primary_owner": "Primary owner", "supporting_owner": "Supporti
 OWNER_TEXT = ("title", "weakness", "severity", "remediation", "interim_mitigation", "responsible_unit",
               "resources", "source")
 MANAGER_ONLY = ("requirements", "kind", "assessment") + PEOPLE
+DETAILS = EDITABLE  # status date, assets, CVEs, vendor, risk, budget, decision, comments
 
 
 class DateInput(forms.DateInput):
@@ -100,6 +102,33 @@ class ItemFieldsForm(forms.Form):
     evidence_custodian = PersonField(queryset=None, required=False)
     start_date = forms.DateField(widget=DateInput, required=False)
     scheduled_completion = forms.DateField(widget=DateInput, required=False)
+    # The details a file may carry (register.details), editable like the rest.
+    status_date = forms.DateField(widget=DateInput, required=False,
+                                  help_text="The date of the item's last status report, where a file gave one")
+    assets = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Assets affected",
+                             help_text="Hosts, devices or services, one per line")
+    cves = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="CVEs")
+    source_identifier = forms.CharField(required=False, label="Source identifier",
+                                        help_text="The finding's id at its source: scanner plugin, STIG rule")
+    likelihood = forms.CharField(max_length=100, required=False)
+    impact = forms.CharField(max_length=100, required=False)
+    residual_risk = forms.CharField(max_length=100, required=False, label="Residual risk",
+                                    help_text="The risk left once mitigated (FedRAMP's adjusted risk rating)")
+    risk_adjustment = forms.CharField(max_length=100, required=False, label="Risk adjustment")
+    vendor_dependency = forms.NullBooleanField(required=False, label="Waits on a vendor",
+                                               widget=forms.NullBooleanSelect)
+    vendor_product = forms.CharField(required=False, label="Vendor's product")
+    vendor_check_in = forms.DateField(widget=DateInput, required=False, label="Last vendor check-in")
+    vendor_involvement = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                                         label="Vendor involvement", help_text="What the vendor or the MSP does")
+    budget_money = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False,
+                                      label="Budget (money)")
+    budget_hours = forms.DecimalField(max_digits=10, decimal_places=1, min_value=0, required=False,
+                                      label="Budget (hours)")
+    decision_needed = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                                      label="Decision needed",
+                                      help_text="What someone must decide for the fix to go on")
+    comments = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, organization, manager: bool, **kwargs):
         super().__init__(*args, **kwargs)

@@ -22,10 +22,12 @@ from punchlist.interchange import ColumnMapping, stream_poam_file
 from punchlist.interchange.guards import Limits
 from punchlist.register.errors import RegisterError
 from punchlist.register.imports import check_poam, import_poam
+from punchlist.register.imports.update import NOT_REOPENED
 from punchlist.web import staging
 from punchlist.web.models import ImportJob
 
 ITEMS_LISTED = 100  # identifiers kept for the page, per kind
+CHANGES_LISTED = 200  # items whose changes an import's preview and result list
 PROBLEMS_KEPT = 500  # problems kept for the page; the rest are counted
 PROGRESS_SECONDS = 24 * 3600
 
@@ -51,11 +53,12 @@ def mapping_of(data: dict) -> ColumnMapping | None:
 
 
 def start(user, organization, upload, mapping: ColumnMapping | None, *, headers: dict, write: bool,
-          create_people: bool) -> ImportJob:
-    """Make the job and run it: at once for a small file (the immediate backend), else by the worker."""
+          create_people: bool, reopen=()) -> ImportJob:
+    """Make the job and run it: at once for a small file (the immediate backend), else by the worker.
+    ``reopen``: the closed items the person chose to reopen as the file says (kept with the mapping)."""
     job = ImportJob.objects.create(organization=organization, user=user, token=upload.token, file_name=upload.name,
                                    write=write, create_people=create_people,
-                                   mapping=mapping_data(mapping, headers))
+                                   mapping={**mapping_data(mapping, headers), "reopen": list(reopen)})
     inline = upload.size <= settings.PUNCHLIST_IMPORT_INLINE_BYTES
     run_import_job.using(backend="inline" if inline else "default").enqueue(job.pk)
     job.refresh_from_db()
@@ -102,8 +105,9 @@ def run_import_job(job_id: int) -> None:
                                   keep=PROBLEMS_KEPT)
         _say(job.pk, f"{verb} the rows", 0, stream.total)
         run = import_poam if job.write else check_poam
+        reopen = job.mapping.get("reopen", [])
         result = run(job.user, job.organization, stream, file=upload.name, create_people=job.create_people,
-                     progress=progress, keep=PROBLEMS_KEPT)
+                     progress=progress, keep=PROBLEMS_KEPT, reopen=reopen)
     except InputError as exc:
         _finish(job, outcome("problems", exc, job.mapping.get("headers"), written=False))
         return
@@ -116,7 +120,23 @@ def run_import_job(job_id: int) -> None:
     _finish(job, {"kind": "imported" if job.write else "ready", "rows": total, "result": {
         name: {"count": len(values), "listed": values[:ITEMS_LISTED]}
         for name, values in (("created", result.created), ("updated", result.updated),
-                             ("unchanged", result.unchanged), ("people_added", result.people_added))}})
+                             ("unchanged", result.unchanged), ("people_added", result.people_added))},
+        **changes_of(result), "kept": any(c.kept for changes in result.changes.values() for c in changes),
+        "reopen": reopen, "not_reopened": NOT_REOPENED})
+
+
+def changes_of(result) -> dict:
+    """What each item gets and keeps (``ImportResult.changes``), those with a kept field first, as many as a
+    page shows, as plain values that the job keeps (labels and values as the page writes them)."""
+    listed = sorted(result.changes.items(), key=lambda entry: not any(c.kept for c in entry[1]))
+    return {"changes": [[identifier, [{"label": c.label, "old": _plain(c.old), "new": _plain(c.new), "kept": c.kept,
+                                       "why": c.why} for c in changes]]
+                        for identifier, changes in listed[:CHANGES_LISTED]],
+            "more_changes": max(0, len(listed) - CHANGES_LISTED)}
+
+
+def _plain(value) -> str:
+    return "" if value is None else str(value)
 
 
 def _finish(job: ImportJob, outcome: dict) -> None:

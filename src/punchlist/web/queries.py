@@ -74,6 +74,7 @@ class Row:
     findings: list[LintFinding] = field(default_factory=list)
     checks: frozenset[str] = frozenset()  # the findings' check codes
     text: str = ""  # lower-case text that free-text search looks in
+    original_id: str = ""  # the id the item had in the file it came from ("V-1"), when not ours
 
     @property
     def is_open(self) -> bool:
@@ -195,8 +196,8 @@ def _build_index(organization, version: tuple, as_of: date, people: list[Person]
         pk, family, owner_id, support_id, approver_id = extra[identifier]
         found = by_item.get(identifier, none)
         requirements = tuple(record.requirements)
-        text = " ".join((identifier, record.title, record.weakness, record.remediation, record.primary_owner,
-                         record.supporting_owner, record.responsible_unit, *requirements,
+        text = " ".join((identifier, record.original_id, record.title, record.weakness, record.remediation,
+                         record.primary_owner, record.supporting_owner, record.responsible_unit, *requirements,
                          *[cmmc.get(r, "") for r in requirements])).lower()
         if support_id is None:
             owners = () if owner_id is None else (owner_id,)
@@ -205,7 +206,8 @@ def _build_index(organization, version: tuple, as_of: date, people: list[Person]
         append(Row(pk, identifier, family, requirements, record.title, statuses[record.status],
                    severities[record.severity], kinds[record.kind], owners,
                    approver_id, record.primary_owner, record.scheduled_completion, priority.tier, priority.reason,
-                   rank, found, frozenset([f.check for f in found]) if found else no_checks, text))
+                   rank, found, frozenset([f.check for f in found]) if found else no_checks, text,
+                   record.original_id))
     return RegisterIndex(version, as_of, rows, file_level, people,
                          with_findings=len([row for row in rows if row.findings]))
 

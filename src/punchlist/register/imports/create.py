@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from contextlib import nullcontext
+from operator import attrgetter
 
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from punchlist.audit import chain
 from punchlist.core import records
 from punchlist.dbinsert import RawJSON, bulk_session, db_value, insert_rows, reserve_ids
 
+from ..details import DETAILS, detail_values
 from ..models import Evidence, ItemRequirement, ItemSequence, Milestone, PoamItem, Status
 from ..services._common import one_line
 
@@ -27,7 +29,7 @@ ITEM_COLUMNS = ("organization", "assessment", "identifier", "external_id", "fami
                 "responsible_unit", "primary_owner", "supporting_owner", "approval_authority",
                 "evidence_custodian", "resources", "source", "start_date", "scheduled_completion",
                 "original_scheduled_completion", "completion_date", "verified_by", "verified_at", "version",
-                "created_at", "created_by", "updated_at")
+                "created_at", "created_by", "updated_at", "status_date", *DETAILS)
 MILESTONE_COLUMNS = ("item", "description", "due", "original_due", "done_on", "position", "created_at")
 EVIDENCE_COLUMNS = ("item", "name", "file", "sha256", "size", "reference", "description", "added_by", "added_at")
 
@@ -38,7 +40,7 @@ _text = chain.json_text  # a str as the canonical JSON of an event writes it
 
 # The after-state of an ``import_item`` event, as the canonical JSON text ``chain.canonical_json`` would make of
 # the dict: keys sorted, no spaces. Written out here so that 50,000 events cost one %-format each.
-AFTER_KEYS = ("approval_authority", "completion_date", "evidence", "evidence_custodian", "external_id",
+AFTER_KEYS = ("approval_authority", "completion_date", "details", "evidence", "evidence_custodian", "external_id",
               "identifier", "kind", "milestones", "objectives", "primary_owner", "remediation", "requirements",
               "resources", "responsible_unit", "scheduled_completion", "severity", "source", "start_date",
               "status", "supporting_owner", "title", "version", "weakness")
@@ -68,11 +70,13 @@ class _Texts(dict):
 
 
 def create_items(actor, organization, plans, new_people: dict, *, file: str, assessment, progress=None,
-                 session: bool = True) -> list[str]:
+                 session: bool = True, fields=frozenset(DETAILS)) -> list[str]:
     """Insert the planned new items; their identifiers, in file order. ``session=False`` where the caller
-    holds a ``bulk_session`` over many calls (an import writing a batch at a time)."""
+    holds a ``bulk_session`` over many calls (an import writing a batch at a time). ``fields``: the record's
+    fields the file has, so that a file without any of the item's further details costs nothing for them."""
     identifiers = _allocate(organization, plans)
-    writer = _Writer(actor, organization, new_people, file=file, assessment=assessment)
+    writer = _Writer(actor, organization, new_people, file=file, assessment=assessment,
+                     details=any(name in fields for name in (*DETAILS, "last_updated", "interim_mitigation")))
     created: list[str] = []
     with bulk_session(PoamItem, rows=len(plans)) if session else nullcontext():
         for start in range(0, len(plans), BATCH):
@@ -89,7 +93,7 @@ class _Writer:
     has to be read back), their requirements, milestones and evidence, and an ``import_item`` event each whose
     after-state is serialized once (the text hashed is the text stored)."""
 
-    def __init__(self, actor, organization, new_people: dict, *, file: str, assessment):
+    def __init__(self, actor, organization, new_people: dict, *, file: str, assessment, details: bool = True):
         self.actor, self.organization = actor, organization
         self.head = chain.lock(organization)  # as the people and the updates left it
         self.new_ids = {short: user.pk for short, user in new_people.items()}
@@ -97,12 +101,16 @@ class _Writer:
         self.reason = f"imported from {file}" if file else "imported"
         self.assessment_id = assessment.pk if assessment is not None else None
         self.texts, self.dates = _Texts(), _Dates()
+        self.details = details
 
     def write(self, batch) -> None:
         organization_id, assessment_id, actor_id, now = (self.organization.pk, self.assessment_id, self.actor.pk,
                                                          self.now)
         item_type, reason, texts, dates = PoamItem._meta.label_lower, self.reason, self.texts, self.dates
         new_ids = self.new_ids
+        read_details, with_details = attrgetter(*DETAILS), self.details
+        empty = read_details(records.PoamItem())  # the details of a record that has none
+        no_details = (None, *empty)
         items, links, milestones, evidence, events = [], [], [], [], []
         for pk, (plan, identifier) in zip(reserve_ids(PoamItem, len(batch)), batch):
             record, status = plan.record, plan.status
@@ -113,14 +121,22 @@ class _Writer:
             start, start_text = dates[record.start_date]
             due, due_text = dates[record.scheduled_completion]
             completion, completion_text = dates[record.completion_date] if status == CLOSED else (None, "null")
-            external = (record.id or "").strip()
+            external = (record.original_id or record.id or "").strip()
+            if with_details and (read_details(record) != empty or record.interim_mitigation):
+                details, details_text = detail_values(record)
+            elif with_details and record.last_updated is not None:  # the common case: a status date alone
+                details, details_text = (record.last_updated, *empty), '{"status_date":%s}' % dates[
+                    record.last_updated][1]
+            else:
+                details, details_text = no_details, "{}"
             weakness, remediation = record.weakness.strip(), record.remediation.strip()
             unit, resources, source = record.responsible_unit.strip(), record.resources.strip(), record.source.strip()
             objectives = plan.objectives
             objectives_text = RawJSON(texts[tuple(objectives)]) if objectives else NO_OBJECTIVES
             items.append((pk, organization_id, assessment_id, identifier, external, plan.family, plan.kind, status,
-                          objectives_text, plan.title, weakness, severity, remediation, "", unit, *people,
-                          resources, source, start, due, due, completion, None, None, 1, now, actor_id, now))
+                          objectives_text, plan.title, weakness, severity, remediation,
+                          record.interim_mitigation.strip(), unit, *people, resources, source, start, due, due,
+                          completion, None, None, 1, now, actor_id, now, *details))
             requirements = plan.requirements
             links += [(pk, requirement, i) for i, requirement in enumerate(requirements)]
             steps = []
@@ -134,10 +150,13 @@ class _Writer:
                     steps.append(f"[{_text(description)},{due_on_text},{done_text}]")
                     position += 1
             text = record.evidence.strip()
-            if text:
+            if record.evidence_details:
+                evidence += [evidence_row(pk, detail, actor_id, now) for detail in record.evidence_details]
+            elif text:
                 evidence.append((pk, text[:255], "", "", None, text, "", actor_id, now))
             after = AFTER % (
-                texts[people[2]], completion_text, _text(text), texts[people[3]], _text(external), _text(identifier),
+                texts[people[2]], completion_text, details_text, _text(text), texts[people[3]], _text(external),
+                _text(identifier),
                 texts[plan.kind], "[" + ",".join(steps) + "]", objectives_text, texts[people[0]],
                 _text(remediation), texts[tuple(requirements)], _text(resources), _text(unit), due_text,
                 texts[severity], _text(source), start_text, texts[status], texts[people[1]], _text(plan.title), 1,
@@ -150,6 +169,17 @@ class _Writer:
         if evidence:
             insert_rows(Evidence, EVIDENCE_COLUMNS, evidence, prepared=True)
         chain.record_many(organization=self.organization, actor=self.actor, entries=events, head=self.head)
+
+
+def evidence_row(pk, detail, actor_id, now) -> tuple:
+    """An Evidence row (EVIDENCE_COLUMNS) for what an export said of one piece of evidence: a file known by its
+    name, SHA-256 and size (its bytes stay where they are), a link, or words."""
+    name = (detail.filename or detail.description or detail.link)[:255]
+    identified = bool(detail.sha256) and detail.size is not None
+    reference = detail.link or ("" if identified else detail.description or detail.filename)
+    description = detail.description if detail.description != name else ""
+    return (pk, name, "", detail.sha256 if identified else "", detail.size if identified else None, reference,
+            description, actor_id, now)
 
 
 def _allocate(organization, plans) -> list[str]:

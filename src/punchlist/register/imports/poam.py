@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -17,13 +17,14 @@ from punchlist.errors import InputError
 from punchlist.interchange.poam import PoamStream, errors_of
 from punchlist.orgs.permissions import require
 
+from ..details import AMOUNTS, SHORT
 from ..errors import RegisterError
 from ..models import Assessment, Kind, PoamItem, Status
 from ..services._common import objective_ids, writing
 from ..services.separation import closure_conflicts, refusal
 from .create import BATCH, create_items
 from .people import People
-from .update import update_items
+from .update import IMPORT_REASON, update_items
 
 OUR_ID = re.compile(r"^POAM-([A-Z]{2})-(\d{1,6})$")
 # By the members' values (``_value_``, a plain attribute: an Enum's own hash is a Python call, once per row).
@@ -41,6 +42,15 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)  # identifiers of items the file changed
     unchanged: list[str] = field(default_factory=list)  # identifiers of items the file names as they are
     people_added: list[str] = field(default_factory=list)  # user names of people created for the import
+    # Per item updated or left as it was: each field the file changes (old -> new), and each it would change
+    # but does not (a person's work since the last import, a closed item not chosen for reopening).
+    changes: dict[str, list] = field(default_factory=dict)
+
+    @property
+    def kept(self) -> dict[str, list]:
+        """The items with a field the file would change but the register keeps, and those fields."""
+        return {identifier: [c for c in changes if c.kept] for identifier, changes in self.changes.items()
+                if any(c.kept for c in changes)}
 
     def __str__(self):
         text = f"{len(self.created)} item(s) imported"
@@ -82,7 +92,8 @@ def title_of(record: records.PoamItem) -> str:
 
 def import_poam(actor, organization, poam: records.Poam | PoamStream, *, file: str = "",
                 assessment: Assessment | None = None, create_people: bool = False,
-                progress: Callable[[int, int], None] | None = None, keep: int | None = None) -> ImportResult:
+                progress: Callable[[int, int], None] | None = None, keep: int | None = None,
+                reopen: Iterable[str] = ()) -> ImportResult:
     """Add the items of ``poam`` the organization does not have and update those it has, or change nothing
     (raising InputErrors that list every problem).
 
@@ -91,20 +102,26 @@ def import_poam(actor, organization, poam: records.Poam | PoamStream, *, file: s
     the import is all or nothing while holding one batch, not the file. Once a problem is found nothing more
     is written; the rest of the file is still read and checked, to name every problem. ``keep`` bounds the
     problems kept (the rest are counted in the InputErrors' ``more``); ``progress(rows done, rows about)``.
+
+    An update never undoes work: a field changed in the register since the item's last import keeps the
+    register's value, and a closed item stays closed unless it is named in ``reopen`` (by its identifier or its
+    id in the file). ``ImportResult.changes`` lists what each item gets and keeps.
     """
     require(actor, "register.add_item", organization)
     if assessment is not None and assessment.organization_id != organization.pk:
         raise InputError("the assessment belongs to another organization", file=file)
     stream = poam if isinstance(poam, PoamStream) else PoamStream.of(poam)
     result = ImportResult()
-    reason = f"updated by import of {file}" if file else "updated by import"
+    reason = f"{IMPORT_REASON} of {file}" if file else IMPORT_REASON
     errors: list[InputError] = []
     more = 0
     # Checked inside the transaction, with the organization's chain locked like any writer's: what the rows are
     # compared with (the items, their ids, the people) cannot change before they are written.
     with writing(organization), bulk_session(PoamItem, rows=min(stream.total, SESSION_ROWS)):
         people = People(organization, create_people)
-        checker = RowChecker(organization, people, file=file, assessment=assessment, importer=actor.pk)
+        checker = RowChecker(organization, people, file=file, assessment=assessment, importer=actor.pk,
+                             fields=stream.fields)
+        reopened = frozenset(name.strip() for name in reopen)
         new_people: dict = {}
         for batch in stream.batches(BATCH):
             plans = checker.check(batch, errors)
@@ -116,13 +133,14 @@ def import_poam(actor, organization, poam: records.Poam | PoamStream, *, file: s
                 # Through the services, as any edit; a row they refuse is listed with the others, and then the
                 # transaction (people included) is rolled back.
                 updated, unchanged = update_items(actor, organization, updates, stream.fields, new_people,
-                                                  reason=reason, file=file, errors=errors)
+                                                  reason=reason, file=file, errors=errors, reopen=reopened,
+                                                  changes_out=result.changes)
                 result.updated += updated
                 result.unchanged += unchanged
             creates = [plan for plan in plans if plan.item is None]
             if creates and not errors and not stream.errors and not more:
                 result.created += create_items(actor, organization, creates, new_people, file=file,
-                                               assessment=assessment, session=False)
+                                               assessment=assessment, session=False, fields=stream.fields)
             if keep is not None and len(errors) > keep:
                 errors.sort(key=lambda e: e.row or 0)
                 more += len(errors) - keep
@@ -143,7 +161,8 @@ class _RolledBack(Exception):
 
 def check_poam(actor, organization, poam: records.Poam | PoamStream, *, file: str = "",
                assessment: Assessment | None = None, create_people: bool = False,
-               progress: Callable[[int, int], None] | None = None, keep: int | None = None) -> ImportResult:
+               progress: Callable[[int, int], None] | None = None, keep: int | None = None,
+               reopen: Iterable[str] = ()) -> ImportResult:
     """What ``import_poam`` would do, with nothing kept: the same import, in a transaction always rolled back.
 
     Every check an import makes is made (the rows, the people, and the services' own refusals of updates,
@@ -153,7 +172,8 @@ def check_poam(actor, organization, poam: records.Poam | PoamStream, *, file: st
     try:
         with transaction.atomic():
             raise _RolledBack(import_poam(actor, organization, poam, file=file, assessment=assessment,
-                                          create_people=create_people, progress=progress, keep=keep))
+                                          create_people=create_people, progress=progress, keep=keep,
+                                          reopen=reopen))
     except _RolledBack as done:
         return done.result
 
@@ -185,17 +205,19 @@ def check_rows(organization, poam: records.Poam, people: People, *, file: str, a
     A new row imported closed records a closure: its approval authority must be someone who did none of its
     work (``services.separation``), and the importer, who records the closure and adds its evidence, is not.
     """
-    return RowChecker(organization, people, file=file, assessment=assessment, importer=importer).check(
-        poam.items, errors)
+    return RowChecker(organization, people, file=file, assessment=assessment, importer=importer,
+                      fields=poam.fields).check(poam.items, errors)
 
 
 class RowChecker:
     """The checks of ``check_rows``, a batch of rows at a time: what must hold across the file (each id used
     once, each item named once, our identifiers kept once) is remembered from batch to batch."""
 
-    def __init__(self, organization, people: People, *, file: str, assessment, importer=None):
+    def __init__(self, organization, people: People, *, file: str, assessment, importer=None,
+                 fields: frozenset[str] = frozenset()):
         self.organization, self.people, self.file = organization, people, file
         self.importer = importer
+        self.with_details = bool(fields & (SHORT | set(AMOUNTS)))
         self.catalog = load_catalog()
         self.conditional = _governing_conditional(organization, assessment)
         self.by_external: dict[str, tuple[int, str]] = {}
@@ -263,6 +285,15 @@ class RowChecker:
                     value = external if column == "id" else getattr(record, column)
                     if len(value) > limit:
                         error(f"{len(value)} characters; the register keeps at most {limit} here", column, row)
+            if self.with_details:
+                for column in SHORT:
+                    if len(getattr(record, column)) > 100:
+                        error(f"{len(getattr(record, column))} characters; the register keeps at most 100 here",
+                              column, row)
+                for column, (_, most) in AMOUNTS.items():
+                    value = getattr(record, column)
+                    if value is not None and value > most:
+                        error(f"{value} is more than the register keeps here ({most})", column, row)
             resolved = (resolve(record.primary_owner, "primary_owner", row, file, errors),
                         resolve(record.supporting_owner, "supporting_owner", row, file, errors),
                         resolve(record.approval_authority, "approval_authority", row, file, errors),

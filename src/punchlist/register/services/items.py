@@ -15,6 +15,7 @@ from punchlist.core.closeout import closeout_deadline, completion_allowed
 from punchlist.core.records import RecordKind
 from punchlist.orgs.permissions import require
 
+from ..details import EDITABLE, clean_detail
 from ..errors import ConflictError, InvalidChange, WorkflowError
 from ..models import Assessment, ItemRequirement, ItemSequence, Kind, PoamItem, Severity, Status
 from ._common import PERSON_ROLES, check_person, objective_ids, requirement_ids, writing
@@ -23,11 +24,11 @@ PEOPLE = ("primary_owner", "supporting_owner", "approval_authority", "evidence_c
 TEXT_FIELDS = ("title", "weakness", "severity", "remediation", "interim_mitigation", "responsible_unit",
                "resources", "source")
 # What an item's owners may change; people, kind, requirements and assessment are the coordinator's.
-OWNER_FIELDS = frozenset(TEXT_FIELDS + ("objectives", "start_date", "scheduled_completion"))
+OWNER_FIELDS = frozenset(TEXT_FIELDS + ("objectives", "start_date", "scheduled_completion") + EDITABLE)
 MANAGER_FIELDS = frozenset(PEOPLE + ("kind", "assessment", "requirements"))
 SNAPSHOT_FIELDS = ("identifier", "kind", "status", "assessment", "requirements", "objectives") + TEXT_FIELDS + \
     PEOPLE + ("start_date", "scheduled_completion", "original_scheduled_completion", "completion_date",
-              "verified_by", "verified_at", "version")
+              "verified_by", "verified_at", "version") + EDITABLE
 
 # How far along the workflow each status is; a move to a lower rank is a move back and needs a reason.
 RANK = {Status.DRAFT: 0, Status.OPEN: 1, Status.IN_PROGRESS: 2, Status.READY_FOR_VERIFICATION: 3,
@@ -123,6 +124,8 @@ def _next_identifier(organization, family: str) -> str:
 
 
 def _clean_value(name: str, value):
+    if name in EDITABLE:
+        return clean_detail(name, value)
     if name in TEXT_FIELDS:
         value = (value or "").strip()
         if name == "severity" and value and value not in Severity.values:
@@ -163,7 +166,7 @@ def create_item(actor, organization, *, requirements, title: str, kind: str = Ki
                 milestones=(), **fields) -> PoamItem:
     """A new item, numbered POAM-<FAMILY>-NNN within the organization."""
     require(actor, "register.add_item", organization)
-    unknown = set(fields) - set(TEXT_FIELDS) - set(PEOPLE)
+    unknown = set(fields) - set(TEXT_FIELDS) - set(PEOPLE) - set(EDITABLE) - {"external_id"}
     if unknown:
         raise InvalidChange(f"unknown item field(s): {', '.join(sorted(unknown))}")
     if status not in (Status.DRAFT, Status.OPEN):
@@ -175,6 +178,8 @@ def create_item(actor, organization, *, requirements, title: str, kind: str = Ki
         raise InvalidChange("the assessment belongs to another organization")
     values = {name: _clean_value(name, fields.get(name, "")) for name in TEXT_FIELDS if name != "title"}
     values["title"] = _clean_value("title", title)
+    values |= {name: _clean_value(name, fields[name]) for name in EDITABLE if name in fields}
+    values["external_id"] = (fields.get("external_id") or "").strip()[:100]
     people = {name: fields.get(name) for name in PEOPLE}
     _check_people(organization, {k: v for k, v in people.items() if v is not None})
     if start_date and scheduled_completion and scheduled_completion < start_date:

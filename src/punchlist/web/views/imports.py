@@ -300,10 +300,12 @@ def _check_or_import(request, upload, inspection, form, mapping, *, write: bool)
         outcome = _outcome("problems", inspection.problem, inspection)
         return _preview_page(request, upload, inspection, form, outcome=outcome, status=400)
     # One task for every file (web.import_jobs): a small one runs now, in this request, and shows here as
-    # it always did; a larger one is left to the worker and its page shows how far it has come.
+    # it always did; a larger one is left to the worker and its page shows how far it has come. A closed item
+    # is reopened only where the person chose it, item by item, in the preview.
+    reopen = [identifier for identifier in request.POST.getlist("reopen") if identifier]
     job = import_jobs.start(request.user, request.organization, upload, mapping,
                             headers=_headers_by_field(inspection), write=write,
-                            create_people=form.cleaned_data["create_people"])
+                            create_people=form.cleaned_data["create_people"], reopen=reopen)
     if job.state != ImportJob.State.DONE:
         return redirect(reverse("web:import_job", args=[request.organization.slug, job.pk]))
     done = job.outcome
@@ -322,6 +324,7 @@ def _result_page(request, job):
         "updated": [(i, reverse("web:item", args=[slug, i])) for i in result["updated"]["listed"]],
         "more_created": max(0, result["created"]["count"] - ITEMS_LISTED),
         "more_updated": max(0, result["updated"]["count"] - ITEMS_LISTED),
+        "changes": job.outcome.get("changes", []), "more_changes": job.outcome.get("more_changes", 0),
     }
     return render(request, "web/import_result.html", context)
 

@@ -108,7 +108,26 @@ FIELD_LABELS = {
     "role": "Role", "level": "Level", "assessed_on": "Assessed on", "scope": "Scope",
     "conditional_status_date": "Conditional status date", "is_the_assessment_poam": "The assessment POA&M",
     **PERSON_LABELS,
+    "external_id": "Original id", "status_date": "Status date", "assets": "Assets affected", "cves": "CVEs",
+    "source_identifier": "Source identifier", "likelihood": "Likelihood", "impact": "Impact",
+    "residual_risk": "Residual risk", "risk_adjustment": "Risk adjustment", "vendor_dependency": "Waits on a vendor",
+    "vendor_product": "Vendor's product", "vendor_check_in": "Last vendor check-in",
+    "vendor_involvement": "Vendor involvement", "budget_money": "Budget (money)", "budget_hours": "Budget (hours)",
+    "decision_needed": "Decision needed", "comments": "Comments",
 }
+
+
+def item_details(item) -> list[tuple[str, str]]:
+    """The item's further details that are set, labelled, for its page (the form edits them all)."""
+    from punchlist.register.details import EDITABLE
+
+    shown = []
+    for name in EDITABLE:
+        value = getattr(item, name)
+        if value is None or value == "":
+            continue
+        shown.append((FIELD_LABELS[name], display(name, value, {})))
+    return shown
 ACTION_LABELS = {
     "create_item": "Created", "update_item": "Edited", "change_due_date": "Scheduled completion changed",
     "change_status": "Status changed", "request_closure": "Closure requested", "approve_closure": "Closure approved",
@@ -163,7 +182,11 @@ def display(field: str, value, names: dict) -> str:
     if field == "severity":
         return str(value).capitalize()
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return "Yes" if value else "No"
+    if field in ("budget_money", "budget_hours"):
+        from decimal import Decimal
+
+        return format(Decimal(str(value)).normalize(), "f")
     if field == "size" and isinstance(value, int):
         exact = f" ({value:,} bytes)" if value >= 1024 else ""
         return f"{filesizeformat(value)}{exact}"

@@ -37,6 +37,7 @@ from punchlist.web.tenancy import denied, member_view
 
 from .item_parts import (
     FIELD_LABELS,
+    item_details,
     MOVES,
     UploadLimit,
     available_moves,
@@ -142,6 +143,7 @@ def _page(request, identifier: str, *, bound: dict | None = None, status: int = 
         "requirements": [catalog.get(link.requirement) for link in item.requirement_links.all()],
         "closeout": _closeout(item),
         "people": [(PERSON_LABELS[name], person(getattr(item, name))) for name in PEOPLE],
+        "details": item_details(item),
         "verified_by": person(item.verified_by),
         "days_slipped": (item.scheduled_completion - item.original_scheduled_completion).days
         if item.scheduled_completion and item.original_scheduled_completion else 0,
@@ -408,7 +410,7 @@ def item_evidence_file(request, identifier, pk):
 # --- editing and adding items ---------------------------------------------------------------------------
 
 def _initial(item) -> dict:
-    values = {name: getattr(item, name) for name in item_forms.OWNER_TEXT}
+    values = {name: getattr(item, name) for name in item_forms.OWNER_TEXT + item_forms.DETAILS}
     values.update(
         objectives=list(item.objectives or []), start_date=item.start_date,
         scheduled_completion=item.scheduled_completion, requirements=item.requirement_ids, kind=item.kind,
@@ -484,6 +486,7 @@ def item_new(request):
     if form.is_valid():
         data = form.cleaned_data
         fields = {name: data[name] for name in item_forms.OWNER_TEXT if name != "title"}
+        fields.update({name: data[name] for name in item_forms.DETAILS if data[name] not in (None, "")})
         fields.update({name: data[name] for name in PEOPLE if data[name] is not None})
         try:
             item = services.create_item(

@@ -59,7 +59,9 @@ def row_html(row: queries.Row, item_url: str, today) -> str:
     return (
         f'<tr class="register-row register-tier-{row.tier.value}{"" if row.is_open else " register-done"}">'
         f'<td><span class="badge register-tier" title="{e(row.reason)}">{e(row.tier.label)}</span>{reason}</td>'
-        f'<td class="register-id"><a href="{e(item_url)}">{e(row.identifier)}</a></td>'
+        f'<td class="register-id"><a href="{e(item_url)}">{e(row.identifier)}</a>'
+        + (f'<br><small class="register-original" title="Original id">{e(row.original_id)}</small>'
+           if row.original_id else "") + '</td>'
         f'<td data-label="Requirement">{e(", ".join(row.requirements) or "—")}</td>'
         f'<td class="register-title">{e(row.title)}{findings}</td>'
         f'<td data-label="Status">{e(STATUS_LABELS.get(row.status, row.status))}</td>'
