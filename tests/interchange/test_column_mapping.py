@@ -60,7 +60,9 @@ def test_own_names_get_a_guessed_header_row_and_say_what_is_missing(own):
     assert inspection.header_row == 2  # the row with the most text, under the title
     assert inspection.problem.column == "requirements"
     assert "no header row with a requirement column" in inspection.problem.message
-    assert inspection.fields == {}  # "Type" was known, but what it holds is no record type
+    # "Ref" (reference) and "Fix by" (a due date) are read by their words; "Type" was known, but what it holds
+    # is no record type.
+    assert inspection.fields == {"id": 0, "scheduled_completion": 3}
     assert inspection.rows == (3, 5)  # the blank row 4 is no sample
     assert [c.header for c in inspection.columns] == OWN[1]
     with pytest.raises(InputError, match="no header row with a requirement column"):

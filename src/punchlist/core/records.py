@@ -132,3 +132,6 @@ class Poam:
     items: list[PoamItem]
     fields: frozenset[str] = frozenset(PoamItem.__slots__)
     source: str = ""
+    # Per sheet read: which column each field was read from and the columns left unread (JSON-ready dicts;
+    # ``punchlist.interchange.report``). Empty for a source without columns.
+    columns: list[dict] = field(default_factory=list)

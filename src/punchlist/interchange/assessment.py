@@ -57,13 +57,14 @@ def read_assessment(path: str | os.PathLike) -> list[RequirementResult]:
 def _find_sheet(book: Book) -> tuple[Sheet, Layout]:
     """The first sheet with requirement and status columns; else say which column is missing."""
     without_status = None
-    for sheet in book.sheets():
-        layout = find_layout(sheet.head(), ASSESSMENT)
-        if layout is None:
-            continue
-        if "status" in layout.columns:
-            return sheet, layout
-        without_status = without_status or (sheet, layout)
+    for by_words in (False, True):  # requirement columns of known names first, in every sheet
+        for sheet in book.sheets():
+            layout = find_layout(sheet.head(), ASSESSMENT, passes=(by_words,))
+            if layout is None:
+                continue
+            if "status" in layout.columns:
+                return sheet, layout
+            without_status = without_status or (sheet, layout)
     if without_status is None:
         raise book.no_header_error("requirement", ASSESSMENT.accepted("requirement"))
     sheet, layout = without_status

@@ -20,6 +20,7 @@ from punchlist.errors import InputError, InputErrors
 from .columns import POAM, Layout, find_layout, settle_columns
 from .mapping import ColumnMapping
 from .milestones import parse_milestones
+from .report import sheet_columns
 from .sources import Book, Sheet, open_book
 from .values import (
     CellError,
@@ -76,10 +77,18 @@ def _fits(parse):
     return test
 
 
+# What a column must hold to be read as its field where several columns read as one (the content breaks
+# the tie: a "Date" column of dates before one of words), or where its name is a generic one (WEAK_NAMES).
 _COLUMN_CHECKS = {
     "requirements": lambda cell: any(ch.isdigit() for ch in text(cell)),
     "severity": _fits(severity),
     "kind": _fits(record_kind),
+    "status": _fits(item_status),
+    "start_date": _fits(parse_date),
+    "scheduled_completion": _fits(parse_date),
+    "completion_date": _fits(parse_date),
+    "last_updated": _fits(parse_date),
+    "id": lambda cell: len(text(cell)) <= 100,
 }
 
 
@@ -104,21 +113,24 @@ def read_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None) -> 
     items: list[PoamItem] = []
     errors: list[InputError] = []
     present: set[str] = set()
+    reports: list[dict] = []
     checks = _COLUMN_CHECKS if mapping is None else mapping.checks(_COLUMN_CHECKS)
     for part_sheet, part_layout, default_status in parts:
-        present |= _read_sheet(part_sheet, part_layout, default_status, items, errors, checks)
+        present |= _read_sheet(part_sheet, part_layout, default_status, items, errors, checks, reports)
     if errors:
         raise errors[0] if len(errors) == 1 else InputErrors(errors)
     if closed is not None:
         present.add("status")  # given by the sheet each item is on
-    return Poam(items=items, fields=frozenset(present), source=book.label)
+    return Poam(items=items, fields=frozenset(present), source=book.label, columns=reports)
 
 
 def _first_recognised(book: Book) -> tuple[Sheet, Layout] | None:
-    for sheet in book.sheets():
-        layout = find_layout(sheet.head(), POAM)
-        if layout is not None:
-            return sheet, layout
+    """The first sheet whose requirement column has a known name; else the first where its words say so."""
+    for by_words in (False, True):
+        for sheet in book.sheets():
+            layout = find_layout(sheet.head(), POAM, passes=(by_words,))
+            if layout is not None:
+                return sheet, layout
     return None
 
 
@@ -136,14 +148,19 @@ def _closed_companion(book: Book, name: str, mapping: ColumnMapping | None = Non
 
 
 def _read_sheet(sheet: Sheet, layout: Layout, default_status: ItemStatus, items: list[PoamItem],
-                errors: list[InputError], checks=_COLUMN_CHECKS) -> set[str]:
-    """Append the sheet's items to ``items`` (its bad cells to ``errors``); return the fields it has."""
+                errors: list[InputError], checks=_COLUMN_CHECKS, reports: list[dict] | None = None) -> set[str]:
+    """Append the sheet's items to ``items`` (its bad cells to ``errors``, what was read from which column
+    to ``reports``); return the fields it has."""
     with _collector_paused():  # the sheet's cells as Python values: a list per row, none in a cycle
         rows = sheet.rows()
     settle_columns(layout, rows, checks)
     columns = dict(layout.columns)
     if "title" in columns and "weakness" not in columns:
         columns["weakness"] = columns.pop("title")  # the only words about the weakness are its name
+    if reports is not None:
+        shown = Layout(layout.header_index, layout.headers, columns)
+        reports.append(sheet_columns(sheet.name, sheet.first_row + layout.header_index, rows[layout.header_index],
+                                     shown, rows[layout.header_index + 1:]))
     reader = _SheetReader(sheet, layout, columns, default_status, rows, items, errors)
     start = layout.header_index + 1
     end = reader.end_of_data(start)
