@@ -15,6 +15,7 @@ from punchlist.core.records import Determination, RequirementResult
 from punchlist.errors import InputError, InputErrors
 
 from .columns import ASSESSMENT, Layout, find_layout, settle_columns
+from .report import sheet_columns, shown_name as _shown_name
 from .sources import Book, Sheet, open_book
 from .values import CellError, determination, partial_flag, plan_flag, requirement_list, text
 
@@ -32,16 +33,20 @@ class _Answer:
     row: int
 
 
-def read_assessment(path: str | os.PathLike) -> list[RequirementResult]:
+def read_assessment(path: str | os.PathLike, columns: list[dict] | None = None) -> list[RequirementResult]:
     """One result per requirement the file answers, in catalog order; InputError(s) naming file, row, column.
 
     A requirement the file does not mention, or mentions with no status at all, is left out: the scoring
     counts it NOT MET and says that it was unanswered. Status words are in ``values.DETERMINATION_WORDS``.
+    ``columns``, where given, gets which column each field was read from and the columns left unread.
     """
     book = open_book(path)
     sheet, layout = _find_sheet(book)
     rows = sheet.rows()
     settle_columns(layout, rows, {"requirement": lambda cell: any(ch.isdigit() for ch in text(cell))})
+    if columns is not None:
+        columns.append(sheet_columns(_shown_name(sheet), sheet.first_row + layout.header_index, rows[layout.header_index],
+                                     layout, rows[layout.header_index + 1:]))
     answers, errors = _answers(sheet, layout, rows)
     results = []
     for requirement, given in answers.items():

@@ -201,6 +201,12 @@ class Layout:
 _PARENTHESIS = re.compile(r"\([^)]*\)")
 
 
+def field_of_header(header: str, vocabulary: Vocabulary | None = None) -> str | None:
+    """The field a column under ``header`` is read as (POA&M fields by default); None: read as no field."""
+    found = (vocabulary or POAM).read(header)
+    return (vocabulary or POAM).rank.get(found or "", (None,))[0]
+
+
 def _header_key(cell, vocabulary: Vocabulary) -> str | None:
     """The key a header cell matches (``Vocabulary.read``)."""
     return vocabulary.read(cell)

@@ -30,6 +30,8 @@ _POAM = re.compile(r"p\s*o\s*a\s*&\s*m|plan of action (?:and|&) milestones?", re
 
 
 def _singular(word: str) -> str:
+    if word.endswith("sses"):
+        return word[:-2]  # "weaknesses", "addresses"
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) >= 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -89,14 +91,15 @@ POAM_RULES = _rules(
      {"control", "requirement", "cve", "milestone", "asset", "cci", "rule", "check", "plugin", "phone",
       "vulnerability", "source", "product", "practice", "contact"}),
     ("severity", ["severity", "risk rating", "risk level", "criticality", "cat"],
-     {"adjusted", "residual", "description", "likelihood", "impact", "threat", "adjustment"}),
+     {"adjusted", "residual", "description", "likelihood", "impact", "threat", "adjustment", "mitigated",
+      "subjective", "resulting"}),
     ("remediation", ["remediation", "corrective action", "planned action", "mitigation plan", "action plan",
                      "fix", "resolution", "recommended action", "recommendation", "solution", "planned"],
      _DATES | {"owner", "status", "cost", "source", "resource"}),
     ("weakness", ["weakness", "deficiency", "finding", "gap", "vulnerability", "issue", "problem",
                   "description", "observation"],
      {"source", "id", "number", "date", "name", "detector", "owner", "impact", "threat", "status",
-      "identification", "identified", "count", "severity", "title"}),
+      "identification", "identified", "count", "severity", "title", "library", "rule"}),
     ("title", ["title", "name", "summary", "short description", "subject", "headline"],
      {"owner", "contact", "point", "person", "product", "service", "system", "vendor", "control", "asset",
       "practice", "requirement", "family", "file", "approver", "custodian"}),
@@ -116,7 +119,7 @@ POAM_RULES = _rules(
      {"id", "number", "date", "detail"}),
     ("scheduled_completion", ["scheduled completion", "due", "target", "estimated completion",
                               "planned completion", "expected completion", "deadline", "scheduled end",
-                              "planned end", "scheduled finish", "projected", "fix by", "complete by",
+                              "planned end", "scheduled finish", "planned finish", "projected", "fix by", "complete by",
                               "resolve by", "remediate by", "close by", "estimated", "goal"],
      {"start", "milestone", "actual", "status", "cost"}),
     ("completion_date", ["actual completion", "completion date", "completed", "closed date", "closure",
@@ -145,16 +148,21 @@ ASSESSMENT_RULES = _rules(
 )
 
 
+# Words of headers that say the column is about something no field holds (CVSS vectors, CCIs), whatever else
+# they say: "CVSS v3 Modified Scope" is not when the item was modified.
+NEVER = frozenset({"cvss", "cci", "vector"})
+
+
 def by_rules(text: str, rules: tuple[Rule, ...]) -> str | None:
-    """The field the header's words say it holds, by ``rules``; None when none fits."""
-    for keep_notes in (False, True):
-        found = set(words(text, keep_notes))
-        if not found:
-            continue
+    """The field the header's words say it holds, by ``rules``; None when none fits.
+
+    A parenthesised note is read only where the header has no other words: "Authorization Package
+    (Authorization Package Name)" is a package, not a name."""
+    found = set(words(text, False)) or set(words(text, True))
+    if found and not found & NEVER:
         best, best_size = None, 0
         for name, need, avoid in rules:
             if need <= found and not (avoid & found) and len(need) > best_size:
                 best, best_size = name, len(need)
-        if best is not None:
-            return best
+        return best
     return None

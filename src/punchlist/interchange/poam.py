@@ -20,7 +20,7 @@ from punchlist.errors import InputError, InputErrors
 from .columns import POAM, Layout, find_layout, settle_columns
 from .mapping import ColumnMapping
 from .milestones import parse_milestones
-from .report import sheet_columns
+from .report import sheet_columns, shown_name as _shown_name
 from .sources import Book, Sheet, open_book
 from .values import (
     CellError,
@@ -159,7 +159,7 @@ def _read_sheet(sheet: Sheet, layout: Layout, default_status: ItemStatus, items:
         columns["weakness"] = columns.pop("title")  # the only words about the weakness are its name
     if reports is not None:
         shown = Layout(layout.header_index, layout.headers, columns)
-        reports.append(sheet_columns(sheet.name, sheet.first_row + layout.header_index, rows[layout.header_index],
+        reports.append(sheet_columns(_shown_name(sheet), sheet.first_row + layout.header_index, rows[layout.header_index],
                                      shown, rows[layout.header_index + 1:]))
     reader = _SheetReader(sheet, layout, columns, default_status, rows, items, errors)
     start = layout.header_index + 1

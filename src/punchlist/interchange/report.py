@@ -62,3 +62,8 @@ def columns_text(columns: list[dict], labels: dict[str, str] | None = None) -> l
         else:
             lines.append("columns left unread: none")
     return lines
+
+
+def shown_name(sheet) -> str:
+    """The sheet's name where the file has several (its label then names it), else "" (a CSV file)."""
+    return sheet.name if sheet.label.endswith("]") else ""
