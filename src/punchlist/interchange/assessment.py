@@ -17,9 +17,11 @@ from punchlist.errors import InputError, InputErrors
 from .columns import ASSESSMENT, Layout, find_layout, settle_columns
 from .report import sheet_columns, shown_name as _shown_name
 from .sources import Book, Sheet, open_book
-from .values import CellError, determination, partial_flag, plan_flag, requirement_list, text
+from .values import key, CellError, determination, partial_flag, plan_flag, requirement_list, text
 
 _EDGES = " :;,.-\u2013\u2014"
+# Columns only a POA&M has: two of them make a sheet a POA&M, not a self-assessment.
+_POAM_ONLY = ("remediation", "milestones", "scheduled_completion", "primary_owner", "completion_date")
 
 
 @dataclass(slots=True)
@@ -61,6 +63,22 @@ def read_assessment(path: str | os.PathLike, columns: list[dict] | None = None) 
 
 def _find_sheet(book: Book) -> tuple[Sheet, Layout]:
     """The first sheet with requirement and status columns; else say which column is missing."""
+    from .columns import POAM
+    from .poam import is_poam_layout
+
+    for sheet in book.sheets():  # a POA&M given where a self-assessment is expected: say so, once
+        head = sheet.head()
+        poam_layout = find_layout(head, POAM)
+        if poam_layout is None:
+            continue
+        own = {key(h) for names in ASSESSMENT.columns.values() for h in names}
+        telling = [poam_layout.header(places[0]) for name, places in poam_layout.columns.items()
+                   if name in _POAM_ONLY and key(poam_layout.header(places[0])) not in own]
+        if len(telling) >= 2:
+            raise InputError(
+                f"this is a POA&M (its header row, row {sheet.first_row + poam_layout.header_index}, has "
+                f"{', '.join(repr(h) for h in telling[:3])}), not a self-assessment: check it with `punchlist "
+                "lint`, or import it with `punchlist import` (without --assessment)", file=sheet.label)
     without_status = None
     for by_words in (False, True):  # requirement columns of known names first, in every sheet
         for sheet in book.sheets():

@@ -26,7 +26,7 @@ from django.urls import path, reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from punchlist.errors import InputError, InputErrors
+from punchlist.errors import InputError, InputErrors, rows_text
 from punchlist.interchange import FIELD_LABELS, ColumnMapping, inspect_poam_file, read_poam_file
 from punchlist.interchange.guards import Limits, describe
 from punchlist.interchange.mapping import REQUIRED
@@ -90,7 +90,15 @@ def problems(error: InputError, columns: dict[str, str] | None = None) -> list[d
         sheet = file[file.rindex(" [") + 2:-1] if file.endswith("]") and " [" in file else ""
         listed.append({"row": each.row, "column": column, "sheet": sheet, "message": each.message})
     listed.sort(key=lambda problem: (problem["sheet"], problem["row"] or 0))
-    return listed
+    # Each distinct problem once, with every row it is on ("3-5, 9"): not the same message per row.
+    grouped: dict[tuple, dict] = {}
+    for problem in listed:
+        found = grouped.setdefault((problem["sheet"], problem["column"], problem["message"]), {**problem, "rows": []})
+        if problem["row"] is not None:
+            found["rows"].append(problem["row"])
+    for problem in grouped.values():
+        problem["row"] = rows_text(problem["rows"]) if problem["rows"] else None
+    return list(grouped.values())
 
 
 def _named(header: str | None, labels: list[str]) -> str:
