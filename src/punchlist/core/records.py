@@ -135,3 +135,6 @@ class Poam:
     # Per sheet read: which column each field was read from and the columns left unread (JSON-ready dicts;
     # ``punchlist.interchange.report``). Empty for a source without columns.
     columns: list[dict] = field(default_factory=list)
+    # Items (by position) whose only controls have no NIST SP 800-171 Rev 2 counterpart: operational plan
+    # items that need a requirement chosen, with the control they named (``interchange.derive``).
+    needs_requirement: dict[int, str] = field(default_factory=dict)

@@ -161,8 +161,8 @@ class Vocabulary:
         a known name's words ("Point of Contact" for "POC"), then the words that say what it holds. A header
         the templates use for something else ("Adjusted Risk Rating") is known and feeds no field.
         """
-        if type(cell) is not str or not cell.strip():
-            return None
+        if type(cell) is not str or not cell.strip() or cell.lstrip().startswith("${"):
+            return None  # empty, or a template's placeholder ("${table:vuln.control}")
         whole = key(cell)
         if whole in self.known:
             return whole
@@ -173,6 +173,8 @@ class Vocabulary:
             words = "~" + phrase(cell, keep_notes)
             if words != "~" and words in self.known:
                 return words
+        if len(cell) > _LONGEST_HEADER:
+            return None  # a sentence (a template's description of the column, or data): no header
         name = by_rules(cell, self.rules)
         return None if name is None else "?" + name
 
@@ -180,6 +182,7 @@ class Vocabulary:
         return ", ".join(f'"{header}"' for header in self.columns[name])
 
 
+_LONGEST_HEADER = 60  # longer cells are read by their words only where they are a known name
 _BY_WORDS = 1000  # the preference of a header read by its words: after every name given above
 
 POAM = Vocabulary(POAM_COLUMNS, OTHER_POAM_HEADERS, "requirements", POAM_RULES)

@@ -106,6 +106,10 @@ def read_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None) -> 
     if found is None:
         raise _not_a_poam(book) or book.no_header_error("requirement", POAM.accepted("requirements"))
     sheet, layout = found
+    if not is_poam_layout(layout):
+        assessment = _not_a_poam(book, sheet)
+        if assessment is not None:
+            raise assessment
     parts = [(sheet, layout, ItemStatus.OPEN)]
     closed = _closed_companion(book, sheet.name, mapping)
     if closed is not None:
@@ -428,13 +432,21 @@ def is_poam_layout(layout: Layout | None) -> bool:
     return layout is not None and sum(1 for name in _POAM_ONLY if name in layout.columns) >= 2
 
 
-def _not_a_poam(book: Book) -> InputError | None:
-    """The error for a self-assessment given where a POA&M is expected, or None where it is not one."""
+def _not_a_poam(book: Book, only: Sheet | None = None) -> InputError | None:
+    """The error for a self-assessment given where a POA&M is expected, or None where it is not one: a
+    requirement column and a status column whose values are MET / NOT MET / N/A (or their synonyms)."""
     from .columns import ASSESSMENT
+    from .values import determination
 
-    for sheet in book.sheets():
+    for sheet in [only] if only is not None else book.sheets():
         layout = find_layout(sheet.head(), ASSESSMENT)
-        if layout is not None and "status" in layout.columns:
+        if layout is None or "status" not in layout.columns:
+            continue
+        place = layout.columns["status"][0]
+        values = [row[place] for row in sheet.top(layout.header_index + 51)[layout.header_index + 1:]
+                  if place < len(row) and row[place] not in ("", None)]
+        if values and all(_fits(determination)(value) for value in values) and not all(
+                _fits(item_status)(value) for value in values):
             status = layout.header(layout.columns["status"][0])
             return InputError(
                 f"this is a self-assessment (a requirement column and a MET / NOT MET column, {status!r}, in "

@@ -66,7 +66,16 @@ def add_commands(commands) -> None:
                       help="the headers are in row N (among the first 20), not wherever they are found")
     load.add_argument("--sheet", default=None, metavar="NAME", help="read the sheet NAME of a workbook")
     load.add_argument("--check", action="store_true",
-                      help="check every row as the import would and say what it would do, writing nothing")
+                      help="check every row as the import would and say what it would do, writing nothing: "
+                           "which column each field is read from, the columns left unread, and the 800-171 "
+                           "requirements it would derive from 800-53 or Rev 3 ids")
+    load.add_argument("--accept-derived", action="store_true",
+                      help="take the 800-171 requirements derived from the file's SP 800-53 (or Rev 3) ids as "
+                           "shown by --check; without it (or --derive for each such id) such a file is not "
+                           "imported")
+    load.add_argument("--derive", action="append", default=[], metavar="CONTROL=REQ",
+                      help="read the 800-53 (or Rev 3) id CONTROL as these 800-171 requirements (comma-separated; "
+                           "empty: none, an operational plan item that needs a requirement); repeatable")
     load.set_defaults(run=run_import)
 
     items = commands.add_parser("items", help="list the organization's POA&M items")
@@ -209,9 +218,17 @@ def run_import(args) -> int:
         # A spreadsheet or OSCAL POA&M JSON, through the upload guards.
         poam = read_poam_file(args.file, mapping=mapping)
         progress.say(f"checking {len(poam.items):,} rows")
+        derived = _derive(args, poam, label)
         if args.check:
+            from punchlist.interchange import FIELD_LABELS
+            from punchlist.interchange.report import columns_text
+
             result = check_poam(actor, organization, poam, file=label, create_people=args.create_people)
             progress.done()
+            for line in columns_text(poam.columns, FIELD_LABELS):
+                print(f"{label}: {line}")
+            for line in derived:
+                print(f"{label}: {line}")
             print(f"{label} would import: {result} into {organization.name}; nothing was written")
             return EXIT_OK
         result = import_poam(actor, organization, poam, file=label, create_people=args.create_people,
@@ -220,6 +237,41 @@ def run_import(args) -> int:
         progress.done()
         print(f"{result} into {organization.name}")
     return EXIT_OK
+
+
+def _derive(args, poam, label: str) -> list[str]:
+    """Apply the 800-171 requirements derived from the file's 800-53 / Rev 3 ids (as --derive changes them),
+    and say what was derived. A real import needs --accept-derived, or --derive for each such id."""
+    from punchlist.interchange import derive
+
+    found = derive.derivations(poam)
+    given = {}
+    for assignment in args.derive:
+        control, equals, requirements = assignment.partition("=")
+        if not equals or not control.strip():
+            raise CommandError(f"{assignment!r}: give --derive CONTROL=REQ[,REQ] (empty REQ: none)")
+        given[control.strip()] = requirements
+    chosen = {}
+    for control, ids in derive.parse_choices(given, label).items():
+        reading = next((d.control for d in found if d.control.upper() == control.upper().replace(" ", "")), None)
+        if reading is None:
+            raise CommandError(f"--derive {control}: the file names no such control; it names: "
+                               f"{', '.join(d.control for d in found) or 'none'}")
+        chosen[reading] = ids
+    if not found:
+        return []
+    open_ones = [d for d in found if d.control not in chosen]
+    lines = [f"derived, to be confirmed ({len(found)} control(s)):"] + [
+        f"  {d.text()}" + (" [chosen: " + (", ".join(chosen[d.control]) or "none") + "]"
+                           if d.control in chosen else "") for d in found]
+    if open_ones and not args.check and not args.accept_derived:
+        raise CommandError("\n".join(lines) + "\nnothing was imported: take these with --accept-derived, or choose "
+                           "with --derive CONTROL=REQ[,REQ] (see --check)")
+    derive.apply(poam, chosen)
+    if args.check and open_ones:
+        lines.append("  import with --accept-derived to take them as shown, or --derive CONTROL=REQ[,REQ] to "
+                     "choose")
+    return lines
 
 
 def _column_mapping(args, organization, actor):

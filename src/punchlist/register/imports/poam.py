@@ -152,6 +152,7 @@ def check_rows(organization, poam: records.Poam, people: People, *, file: str, a
     kept: set[str] = set()
     closed, ready, accepted = Status.CLOSED.value, Status.READY_FOR_VERIFICATION.value, Status.RISK_ACCEPTED.value
     assessment_poam = Kind.ASSESSMENT_POAM.value
+    needs_requirement = poam.needs_requirement  # operational plan items from controls with no 800-171 counterpart
 
     def error(message, column, row):
         errors.append(InputError(message, file=file, row=row, column=column))
@@ -178,7 +179,7 @@ def check_rows(organization, poam: records.Poam, people: People, *, file: str, a
             elif found.id not in requirements:
                 requirements.append(found.id)
                 first = first or found
-        if not record.requirements:
+        if not record.requirements and index not in needs_requirement:
             error("no requirement given; every item addresses at least one", "requirement", row)
         title = title_of(record)
         if not title:
@@ -216,9 +217,9 @@ def check_rows(organization, poam: records.Poam, people: People, *, file: str, a
                     record.kind, due, conditional):
                 error(f"R-CLOSE-1: scheduled completion {due.isoformat()} is after the closeout deadline "
                       f"{closeout_deadline(conditional).isoformat()}", "scheduled_completion", row)
-        if len(errors) > before or first is None:
+        if len(errors) > before or (first is None and index not in needs_requirement):
             continue
-        family = first.family
+        family = first.family if first is not None else _family_of_control(needs_requirement[index])
         plan = Plan(record, row, requirements, objectives, title, resolved, kind, status, family, item=match)
         if match is None and external:
             ours = OUR_ID.match(external.upper())
@@ -227,3 +228,10 @@ def check_rows(organization, poam: records.Poam, people: People, *, file: str, a
                 kept.add(plan.identifier)
         plans.append(plan)
     return plans
+
+
+def _family_of_control(control: str) -> str:
+    """The family letters an item with no requirement is numbered under: the 800-53 control's ("SA-9" -> "SA"),
+    else "OP" (operational)."""
+    letters = control[:2].upper()
+    return letters if letters.isalpha() else "OP"
