@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from punchlist.errors import InputError, InputErrors, rows_text
-from punchlist.interchange import FIELD_LABELS, ColumnMapping, inspect_poam_file, read_poam_file
+from punchlist.interchange import FIELD_LABELS, ColumnMapping, derive, inspect_poam_file, read_poam_file
 from punchlist.interchange.guards import Limits, describe
 from punchlist.interchange.mapping import REQUIRED
 from punchlist.interchange.values import key
@@ -172,7 +172,7 @@ def _receive(request, limit: UploadLimit):
 
 # --- preview, check, import -----------------------------------------------------------------------------
 
-def _preview_page(request, upload, inspection, form, *, outcome=None, note="", status=200):
+def _preview_page(request, upload, inspection, form, *, outcome=None, note="", status=200, derived=()):
     if inspection.has_columns:
         form.show(inspection)
     selected = []
@@ -203,6 +203,7 @@ def _preview_page(request, upload, inspection, form, *, outcome=None, note="", s
         "kind_words": "OSCAL POA&M JSON" if inspection.kind == "JSON" else describe(inspection.kind).capitalize()
         if inspection.kind != "TEXT" else "Text (CSV)",
         "preview_url": reverse("web:import_preview", args=[request.organization.slug, upload.token]),
+        "derived": derived,
     }
     if getattr(request, "htmx", False):
         status = 200  # htmx swaps 200s only: the refused form comes back with what was chosen and why
@@ -300,19 +301,27 @@ def _check_or_import(request, upload, inspection, form, mapping, *, write: bool)
         outcome = _outcome("problems", inspection.problem, inspection)
         return _preview_page(request, upload, inspection, form, outcome=outcome, status=400)
     create_people = form.cleaned_data["create_people"]
+    derived = []
     try:
         poam = read_poam_file(upload.path, limits=_limits(), mapping=mapping)
+        derived, chosen = _derived(request, poam, upload.name)
+        if write and derived and request.POST.get("accept_derived") != "1":
+            outcome = _outcome("problems", InputError(
+                "Requirements were derived from the file's SP 800-53 (or Rev 3) ids: confirm them (or change them) "
+                "below, then import.", file=upload.name), inspection, written=False)
+            return _preview_page(request, upload, inspection, form, outcome=outcome, status=400, derived=derived)
+        derive.apply(poam, chosen)
         run = import_poam if write else check_poam
         result = run(request.user, request.organization, poam, file=upload.name, create_people=create_people)
     except InputError as exc:
         outcome = _outcome("problems", exc, inspection, written=False)
-        return _preview_page(request, upload, inspection, form, outcome=outcome, status=400)
+        return _preview_page(request, upload, inspection, form, outcome=outcome, status=400, derived=derived)
     except RegisterError as exc:
         outcome = _outcome("problems", InputError(str(exc), file=upload.name), inspection)
         return _preview_page(request, upload, inspection, form, outcome=outcome, status=400)
     if not write:
         outcome = _outcome("ready", result=result, rows=len(poam.items))
-        return _preview_page(request, upload, inspection, form, outcome=outcome)
+        return _preview_page(request, upload, inspection, form, outcome=outcome, derived=derived)
     staging.discard(upload)
     slug = request.organization.slug
     context = {
@@ -323,6 +332,21 @@ def _check_or_import(request, upload, inspection, form, mapping, *, write: bool)
         "more_updated": max(0, len(result.updated) - ITEMS_LISTED),
     }
     return render(request, "web/import_result.html", context)
+
+
+def _derived(request, poam, label: str) -> tuple[list[dict], dict]:
+    """The file's 800-53 / Rev 3 ids with the requirements derived from them, as the page shows them for
+    confirmation, and the choices the person made (a field per control, "derived-AC-2": "3.1.1, 3.1.2")."""
+    found = derive.derivations(poam)
+    given = {d.control: request.POST[f"derived-{d.control}"] for d in found
+             if f"derived-{d.control}" in request.POST}
+    chosen = derive.parse_choices(given, label)
+    shown = [{"control": d.control, "scheme": d.scheme, "derived": ", ".join(d.requirements),
+              "value": ", ".join(chosen[d.control]) if d.control in chosen else ", ".join(d.requirements),
+              "changed": d.control in chosen and chosen[d.control] != d.requirements,
+              "rows": rows_text(d.rows), "count": len(d.rows), "note": d.note, "needs": d.needs_requirement}
+             for d in found]
+    return shown, chosen
 
 
 def _save_profile(request, upload, inspection, form):
