@@ -381,6 +381,7 @@ def run_stored_score(args) -> int:
     report = mapping.score_assessment(assessment)
     if args.format == "json":
         document = offline.score_json(report, None)
+        document["columns"] = []  # the register has no columns: every field is its own
         document["register"] = {"organization": organization.slug, "assessment": assessment.pk,
                                 "assessed_on": assessment.assessed_on.isoformat(), "level": assessment.level}
         print(json.dumps(document, indent=2))
@@ -416,6 +417,7 @@ def run_stored_lint(args) -> int:
             "findings": [
                 {"check": f.check, "item": f.item, "row": f.row, "message": f.message} for f in findings
             ],
+            "columns": [],  # the register has no columns: every field is its own
             "register": {"organization": organization.slug},
         }
         json.dump(document, sys.stdout, indent=2)
