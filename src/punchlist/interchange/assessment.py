@@ -17,7 +17,7 @@ from punchlist.errors import InputError, InputErrors
 from .columns import ASSESSMENT, Layout, find_layout, settle_columns
 from .report import sheet_columns, shown_name as _shown_name
 from .sources import Book, Sheet, open_book
-from .values import key, CellError, determination, partial_flag, plan_flag, requirement_list, text
+from .values import CellError, determination, key, partial_flag, plan_flag, requirement_list, text
 
 _EDGES = " :;,.-\u2013\u2014"
 # Columns only a POA&M has: two of them make a sheet a POA&M, not a self-assessment.
@@ -64,8 +64,7 @@ def read_assessment(path: str | os.PathLike, columns: list[dict] | None = None) 
 def _find_sheet(book: Book) -> tuple[Sheet, Layout]:
     """The first sheet with requirement and status columns; else say which column is missing."""
     from .columns import POAM
-    from .poam import is_poam_layout
-
+    
     for sheet in book.sheets():  # a POA&M given where a self-assessment is expected: say so, once
         head = sheet.head()
         poam_layout = find_layout(head, POAM)
