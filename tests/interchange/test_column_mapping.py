@@ -60,7 +60,9 @@ def test_own_names_get_a_guessed_header_row_and_say_what_is_missing(own):
     assert inspection.header_row == 2  # the row with the most text, under the title
     assert inspection.problem.column == "requirements"
     assert "no header row with a requirement column" in inspection.problem.message
-    assert inspection.fields == {}  # "Type" was known, but what it holds is no record type
+    # "Ref" (reference) and "Fix by" (a due date) are read by their words; "Type" was known, but what it holds
+    # is no record type.
+    assert inspection.fields == {"id": 0, "scheduled_completion": 3}
     assert inspection.rows == (3, 5)  # the blank row 4 is no sample
     assert [c.header for c in inspection.columns] == OWN[1]
     with pytest.raises(InputError, match="no header row with a requirement column"):
@@ -240,7 +242,9 @@ def test_the_fedramp_template_is_shown_with_its_header_row_and_closed_sheet(shar
     assert by_letter["Z"].header == "Comments" and by_letter["Z"].fields == ("comments",)
     mapping = inspection.mapping()
     assert mapping.columns["requirements"] == "Controls" and mapping.columns["id"] == "POAM ID"
-    assert read_poam(path, mapping).fields == read_poam(path).fields
+    for given in (mapping, None):  # the template holds no item: read either way, it says so the same way
+        with pytest.raises(InputError, match="no items: the sheet 'Open POA&M Items'"):
+            read_poam(path, given)
 
 
 def test_a_fedramp_column_mapped_by_a_person_is_read_from_both_sheets(shared_fixture, tmp_path):

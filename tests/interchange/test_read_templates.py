@@ -11,6 +11,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from punchlist.core.records import ItemStatus, Milestone, Severity
+from punchlist.errors import InputError
 from punchlist.interchange import read_poam
 from punchlist.interchange.columns import POAM, find_layout
 from punchlist.interchange.values import key
@@ -53,9 +54,11 @@ def test_every_one_of_the_31_fedramp_headers_is_known(fedramp_head):
 
 
 def test_the_fedramp_template_itself_holds_no_items(shared_fixture):
-    poam = read_poam(shared_fixture(FEDRAMP))
-    assert poam.items == []  # rows 6-7 (descriptions, formats) and row 8 (V-1Example) are the template's
-    assert poam.fields == set(FEDRAMP_FIELDS.values()) | {"status"}  # the status is given by the sheet
+    # Rows 6-7 (descriptions, formats) and row 8 (V-1Example) are the template's: reading it brings in
+    # nothing, and that is said, not passed off as an empty POA&M.
+    with pytest.raises(InputError, match=r"no items: the sheet 'Open POA&M Items' has no row with a requirement "
+                                         r"under its header row \(row 5\); row\(s\) 6-8 hold only the template's"):
+        read_poam(shared_fixture(FEDRAMP))
 
 
 REAL_ROW = {
@@ -107,11 +110,14 @@ def test_only_the_real_rows_are_items_and_the_closed_sheet_closes_them(filled_fe
 
 
 def test_the_emass_template_is_recognised_and_its_placeholders_skipped(shared_fixture):
-    poam = read_poam(shared_fixture(EMASS))
-    assert poam.items == []  # row 2 holds "${table:vuln.desc}" placeholders, not an item
+    # Row 2 holds "${table:vuln.desc}" placeholders, not an item: nothing is read, and that is said.
+    with pytest.raises(InputError, match=r"no items: the file has no row .* row\(s\) 2 hold only the template's"):
+        read_poam(shared_fixture(EMASS))
+    layout = find_layout(CalamineWorkbook.from_path(shared_fixture(EMASS)).get_sheet_by_name("POA&M").to_python(),
+                         POAM)
     assert {"id", "requirements", "weakness", "responsible_unit", "resources", "scheduled_completion",
             "milestones", "source", "status", "severity", "source_identifier", "comments", "assets",
-            "interim_mitigation", "likelihood", "impact", "residual_risk"} == poam.fields
+            "interim_mitigation", "likelihood", "impact", "residual_risk"} == set(layout.columns)
 
 
 def test_an_emass_row_is_read(shared_fixture, tmp_path):

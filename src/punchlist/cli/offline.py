@@ -16,10 +16,13 @@ from punchlist.core.catalog import CATALOG_VERSION, MAX_SCORE
 from punchlist.core.checks import CHECKS, LintFinding, lint
 from punchlist.core.scoring import CONDITIONAL_THRESHOLD, Deduction, Level2, ScoreReport, describe, score
 from punchlist.errors import InputError
-from punchlist.interchange import read_assessment, read_poam
+from punchlist.interchange import FIELD_LABELS, read_assessment, read_poam
+from punchlist.interchange.report import columns_text
 from punchlist.register import cli as register_cli
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+ASSESSMENT_LABELS = {"requirement": "Requirement", "status": "Status", "partial": "Partial",
+                     "implementation": "Implementation", "has_plan": "Has a plan of action"}
 
 
 def register(commands) -> None:
@@ -125,15 +128,19 @@ def run_score(args) -> int:
     if args.file is None:
         return register_cli.run_stored_score(args)
     progress = Progress()
-    results = _read(read_assessment, args.file, progress)
+    columns: list[dict] = []
+    results = _read(lambda file: read_assessment(file, columns), args.file, progress)
     if results is None:
         return EXIT_BAD_INPUT
     progress.done()
     report = score(results)
     if args.format == "json":
-        print(json.dumps(score_json(report, args.file), indent=2))
+        document = score_json(report, args.file)
+        document["columns"] = columns
+        print(json.dumps(document, indent=2))
     else:
         print(score_text(report, args.file))
+        print("\n".join(f"{args.file}: {line}" for line in columns_text(columns, ASSESSMENT_LABELS)))
     return EXIT_OK
 
 
@@ -244,10 +251,12 @@ def run_lint(args) -> int:
             "findings": [
                 {"check": f.check, "item": f.item, "row": f.row, "message": f.message} for f in findings
             ],
+            "columns": poam.columns,
         }
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
+        sys.stdout.write("".join(f"{args.file}: {line}\n" for line in columns_text(poam.columns, FIELD_LABELS)))
         sys.stdout.write(lint_text(findings, len(poam.items), args.file))
     return EXIT_FINDINGS if findings else EXIT_OK
 

@@ -170,3 +170,9 @@ class Poam:
     # What a person should know about how the file was read (an id read as another catalog's, a document
     # read although not strictly valid), each said once, for the preview to show.
     notes: list[str] = field(default_factory=list)
+    # Per sheet read: which column each field was read from and the columns left unread (JSON-ready dicts;
+    # ``punchlist.interchange.report``). Empty for a source without columns.
+    columns: list[dict] = field(default_factory=list)
+    # Items (by position) whose only controls have no NIST SP 800-171 Rev 2 counterpart: operational plan
+    # items that need a requirement chosen, with the control they named (``interchange.derive``).
+    needs_requirement: dict[int, str] = field(default_factory=dict)

@@ -15,10 +15,13 @@ from punchlist.core.records import Determination, RequirementResult
 from punchlist.errors import InputError, InputErrors
 
 from .columns import ASSESSMENT, Layout, find_layout, settle_columns
+from .report import sheet_columns, shown_name as _shown_name
 from .sources import Book, Sheet, open_book
-from .values import CellError, determination, partial_flag, plan_flag, requirement_list, text
+from .values import CellError, determination, key, partial_flag, plan_flag, requirement_list, text
 
 _EDGES = " :;,.-\u2013\u2014"
+# Columns only a POA&M has: two of them make a sheet a POA&M, not a self-assessment.
+_POAM_ONLY = ("remediation", "milestones", "scheduled_completion", "primary_owner", "completion_date")
 
 
 @dataclass(slots=True)
@@ -32,16 +35,20 @@ class _Answer:
     row: int
 
 
-def read_assessment(path: str | os.PathLike) -> list[RequirementResult]:
+def read_assessment(path: str | os.PathLike, columns: list[dict] | None = None) -> list[RequirementResult]:
     """One result per requirement the file answers, in catalog order; InputError(s) naming file, row, column.
 
     A requirement the file does not mention, or mentions with no status at all, is left out: the scoring
     counts it NOT MET and says that it was unanswered. Status words are in ``values.DETERMINATION_WORDS``.
+    ``columns``, where given, gets which column each field was read from and the columns left unread.
     """
     book = open_book(path)
     sheet, layout = _find_sheet(book)
     rows = sheet.rows()
     settle_columns(layout, rows, {"requirement": lambda cell: any(ch.isdigit() for ch in text(cell))})
+    if columns is not None:
+        columns.append(sheet_columns(_shown_name(sheet), sheet.first_row + layout.header_index, rows[layout.header_index],
+                                     layout, rows[layout.header_index + 1:]))
     answers, errors = _answers(sheet, layout, rows)
     results = []
     for requirement, given in answers.items():
@@ -56,14 +63,30 @@ def read_assessment(path: str | os.PathLike) -> list[RequirementResult]:
 
 def _find_sheet(book: Book) -> tuple[Sheet, Layout]:
     """The first sheet with requirement and status columns; else say which column is missing."""
-    without_status = None
-    for sheet in book.sheets():
-        layout = find_layout(sheet.head(), ASSESSMENT)
-        if layout is None:
+    from .columns import POAM
+    
+    for sheet in book.sheets():  # a POA&M given where a self-assessment is expected: say so, once
+        head = sheet.head()
+        poam_layout = find_layout(head, POAM)
+        if poam_layout is None:
             continue
-        if "status" in layout.columns:
-            return sheet, layout
-        without_status = without_status or (sheet, layout)
+        own = {key(h) for names in ASSESSMENT.columns.values() for h in names}
+        telling = [poam_layout.header(places[0]) for name, places in poam_layout.columns.items()
+                   if name in _POAM_ONLY and key(poam_layout.header(places[0])) not in own]
+        if len(telling) >= 2:
+            raise InputError(
+                f"this is a POA&M (its header row, row {sheet.first_row + poam_layout.header_index}, has "
+                f"{', '.join(repr(h) for h in telling[:3])}), not a self-assessment: check it with `punchlist "
+                "lint`, or import it with `punchlist import` (without --assessment)", file=sheet.label)
+    without_status = None
+    for by_words in (False, True):  # requirement columns of known names first, in every sheet
+        for sheet in book.sheets():
+            layout = find_layout(sheet.head(), ASSESSMENT, passes=(by_words,))
+            if layout is None:
+                continue
+            if "status" in layout.columns:
+                return sheet, layout
+            without_status = without_status or (sheet, layout)
     if without_status is None:
         raise book.no_header_error("requirement", ASSESSMENT.accepted("requirement"))
     sheet, layout = without_status

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from .details import DETAIL_COLUMNS
+from .headers import ASSESSMENT_RULES, POAM_RULES, Rule, by_rules, phrase
 from .values import key
 
 HEADER_SEARCH_ROWS = 20  # the header row is looked for in the first 20 rows of a sheet
@@ -137,7 +138,10 @@ class Vocabulary:
     columns: dict[str, tuple[str, ...]]
     other_headers: tuple[str, ...]
     key_field: str  # the column without which no header row is recognised (the requirement)
-    rank: dict[str, tuple[str, int]] = field(init=False)  # header key -> (field, preference)
+    rules: tuple[Rule, ...] = ()  # the words that say what a column holds, for headers named otherwise
+    # header key -> (field, preference). Besides the names' keys: "~" + a name's words (headers.phrase), and
+    # "?" + a field for a header read by its words (least preferred).
+    rank: dict[str, tuple[str, int]] = field(init=False)
     known: frozenset[str] = field(init=False)
 
     def __post_init__(self):
@@ -145,15 +149,46 @@ class Vocabulary:
         for name, headers in self.columns.items():
             for preference, header in enumerate(headers):
                 rank.setdefault(key(header), (name, preference))
+                rank.setdefault("~" + phrase(header), (name, preference))
+        for name in self.columns:
+            rank["?" + name] = (name, _BY_WORDS)
+        other = {key(h) for h in self.other_headers} | {"~" + phrase(h) for h in self.other_headers}
         object.__setattr__(self, "rank", rank)
-        object.__setattr__(self, "known", frozenset(rank) | {key(h) for h in self.other_headers})
+        object.__setattr__(self, "known", frozenset(rank) | other)
+
+    def read(self, cell) -> str | None:
+        """The key a header cell answers to (see ``rank``), or None: no header the readers know.
+
+        Its exact name first, then without a parenthesised note ("Status (Open/Closed)"), then its words as
+        a known name's words ("Point of Contact" for "POC"), then the words that say what it holds. A header
+        the templates use for something else ("Adjusted Risk Rating") is known and feeds no field.
+        """
+        if type(cell) is not str or not cell.strip() or cell.lstrip().startswith("${"):
+            return None  # empty, or a template's placeholder ("${table:vuln.control}")
+        whole = key(cell)
+        if whole in self.known:
+            return whole
+        bare = key(_PARENTHESIS.sub("", cell))
+        if bare in self.known:
+            return bare
+        for keep_notes in (True, False):
+            words = "~" + phrase(cell, keep_notes)
+            if words != "~" and words in self.known:
+                return words
+        if len(cell) > _LONGEST_HEADER:
+            return None  # a sentence (a template's description of the column, or data): no header
+        name = by_rules(cell, self.rules)
+        return None if name is None else "?" + name
 
     def accepted(self, name: str) -> str:
         return ", ".join(f'"{header}"' for header in self.columns[name])
 
 
-POAM = Vocabulary(POAM_COLUMNS, OTHER_POAM_HEADERS, "requirements")
-ASSESSMENT = Vocabulary(ASSESSMENT_COLUMNS, OTHER_ASSESSMENT_HEADERS, "requirement")
+_LONGEST_HEADER = 60  # longer cells are read by their words only where they are a known name
+_BY_WORDS = 1000  # the preference of a header read by its words: after every name given above
+
+POAM = Vocabulary(POAM_COLUMNS, OTHER_POAM_HEADERS, "requirements", POAM_RULES)
+ASSESSMENT = Vocabulary(ASSESSMENT_COLUMNS, OTHER_ASSESSMENT_HEADERS, "requirement", ASSESSMENT_RULES)
 
 
 @dataclass
@@ -171,29 +206,36 @@ class Layout:
 _PARENTHESIS = re.compile(r"\([^)]*\)")
 
 
+def field_of_header(header: str, vocabulary: Vocabulary | None = None) -> str | None:
+    """The field a column under ``header`` is read as (POA&M fields by default); None: read as no field."""
+    found = (vocabulary or POAM).read(header)
+    return (vocabulary or POAM).rank.get(found or "", (None,))[0]
+
+
 def _header_key(cell, vocabulary: Vocabulary) -> str | None:
-    """The key a header cell matches, trying it also without a parenthesised note: "Status (Open/Closed)"."""
-    if type(cell) is not str or not cell:
-        return None
-    whole = key(cell)
-    if whole in vocabulary.known:
-        return whole
-    bare = key(_PARENTHESIS.sub("", cell))
-    return bare if bare in vocabulary.known else None
+    """The key a header cell matches (``Vocabulary.read``)."""
+    return vocabulary.read(cell)
 
 
-def find_layout(head: Sequence[Sequence], vocabulary: Vocabulary) -> Layout | None:
+def find_layout(head: Sequence[Sequence], vocabulary: Vocabulary, passes=(False, True)) -> Layout | None:
     """The header row among ``head`` (the sheet's first rows): the one with the most known names.
 
     It must name the requirement column. The most known names wins, and the first such row on a tie, so a
     title above the header that happens to say "Control" loses to the header itself.
     """
-    best, best_score = None, 0
-    for index, row in enumerate(head):
-        keys = [_header_key(cell, vocabulary) for cell in row]
-        score = sum(1 for k in keys if k)
-        if score > best_score and any(vocabulary.rank.get(k, ("",))[0] == vocabulary.key_field for k in keys):
-            best, best_score = (index, row, keys), score
+    rows = [(index, row, [_header_key(cell, vocabulary) for cell in row]) for index, row in enumerate(head)]
+    best = None
+    # The requirement column named by a known name first; only where no row has one, by its words (a data
+    # row's "Access Control" must not beat a header row's "Control").
+    for by_words in passes:
+        best, best_score = None, 0
+        for index, row, keys in rows:
+            score = sum(1 for k in keys if k)
+            if score > best_score and any(vocabulary.rank.get(k, ("",))[0] == vocabulary.key_field
+                                          and (by_words or not k.startswith("?")) for k in keys):
+                best, best_score = (index, row, keys), score
+        if best is not None:
+            break
     if best is None:
         return None
     index, row, keys = best

@@ -49,8 +49,9 @@ _MONTH_WORDS = frozenset({
 })
 
 # Words before a date that say what the date is; longest first, so that "done on" wins over "on".
-_DONE_WORDS = ("completed on", "complete on", "finished on", "closed on", "done on", "completed", "complete",
-               "finished", "closed", "done")
+# "complete" is not among them: "Rollout complete 2027-02-20" names the milestone (the state it reaches), and
+# says nothing of its being reached.
+_DONE_WORDS = ("completed on", "finished on", "closed on", "done on", "completed", "finished", "closed", "done")
 _DUE_WORDS = ("scheduled for", "planned for", "target date", "due on", "due by", "scheduled", "planned",
               "target", "deadline", "due", "eta", "by")
 _DONE_ALONE = ("completed", "complete", "finished", "done")
@@ -320,7 +321,7 @@ def _milestone(entry: str) -> tuple[str, date | None, date | None]:
         lowered = entry.lower().rstrip(_CLOSING)
         if lowered.endswith(_DONE_ALONE):
             word = _ending(lowered, _DONE_ALONE)
-            if word:
+            if word and _said_done(lowered, word):
                 done, entry = True, entry[:len(lowered) - len(word)].rstrip(_OPENING)
     if done and done_on is None:
         done_on = due  # "[x]" with no date of its own: done by its due date is the best that is known
@@ -363,6 +364,16 @@ def _date_tokens(entry: str, match: re.Match | None) -> list[tuple[int, int]]:
     if not tokens and _DIGIT.search(entry):
         tokens = [(m.start(), m.end()) for m in _WORDY_DATE.finditer(entry) if m["month"].lower() in _MONTH_WORDS]
     return tokens
+
+
+def _said_done(lowered: str, word: str) -> bool:
+    """Whether a closing "done"/"completed" says the milestone was reached: "done" does ("Pilot done"); the
+    others only set off as a status ("Pilot - completed", "Pilot (complete)"), not as part of the milestone's
+    name ("2027-02-20 rollout complete" is the plan to complete the rollout)."""
+    if word == "done":
+        return True
+    before = lowered[:len(lowered) - len(word)].rstrip(" \t")
+    return before == "" or before[-1] in "-\u2013\u2014:;,([|"
 
 
 def _ending(lowered_or_text: str, words: tuple[str, ...]) -> str:

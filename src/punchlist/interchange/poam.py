@@ -19,12 +19,16 @@ from punchlist.core.records import ItemStatus, Milestone, Poam, PoamItem
 from punchlist.errors import InputError, InputErrors
 
 from .columns import _SAMPLE_ROWS, POAM, Layout, find_layout, settle_columns
+from . import derive
 from .details import DETAIL_PARSERS
 from .evidence_sheet import SHEET as EVIDENCE_SHEET
 from .evidence_sheet import attach_evidence
 from .mapping import ColumnMapping
 from .milestones import parse_milestones
 from .notes import restore
+from .outcomes import nothing_read
+from .report import sheet_columns
+from .report import shown_name as _shown_name
 from .sources import Book, Sheet, open_book
 from .values import (
     CellError,
@@ -82,10 +86,18 @@ def _fits(parse):
     return test
 
 
+# What a column must hold to be read as its field where several columns read as one (the content breaks
+# the tie: a "Date" column of dates before one of words), or where its name is a generic one (WEAK_NAMES).
 _COLUMN_CHECKS = {
     "requirements": lambda cell: any(ch.isdigit() for ch in text(cell)),
     "severity": _fits(severity),
     "kind": _fits(record_kind),
+    "status": _fits(item_status),
+    "start_date": _fits(parse_date),
+    "scheduled_completion": _fits(parse_date),
+    "completion_date": _fits(parse_date),
+    "last_updated": _fits(parse_date),
+    "id": lambda cell: len(text(cell)) <= 100,
 }
 
 
@@ -104,7 +116,7 @@ def read_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None) -> 
     stream = stream_poam(path, mapping, whole=True)
     items = [item for batch in stream.batches() for item in batch]
     stream.raise_errors()
-    return Poam(items=items, fields=stream.fields, source=stream.source)
+    return Poam(items=items, fields=stream.fields, source=stream.source, columns=stream.columns)
 
 
 class PoamStream:
@@ -124,16 +136,35 @@ class PoamStream:
         # A pass over all the items at once, returning the fields it found (our own exports' Comments block and
         # Evidence sheet); where set, the file is read whole at the first batch.
         self.whole_file = None
+        self.columns: list[dict] = []  # per sheet: the column each field is read from, and those left unread
+        self.on_empty = None  # the error to raise when the file yields no item at all (saying where items may be)
+        # SP 800-53 / Rev 3 ids read as Rev 2 requirements a batch at a time (``interchange.derive``): None leaves
+        # them as written; else the person's choices per control (the derived requirements where none is given).
+        self.derive_choices: dict | None = None
+        self.derivations: dict = {}  # control -> derive.Derivation, as met
+        self.needs_requirement: dict[int, str] = {}  # item position -> the control with no Rev 2 counterpart
+        self.unconfirmed: str | None = None  # raised (as an InputError) at the first derivation, if set
 
     @classmethod
     def of(cls, poam: Poam) -> PoamStream:
-        return cls(poam.fields, poam.source, total=len(poam.items), items=poam.items)
+        stream = cls(poam.fields, poam.source, total=len(poam.items), items=poam.items)
+        stream.needs_requirement, stream.columns = poam.needs_requirement, poam.columns
+        return stream
 
     def batches(self, size: int = BATCH) -> Iterator[list[PoamItem]]:
+        produced = 0
         for batch in self._batches(size):
             if self.check is not None:
                 self.check(batch)
+            if self.derive_choices is not None:
+                derive.note_derivations(batch, self.derivations, produced)
+                if self.derivations and self.unconfirmed:
+                    raise InputError(self.unconfirmed, file=self.source)
+                derive.apply_items(batch, self.derive_choices, self.needs_requirement, produced)
+            produced += len(batch)
             yield batch
+        if not produced and not self.errors and self.on_empty is not None:
+            raise self.on_empty()
 
     def _batches(self, size: int) -> Iterator[list[PoamItem]]:
         if self.whole_file is not None and self._items is None:
@@ -198,9 +229,15 @@ def stream_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None, *
     once (faster, for a file read entirely anyway)."""
     book = open_book(path)
     found = _first_recognised(book) if mapping is None else mapping.locate(book)
+    from .outcomes import is_poam_layout, not_a_poam, nothing_read
+
     if found is None:
-        raise book.no_header_error("requirement", POAM.accepted("requirements"))
+        raise not_a_poam(book) or book.no_header_error("requirement", POAM.accepted("requirements"))
     sheet, layout = found
+    if not is_poam_layout(layout):
+        assessment = not_a_poam(book, sheet)
+        if assessment is not None:
+            raise assessment
     parts = [(sheet, layout, ItemStatus.OPEN)]
     closed = _closed_companion(book, sheet.name, mapping)
     if closed is not None:
@@ -213,6 +250,8 @@ def stream_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None, *
         present.add("status")  # given by the sheet each item is on
     total = sum(part.size_hint() for part, _, _ in parts)
     stream = PoamStream(frozenset(present), book.label, parts, total=total, whole=whole, keep=keep)
+    stream.columns = [_sheet_report(part, part_layout) for part, part_layout, _ in parts]
+    stream.on_empty = lambda: nothing_read(book, [part for part, _, _ in parts], layout)
     if "comments" in present or EVIDENCE_SHEET in book.names:
         # Our own exports carry what a FedRAMP template has no column for in each item's Comments, and the
         # evidence files' names, hashes and sizes on an Evidence sheet: both are read over the whole file, so
@@ -227,6 +266,15 @@ def stream_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None, *
     return stream
 
 
+def _sheet_report(sheet: Sheet, layout: Layout) -> dict:
+    """Which column each field is read from, and the columns left unread (from the header and the first
+    rows, as the preview shows them)."""
+    top = sheet.top(layout.header_index + 1 + _SAMPLE_ROWS)
+    shown = Layout(layout.header_index, layout.headers, _item_columns(layout))
+    return sheet_columns(_shown_name(sheet), sheet.first_row + layout.header_index, top[layout.header_index],
+                         shown, top[layout.header_index + 1:])
+
+
 def _item_columns(layout: Layout) -> dict[str, list[int]]:
     columns = dict(layout.columns)
     if "title" in columns and "weakness" not in columns:
@@ -235,10 +283,12 @@ def _item_columns(layout: Layout) -> dict[str, list[int]]:
 
 
 def _first_recognised(book: Book) -> tuple[Sheet, Layout] | None:
-    for sheet in book.sheets():
-        layout = find_layout(sheet.head(), POAM)
-        if layout is not None:
-            return sheet, layout
+    """The first sheet whose requirement column has a known name; else the first where its words say so."""
+    for by_words in (False, True):
+        for sheet in book.sheets():
+            layout = find_layout(sheet.head(), POAM, passes=(by_words,))
+            if layout is not None:
+                return sheet, layout
     return None
 
 

@@ -73,7 +73,16 @@ def add_commands(commands) -> None:
                       help="the headers are in row N (among the first 20), not wherever they are found")
     load.add_argument("--sheet", default=None, metavar="NAME", help="read the sheet NAME of a workbook")
     load.add_argument("--check", action="store_true",
-                      help="check every row as the import would and say what it would do, writing nothing")
+                      help="check every row as the import would and say what it would do, writing nothing: "
+                           "which column each field is read from, the columns left unread, and the 800-171 "
+                           "requirements it would derive from 800-53 or Rev 3 ids")
+    load.add_argument("--accept-derived", action="store_true",
+                      help="take the 800-171 requirements derived from the file's SP 800-53 (or Rev 3) ids as "
+                           "shown by --check; without it (or --derive for each such id) such a file is not "
+                           "imported")
+    load.add_argument("--derive", action="append", default=[], metavar="CONTROL=REQ",
+                      help="read the 800-53 (or Rev 3) id CONTROL as these 800-171 requirements (comma-separated; "
+                           "empty: none, an operational plan item that needs a requirement); repeatable")
     load.add_argument("--reopen", action="append", default=[], metavar="ITEM",
                       help="reopen the closed item ITEM (its POAM-... identifier or its id in FILE) if FILE says "
                            "it is open; without it a closed item stays closed; repeatable")
@@ -219,10 +228,18 @@ def run_import(args) -> int:
         # A spreadsheet or OSCAL POA&M JSON, through the upload guards.
         poam = read_poam_file(args.file, mapping=mapping)
         progress.say(f"checking {len(poam.items):,} rows")
+        derived = _derive(args, poam, label)
         if args.check:
+            from punchlist.interchange import FIELD_LABELS
+            from punchlist.interchange.report import columns_text
+
             result = check_poam(actor, organization, poam, file=label, create_people=args.create_people,
                                 reopen=args.reopen)
             progress.done()
+            for line in columns_text(poam.columns, FIELD_LABELS):
+                print(f"{label}: {line}")
+            for line in derived:
+                print(f"{label}: {line}")
             print(f"{label} would import: {result} into {organization.name}; nothing was written")
             _print_changes(result)
             return EXIT_OK
@@ -250,6 +267,41 @@ def _print_changes(result) -> None:
     if kept:
         print(f"{len(kept)} item(s) keep the register's value of a field the file would change; "
               "--reopen ITEM reopens a closed item the file says is open")
+
+
+def _derive(args, poam, label: str) -> list[str]:
+    """Apply the 800-171 requirements derived from the file's 800-53 / Rev 3 ids (as --derive changes them),
+    and say what was derived. A real import needs --accept-derived, or --derive for each such id."""
+    from punchlist.interchange import derive
+
+    found = derive.derivations(poam)
+    given = {}
+    for assignment in args.derive:
+        control, equals, requirements = assignment.partition("=")
+        if not equals or not control.strip():
+            raise CommandError(f"{assignment!r}: give --derive CONTROL=REQ[,REQ] (empty REQ: none)")
+        given[control.strip()] = requirements
+    chosen = {}
+    for control, ids in derive.parse_choices(given, label).items():
+        reading = next((d.control for d in found if d.control.upper() == control.upper().replace(" ", "")), None)
+        if reading is None:
+            raise CommandError(f"--derive {control}: the file names no such control; it names: "
+                               f"{', '.join(d.control for d in found) or 'none'}")
+        chosen[reading] = ids
+    if not found:
+        return []
+    open_ones = [d for d in found if d.control not in chosen]
+    lines = [f"derived, to be confirmed ({len(found)} control(s)):"] + [
+        f"  {d.text()}" + (" [chosen: " + (", ".join(chosen[d.control]) or "none") + "]"
+                           if d.control in chosen else "") for d in found]
+    if open_ones and not args.check and not args.accept_derived:
+        raise CommandError("\n".join(lines) + "\nnothing was imported: take these with --accept-derived, or choose "
+                           "with --derive CONTROL=REQ[,REQ] (see --check)")
+    derive.apply(poam, chosen)
+    if args.check and open_ones:
+        lines.append("  import with --accept-derived to take them as shown, or --derive CONTROL=REQ[,REQ] to "
+                     "choose")
+    return lines
 
 
 def _column_mapping(args, organization, actor):
@@ -380,6 +432,7 @@ def run_stored_score(args) -> int:
     report = mapping.score_assessment(assessment)
     if args.format == "json":
         document = offline.score_json(report, None)
+        document["columns"] = []  # the register has no columns: every field is its own
         document["register"] = {"organization": organization.slug, "assessment": assessment.pk,
                                 "assessed_on": assessment.assessed_on.isoformat(), "level": assessment.level}
         print(json.dumps(document, indent=2))
@@ -415,6 +468,7 @@ def run_stored_lint(args) -> int:
             "findings": [
                 {"check": f.check, "item": f.item, "row": f.row, "message": f.message} for f in findings
             ],
+            "columns": [],  # the register has no columns: every field is its own
             "register": {"organization": organization.slug},
         }
         json.dump(document, sys.stdout, indent=2)

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_tasks import task
 
-from punchlist.errors import InputError
+from punchlist.errors import InputError, rows_text
 from punchlist.interchange import ColumnMapping, stream_poam_file
 from punchlist.interchange.guards import Limits
 from punchlist.register.errors import RegisterError
@@ -53,12 +53,15 @@ def mapping_of(data: dict) -> ColumnMapping | None:
 
 
 def start(user, organization, upload, mapping: ColumnMapping | None, *, headers: dict, write: bool,
-          create_people: bool, reopen=()) -> ImportJob:
+          create_people: bool, reopen=(), derive: dict | None = None, accept_derived: bool = False) -> ImportJob:
     """Make the job and run it: at once for a small file (the immediate backend), else by the worker.
-    ``reopen``: the closed items the person chose to reopen as the file says (kept with the mapping)."""
+    ``reopen``: the closed items the person chose to reopen as the file says; ``derive``: their requirements
+    for SP 800-53 / Rev 3 ids (control -> requirement ids), ``accept_derived`` whether they confirmed them
+    (kept with the mapping)."""
     job = ImportJob.objects.create(organization=organization, user=user, token=upload.token, file_name=upload.name,
                                    write=write, create_people=create_people,
-                                   mapping={**mapping_data(mapping, headers), "reopen": list(reopen)})
+                                   mapping={**mapping_data(mapping, headers), "reopen": list(reopen),
+                                            "derive": derive or {}, "accept_derived": accept_derived})
     inline = upload.size <= settings.PUNCHLIST_IMPORT_INLINE_BYTES
     run_import_job.using(backend="inline" if inline else "default").enqueue(job.pk)
     job.refresh_from_db()
@@ -99,17 +102,24 @@ def run_import_job(job_id: int) -> None:
     def progress(done: int, about: int) -> None:
         _say(job.pk, f"{verb} the rows", done, about)
 
+    stream, chosen = None, {}
     try:
         # Read a batch of rows at a time, each checked and written before the next is read (bounded memory).
         stream = stream_poam_file(upload.path, limits=upload_limits(), mapping=mapping_of(job.mapping),
                                   keep=PROBLEMS_KEPT)
+        chosen = {control: tuple(ids) for control, ids in job.mapping.get("derive", {}).items()}
+        stream.derive_choices = chosen
+        if job.write and not job.mapping.get("accept_derived"):
+            stream.unconfirmed = ("Requirements were derived from the file's SP 800-53 (or Rev 3) ids: confirm them "
+                                  "(or change them) below, then import.")
         _say(job.pk, f"{verb} the rows", 0, stream.total)
         run = import_poam if job.write else check_poam
         reopen = job.mapping.get("reopen", [])
         result = run(job.user, job.organization, stream, file=upload.name, create_people=job.create_people,
                      progress=progress, keep=PROBLEMS_KEPT, reopen=reopen)
     except InputError as exc:
-        _finish(job, outcome("problems", exc, job.mapping.get("headers"), written=False))
+        _finish(job, {**outcome("problems", exc, job.mapping.get("headers"), written=False),
+                      "derived": derived_shown(stream, chosen) if stream is not None else []})
         return
     except RegisterError as exc:
         _finish(job, outcome("problems", InputError(str(exc), file=upload.name), job.mapping.get("headers")))
@@ -122,7 +132,17 @@ def run_import_job(job_id: int) -> None:
         for name, values in (("created", result.created), ("updated", result.updated),
                              ("unchanged", result.unchanged), ("people_added", result.people_added))},
         **changes_of(result), "kept": any(c.kept for changes in result.changes.values() for c in changes),
-        "reopen": reopen, "not_reopened": NOT_REOPENED})
+        "reopen": reopen, "not_reopened": NOT_REOPENED, "derived": derived_shown(stream, chosen)})
+
+
+def derived_shown(stream, chosen: dict) -> list[dict]:
+    """The file's 800-53 / Rev 3 ids with the requirements derived from them and those the person chose, as the
+    preview shows them for confirmation."""
+    return [{"control": d.control, "scheme": d.scheme, "derived": ", ".join(d.requirements),
+             "value": ", ".join(chosen[d.control]) if d.control in chosen else ", ".join(d.requirements),
+             "changed": d.control in chosen and tuple(chosen[d.control]) != tuple(d.requirements),
+             "rows": rows_text(d.rows), "count": len(d.rows), "note": d.note, "needs": d.needs_requirement}
+            for d in stream.derivations.values()]
 
 
 def changes_of(result) -> dict:

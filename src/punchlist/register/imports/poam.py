@@ -120,7 +120,7 @@ def import_poam(actor, organization, poam: records.Poam | PoamStream, *, file: s
     with writing(organization), bulk_session(PoamItem, rows=min(stream.total, SESSION_ROWS)):
         people = People(organization, create_people)
         checker = RowChecker(organization, people, file=file, assessment=assessment, importer=actor.pk,
-                             fields=stream.fields)
+                             fields=stream.fields, needs_requirement=stream.needs_requirement)
         reopened = frozenset(name.strip() for name in reopen)
         new_people: dict = {}
         for batch in stream.batches(BATCH):
@@ -206,7 +206,7 @@ def check_rows(organization, poam: records.Poam, people: People, *, file: str, a
     work (``services.separation``), and the importer, who records the closure and adds its evidence, is not.
     """
     return RowChecker(organization, people, file=file, assessment=assessment, importer=importer,
-                      fields=poam.fields).check(poam.items, errors)
+                      fields=poam.fields, needs_requirement=poam.needs_requirement).check(poam.items, errors)
 
 
 class RowChecker:
@@ -214,8 +214,10 @@ class RowChecker:
     once, each item named once, our identifiers kept once) is remembered from batch to batch."""
 
     def __init__(self, organization, people: People, *, file: str, assessment, importer=None,
-                 fields: frozenset[str] = frozenset()):
+                 fields: frozenset[str] = frozenset(), needs_requirement: dict[int, str] | None = None):
         self.organization, self.people, self.file = organization, people, file
+        # Operational plan items from controls with no 800-171 counterpart, by position (``interchange.derive``).
+        self.needs_requirement = needs_requirement if needs_requirement is not None else {}
         self.importer = importer
         self.with_details = bool(fields & (SHORT | set(AMOUNTS)))
         self.catalog = load_catalog()
@@ -268,7 +270,7 @@ class RowChecker:
                 elif found.id not in requirements:
                     requirements.append(found.id)
                     first = first or found
-            if not record.requirements:
+            if not record.requirements and index not in self.needs_requirement:
                 error("no requirement given; every item addresses at least one", "requirement", row)
             title = title_of(record)
             if not title:
@@ -317,9 +319,9 @@ class RowChecker:
                         record.kind, due, conditional):
                     error(f"R-CLOSE-1: scheduled completion {due.isoformat()} is after the closeout deadline "
                           f"{closeout_deadline(conditional).isoformat()}", "scheduled_completion", row)
-            if len(errors) > before or first is None:
+            if len(errors) > before or (first is None and index not in self.needs_requirement):
                 continue
-            family = first.family
+            family = first.family if first is not None else _family_of_control(self.needs_requirement[index])
             plan = Plan(record, row, requirements, objectives, title, resolved, kind, status, family, item=match)
             if match is None and external:
                 ours = OUR_ID.match(external.upper())
@@ -338,3 +340,10 @@ class RowChecker:
                 if plan.identifier in taken:
                     plan.identifier = None
         return plans
+
+
+def _family_of_control(control: str) -> str:
+    """The family letters an item with no requirement is numbered under: the 800-53 control's ("SA-9" -> "SA"),
+    else "OP" (operational)."""
+    letters = control[:2].upper()
+    return letters if letters.isalpha() else "OP"

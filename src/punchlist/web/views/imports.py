@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from punchlist.errors import InputError, InputErrors
-from punchlist.interchange import FIELD_LABELS, ColumnMapping, inspect_poam_file
+from punchlist.interchange import FIELD_LABELS, ColumnMapping, derive, inspect_poam_file
 from punchlist.interchange.guards import OSCAL_KINDS, Limits, describe
 from punchlist.interchange.mapping import REQUIRED
 from punchlist.interchange.values import key
@@ -90,7 +90,15 @@ def problems(error: InputError, columns: dict[str, str] | None = None) -> list[d
         sheet = file[file.rindex(" [") + 2:-1] if file.endswith("]") and " [" in file else ""
         listed.append({"row": each.row, "column": column, "sheet": sheet, "message": each.message})
     listed.sort(key=lambda problem: (problem["sheet"], problem["row"] or 0))
-    return listed
+    # Each distinct problem once, with every row it is on ("3-5, 9"): not the same message per row.
+    grouped: dict[tuple, dict] = {}
+    for problem in listed:
+        found = grouped.setdefault((problem["sheet"], problem["column"], problem["message"]), {**problem, "rows": []})
+        if problem["row"] is not None:
+            found["rows"].append(problem["row"])
+    for problem in grouped.values():
+        problem["row"] = rows_text(problem["rows"]) if problem["rows"] else None
+    return list(grouped.values())
 
 
 def _named(header: str | None, labels: list[str]) -> str:
@@ -172,7 +180,7 @@ def _receive(request, limit: UploadLimit):
 
 # --- preview, check, import -----------------------------------------------------------------------------
 
-def _preview_page(request, upload, inspection, form, *, outcome=None, note="", status=200):
+def _preview_page(request, upload, inspection, form, *, outcome=None, note="", status=200, derived=()):
     if inspection.has_columns:
         form.show(inspection)
     selected = []
@@ -203,6 +211,7 @@ def _preview_page(request, upload, inspection, form, *, outcome=None, note="", s
         "kind_words": f"OSCAL POA&M {inspection.kind}" if inspection.kind in OSCAL_KINDS else describe(inspection.kind).capitalize()
         if inspection.kind != "TEXT" else "Text (CSV)",
         "preview_url": reverse("web:import_preview", args=[request.organization.slug, upload.token]),
+        "derived": derived,
     }
     if getattr(request, "htmx", False):
         status = 200  # htmx swaps 200s only: the refused form comes back with what was chosen and why
@@ -302,17 +311,28 @@ def _check_or_import(request, upload, inspection, form, mapping, *, write: bool)
     # One task for every file (web.import_jobs): a small one runs now, in this request, and shows here as
     # it always did; a larger one is left to the worker and its page shows how far it has come. A closed item
     # is reopened only where the person chose it, item by item, in the preview.
+    # Requirements derived from SP 800-53 / Rev 3 ids: the person's changes (a field per control), and whether
+    # they confirmed them (an import needs that; a check shows them for it).
     reopen = [identifier for identifier in request.POST.getlist("reopen") if identifier]
+    given = {name[len("derived-"):]: value for name, value in request.POST.items() if name.startswith("derived-")}
+    try:
+        chosen = derive.parse_choices(given, upload.name)
+    except InputError as exc:
+        outcome = _outcome("problems", exc, inspection, written=False)
+        return _preview_page(request, upload, inspection, form, outcome=outcome, status=400)
     job = import_jobs.start(request.user, request.organization, upload, mapping,
                             headers=_headers_by_field(inspection), write=write,
-                            create_people=form.cleaned_data["create_people"], reopen=reopen)
+                            create_people=form.cleaned_data["create_people"], reopen=reopen,
+                            derive={control: list(ids) for control, ids in chosen.items()},
+                            accept_derived=request.POST.get("accept_derived") == "1")
     if job.state != ImportJob.State.DONE:
         return redirect(reverse("web:import_job", args=[request.organization.slug, job.pk]))
     done = job.outcome
     if done["kind"] == "imported":
         return _result_page(request, job)
     status = 400 if done["kind"] != "ready" else 200
-    return _preview_page(request, upload, inspection, form, outcome=done, status=status)
+    return _preview_page(request, upload, inspection, form, outcome=done, status=status,
+                         derived=done.get("derived") or None)
 
 
 def _result_page(request, job):
