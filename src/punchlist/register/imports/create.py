@@ -15,7 +15,7 @@ from punchlist.audit import chain
 from punchlist.core import records
 from punchlist.dbinsert import RawJSON, bulk_session, db_value, insert_rows, reserve_ids
 
-from ..models import Evidence, ItemRequirement, ItemSequence, Milestone, PoamItem, Status
+from ..models import IDENTIFIER_PREFIX, Evidence, ItemRequirement, ItemSequence, Milestone, PoamItem, Status
 from ..services._common import one_line
 
 BATCH = 2000
@@ -151,35 +151,38 @@ class _Writer:
 
 def _allocate(organization, plans) -> list[str]:
     """Identifiers for the new items: kept where the file already used ours, else the next of the family."""
-    wanted: dict[str, int] = defaultdict(int)
-    kept: dict[str, int] = defaultdict(int)
+    # Numbered by kind and family: POAM-AC-... for the assessment POA&M, OPA-AC-... for operational plans.
+    wanted: dict[tuple[str, str], int] = defaultdict(int)
+    kept: dict[tuple[str, str], int] = defaultdict(int)
     for plan in plans:
         if plan.identifier is None:
-            wanted[plan.family] += 1
+            wanted[IDENTIFIER_PREFIX[plan.kind], plan.family] += 1
         else:
-            kept[plan.family] = max(kept[plan.family], int(plan.identifier.rsplit("-", 1)[1]))
+            prefix, family, number = plan.identifier.rsplit("-", 2)
+            kept[prefix, family] = max(kept[prefix, family], int(number))
     taken = set(PoamItem.objects.for_organization(organization).values_list("identifier", flat=True))
     taken |= {plan.identifier for plan in plans if plan.identifier is not None}
     fresh: dict[str, list[str]] = {}
-    for family in sorted(set(wanted) | set(kept)):
-        sequence, _ = ItemSequence.objects.get_or_create(organization=organization, family=family)
+    for prefix, family in sorted(set(wanted) | set(kept)):
+        sequence, _ = ItemSequence.objects.get_or_create(organization=organization, prefix=prefix, family=family)
         sequence = ItemSequence.objects.select_for_update().get(pk=sequence.pk)
         number = sequence.last_number
         names = []
-        while len(names) < wanted[family]:
+        while len(names) < wanted[prefix, family]:
             number += 1
-            identifier = f"POAM-{family}-{number:03d}"
+            identifier = f"{prefix}-{family}-{number:03d}"
             if identifier not in taken:
                 names.append(identifier)
-        sequence.last_number = max(number, kept[family])
+        sequence.last_number = max(number, kept[prefix, family])
         sequence.save(update_fields=["last_number"])
-        fresh[family] = names
-    counters: dict[str, int] = defaultdict(int)
+        fresh[prefix, family] = names
+    counters: dict[tuple[str, str], int] = defaultdict(int)
     result = []
     for plan in plans:
         if plan.identifier is not None:
             result.append(plan.identifier)
         else:
-            result.append(fresh[plan.family][counters[plan.family]])
-            counters[plan.family] += 1
+            key = IDENTIFIER_PREFIX[plan.kind], plan.family
+            result.append(fresh[key][counters[key]])
+            counters[key] += 1
     return result
