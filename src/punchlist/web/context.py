@@ -40,3 +40,30 @@ def navigation(request):
                 continue
             links.append({"label": label, "url": url, "current": current == name})
     return {"memberships": memberships, "organization": organization, "role": role, "nav_links": links}
+
+
+def closeout_clock(request):
+    """The closeout countdown (R-CLOSE-1) for the banner every page of an organization shows once a Conditional
+    status date is recorded: the assessment whose date runs it, the deadline and the days left. One query,
+    made only when a page shows the banner."""
+    organization = getattr(request, "organization", None)
+    if organization is None or not getattr(getattr(request, "user", None), "is_authenticated", False):
+        return {}
+
+    def clock():
+        from django.utils import timezone
+
+        from punchlist.core.closeout import closeout
+        from punchlist.register.models import Assessment
+
+        # rhythm.agenda.closeout_assessment's choice (the marked one, else the latest), in one query.
+        assessment = (Assessment.objects.for_organization(organization).exclude(conditional_status_date=None)
+                      .order_by("-is_the_assessment_poam", "-assessed_on", "-pk").first())
+        if assessment is None:
+            return None
+        return {"assessment": assessment,
+                "clock": closeout(assessment.conditional_status_date, timezone.localdate())}
+
+    from django.utils.functional import SimpleLazyObject
+
+    return {"closeout_banner": SimpleLazyObject(clock)}

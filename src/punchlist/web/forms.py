@@ -222,6 +222,8 @@ class MoveForm(forms.Form):
                                       help_text="Defaults to today")
     to_status = forms.ChoiceField(choices=[(Status.IN_PROGRESS, Status.IN_PROGRESS.label),
                                            (Status.OPEN, Status.OPEN.label)], required=False, label="Back to")
+    # Approving the last open item of a NOT MET requirement: record the requirement MET in the same step.
+    record_met = forms.BooleanField(required=False)
 
     def __init__(self, *args, move, **kwargs):
         super().__init__(*args, **kwargs)
@@ -231,5 +233,6 @@ class MoveForm(forms.Form):
         self.fields["reason"].error_messages["required"] = f"{move.label} needs a reason: say why."
         if move.key != "approve":
             del self.fields["completion_date"]
+            del self.fields["record_met"]
         if move.key != "reopen":
             del self.fields["to_status"]

@@ -34,6 +34,9 @@ from punchlist.web.tenancy import member_view
 RESULTS_TARGET = "register-results"
 STATUS_LABELS = dict(Status.choices)
 SEVERITY_LABELS = {"": "—", **dict(Severity.choices)}
+KIND_LABELS = {"assessment_poam": '<span class="badge">POA&amp;M</span>',
+               "operational_plan": '<span class="badge muted" title="Operational plan of action (3.12.2): no '
+                                   'closeout clock">Plan of action</span>'}
 
 
 # --- the rows ------------------------------------------------------------------------------------------------------
@@ -59,6 +62,7 @@ def row_html(row: queries.Row, item_url: str, today) -> str:
         f'<tr class="register-row register-tier-{row.tier.value}{"" if row.is_open else " register-done"}">'
         f'<td><span class="badge register-tier" title="{e(row.reason)}">{e(row.tier.label)}</span>{reason}</td>'
         f'<td class="register-id"><a href="{e(item_url)}">{e(row.identifier)}</a></td>'
+        f'<td class="register-kind">{KIND_LABELS.get(row.kind, e(row.kind))}</td>'
         f'<td>{e(", ".join(row.requirements) or "—")}</td><td>{e(row.title)}{findings}</td>'
         f'<td>{e(STATUS_LABELS.get(row.status, row.status))}</td>'
         f'<td>{e(SEVERITY_LABELS.get(row.severity, row.severity))}</td><td>{e(row.owner or "—")}</td>'
@@ -146,6 +150,7 @@ def register(request):
         context.update({
             "family_options": options(family_choices(), filters.family),
             "status_options": options(queries.STATUS_CHOICES, filters.status),
+            "kind_options": options(queries.KIND_CHOICES, filters.kind),
             "severity_options": options(SEVERITY_CHOICES, filters.severity),
             "owner_options": options((("", "Anyone"), *((p.pk, p.name) for p in people)), filters.owner),
             "due_options": options(queries.DUE_CHOICES, filters.due),
