@@ -142,7 +142,8 @@ def _check_items_fit(assessment: Assessment, conditional_date: date | None) -> N
     180-day closeout the date sets, naming those items."""
     governed = PoamItem.objects.filter(organization_id=assessment.organization_id, kind=Kind.ASSESSMENT_POAM,
                                        status__in=OPEN_STATUSES)
-    if assessment.is_the_assessment_poam:
+    official = Assessment.objects.filter(organization_id=assessment.organization_id, is_the_assessment_poam=True)
+    if assessment.is_the_assessment_poam or not official.exists():
         governed = governed.filter(assessment__isnull=True) | governed.filter(assessment=assessment)
     else:
         governed = governed.filter(assessment=assessment)
