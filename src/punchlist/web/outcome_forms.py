@@ -14,7 +14,7 @@ class OutcomeForm(forms.Form):
 
     kind = forms.ChoiceField(choices=AssessmentKind.choices, label="Kind")
     assessed_on = forms.DateField(widget=DateInput, label="Assessed on")
-    score = forms.IntegerField(required=False, min_value=-203, max_value=110, label="SPRS score",
+    score = forms.IntegerField(required=False, min_value=-203, max_value=110, label="Score recorded",
                                help_text="Leave empty for the score the determinations give; another number is "
                                          "refused")
     status = forms.ChoiceField(choices=[(EarnedStatus.NONE, "No status"), (EarnedStatus.FINAL, "Final"),

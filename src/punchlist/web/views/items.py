@@ -147,6 +147,7 @@ def _explain_requirement_move(form, item) -> None:
                        f"Closed alone, it would leave {ids} NOT MET with no plan of action, and R-SCORE-4 would "
                        "make 3.12.2 NOT MET too (−3 points). Recording it MET links this closure's evidence to "
                        "it; the score never drops because of a closure.")
+    form._bound_fields_cache.pop("record_met", None)  # a refused form has built its fields with the old label
 
 
 def _evidence(item) -> list:
