@@ -319,3 +319,40 @@ def test_an_item_names_only_objectives_that_exist(team):
     with pytest.raises(InvalidChange, match="'3.1.8\\[z\\]' is not a NIST SP 800-171A assessment objective"):
         make_item(team, objectives=["3.1.8[z]"])
     assert make_item(team, objectives=["3.1.8[B]"]).objectives == ["3.1.8[b]"]
+
+
+# --- the command line ----------------------------------------------------------------------------------------
+
+def _command(*argv):
+    import argparse
+
+    from punchlist.register import assessment_cli, export_cli
+
+    parser = argparse.ArgumentParser(prog="punchlist")
+    commands = parser.add_subparsers(dest="command", required=True)
+    assessment_cli.add_commands(commands)
+    export_cli.add_commands(commands)
+    args = parser.parse_args(list(argv))
+    return args.run(args)
+
+
+def test_the_command_line_records_the_outcome_and_the_official_poam(world, capsys, tmp_path):
+    common = ["--org", world.team.org.slug, "--user", world.team.coordinator.username]
+    assert _command("assessment", "outcome", "--status", "conditional", "--conditional-date",
+                    TODAY.isoformat(), *common) == 2
+    said = capsys.readouterr().err
+    assert "refused: Conditional Level 2 status cannot be recorded" in said
+    assert "may not be on a POA&M (3.1.1, 3.5.3, 3.14.1)" in said and "what it would take:" in said
+    for requirement in INELIGIBLE:
+        services.set_requirement_status(world.team.coordinator, world.assessment, requirement, "met")
+    assert _command("assessment", "outcome", "--status", "conditional", "--kind", "c3pao", "--conditional-date",
+                    TODAY.isoformat(), *common) == 0
+    assert f"score 107, Conditional Level 2 status from {TODAY.isoformat()}" in capsys.readouterr().out
+    assert _command("assessment", "official", *common) == 0
+    assert _command("export", "--format", "csv", "--out", str(tmp_path / "poam.csv"), *common) == 0
+    text = (tmp_path / "poam.csv").read_text("utf-8-sig")
+    assert text.startswith(MARKING_ASSESSMENT) and "OPA-" not in text
+    assert _command("export", "--format", "csv", "--kind", "operational_plan", "--out",
+                    str(tmp_path / "plan.csv"), *common) == 0
+    plan = (tmp_path / "plan.csv").read_text("utf-8-sig")
+    assert plan.startswith(MARKING_INTERNAL) and "POAM-" not in plan and plan.count("OPA-") == 3
