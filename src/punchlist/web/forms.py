@@ -91,7 +91,7 @@ class ItemFieldsForm(forms.Form):
     resources = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                                 label="Resources / funding")
     source = forms.CharField(max_length=200, required=False, label="Source of the finding")
-    objectives = ListField(required=False, help_text="NOT MET objectives, e.g. 3.1.8[a], 3.1.8[b]")
+    objectives = ListField(required=False, help_text="The assessment objectives it remedies, e.g. 3.1.8[a], 3.1.8[b]")
     kind = forms.ChoiceField(choices=Kind.choices)
     assessment = forms.ModelChoiceField(queryset=Assessment.objects.none(), required=False)
     primary_owner = PersonField(queryset=None, required=False)
