@@ -550,8 +550,8 @@ def test_item_page_queries_do_not_grow_with_milestones_evidence_and_events(team,
         counts[n] = len(queries)
         # The page's own reads (the sign-in, session and membership gates are the same on every page): the
         # item, its requirements, milestones, own evidence (for the lint), own and linked evidence (the list),
-        # audit events, the governing assessment and the closeout banner's.
+        # audit events and the governing assessment.
         own[n] = sum(1 for q in queries.captured_queries if re.search(r'FROM "(register|audit)_', q["sql"]))
     assert AuditEvent.objects.for_item(large).count() > 60
     assert counts[3] == counts[30], counts
-    assert own[3] == own[30] == 8, own
+    assert own[3] == own[30] == 7, own

@@ -142,8 +142,7 @@ def _check_items_fit(assessment: Assessment, conditional_date: date | None) -> N
     180-day closeout the date sets, naming those items."""
     governed = PoamItem.objects.filter(organization_id=assessment.organization_id, kind=Kind.ASSESSMENT_POAM,
                                        status__in=OPEN_STATUSES)
-    official = Assessment.objects.filter(organization_id=assessment.organization_id, is_the_assessment_poam=True)
-    if assessment.is_the_assessment_poam or not official.exists():
+    if assessment.is_the_assessment_poam:
         governed = governed.filter(assessment__isnull=True) | governed.filter(assessment=assessment)
     else:
         governed = governed.filter(assessment=assessment)

@@ -68,13 +68,10 @@ def diff(before: dict, after: dict) -> tuple[dict, dict]:
 
 def governing_assessment(item: PoamItem) -> Assessment | None:
     """The assessment whose Conditional date runs the item's closeout clock: its own, else the one marked as
-    the organization's assessment POA&M, else (none marked) the latest with a Conditional status date, as the
-    countdown shows it."""
+    the organization's assessment POA&M."""
     if item.assessment_id:
         return Assessment.objects.get(pk=item.assessment_id)
-    assessments = Assessment.objects.filter(organization_id=item.organization_id)
-    return (assessments.filter(is_the_assessment_poam=True).first()
-            or assessments.exclude(conditional_status_date=None).order_by("-assessed_on", "-pk").first())
+    return Assessment.objects.filter(organization_id=item.organization_id, is_the_assessment_poam=True).first()
 
 
 def check_closeout(item: PoamItem, completion: date | None, what: str = "the scheduled completion") -> None:
