@@ -84,15 +84,15 @@ def request_closure(actor, item: PoamItem, *, note: str = "", version: int | Non
 
 
 def _check_closable(item: PoamItem) -> None:
+    if not item.evidence.exists():
+        raise WorkflowError(f"{item.identifier} has no evidence; add at least one piece of evidence that the "
+                            "remediation is in place before it can be closed")
     open_milestones = [m.description for m in item.milestones.filter(done_on__isnull=True, dropped_on__isnull=True)]
     if open_milestones:
         raise WorkflowError(
             f"{item.identifier} has {len(open_milestones)} open milestone(s): "
             + "; ".join(f"“{d}”" for d in open_milestones[:5]) + ("; ..." if len(open_milestones) > 5 else "")
             + ". Mark each done, or drop it with a reason, before the item can close")
-    if not item.evidence.exists():
-        raise WorkflowError(f"{item.identifier} has no evidence; add at least one piece of evidence that the "
-                            "remediation is in place before it can be closed")
     if item.approval_authority_id is None:
         raise WorkflowError(f"{item.identifier} has no approval authority to verify its closure; a coordinator "
                             "assigns one first")
