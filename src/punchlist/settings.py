@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "punchlist.web.context.navigation",
+                "punchlist.web.context.closeout_clock",
             ],
         },
     },

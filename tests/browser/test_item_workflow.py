@@ -116,6 +116,13 @@ def test_owner_ticks_a_milestone_and_asks_for_closure_with_evidence_then_approve
     assert download.value.suggested_filename == "gpo-lockout-report.html"
     assert open(download.value.path(), "rb").read() == report.read_bytes()
 
+    # Nor while a milestone is open: each is done (or dropped with a reason) first.
+    owner.get_by_label("What was done, and where the evidence shows it").fill("Lockout GPO on every OU")
+    owner.get_by_role("button", name="Request closure").click()
+    expect(owner.get_by_role("alert")).to_contain_text("1 open milestone(s): “Export the GPO report”")
+    owner.get_by_role("button", name="Mark done: Export the GPO report").click()
+    expect(owner.locator("li.item-milestone", has_text="Export the GPO report")).to_contain_text("done on")
+
     owner.get_by_label("What was done, and where the evidence shows it").fill("Lockout GPO on every OU")
     owner.get_by_role("button", name="Request closure").click()
     expect(owner.locator(".item-status")).to_have_text("Ready for verification")

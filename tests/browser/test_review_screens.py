@@ -28,7 +28,7 @@ def row(page, item):
 
 def test_an_owner_gives_the_weekly_update_row_by_row(page, sign_in, team, live_server):
     first = make_item(team, title="Lock accounts after five failed logons")
-    second = make_item(team, requirements=("3.5.3",), title="MFA for remote access")
+    second = make_item(team, requirements=("3.5.4",), title="MFA for remote access")
     sign_in(page, team.owner)
     page.get_by_role("link", name="Reviews").click()
     expect(page.get_by_role("heading", name=re.compile("Weekly update"))).to_be_visible()
@@ -90,7 +90,7 @@ def test_the_quarterly_validation_signs_off_and_fails(page, sign_in, team, live_
         return item
 
     good = closed("Lock accounts", "3.1.8", b"%PDF-1.7 GPO report")
-    bad = closed("MFA for remote access", "3.5.3", b"%PDF-1.7 Duo enrollment report")
+    bad = closed("MFA for remote access", "3.5.4", b"%PDF-1.7 Duo enrollment report")
     path = evidence_root / bad.evidence.get().file.name
     os.chmod(path, 0o600)
     path.write_bytes(b"%PDF-1.7 Duo enrollment report (edited)")

@@ -79,7 +79,7 @@ def test_concurrent_writers_get_distinct_identifiers_and_an_unbroken_chain(live_
 
     def create(index):
         for n in range(per_thread):
-            make_item(team, title=f"Item {index}-{n}", requirements=["3.1.1" if n % 2 else "3.5.3"])
+            make_item(team, title=f"Item {index}-{n}", requirements=["3.1.3" if n % 2 else "3.5.5"])
 
     errors = _run_in_threads(4, create)
     assert errors == []

@@ -55,7 +55,7 @@ def stocked(team):
     services.add_milestone(team.coordinator, first, "Draft the lockout GPO", TODAY + timedelta(days=10))
     services.add_evidence(team.owner, first, name="gpo-report.pdf", content=REPORT,
                           description="GPO report after the change")
-    second = make_item(team, requirements=("3.3.1",), title="No central log review",
+    second = make_item(team, requirements=("3.3.3",), title="No central log review",
                        weakness="Logs are kept on each server and nobody reviews them")
     services.add_evidence(team.owner, second, name="Wazuh dashboard",
                           reference="https://siem.example.com/app/wazuh#/overview")
@@ -113,7 +113,7 @@ def test_the_number_of_queries_does_not_grow_with_the_items(team):
     services.add_evidence(team.owner, item, name="ref", reference="SharePoint/Security")
     few = count()
     for n in range(12):
-        more = make_item(team, requirements=("3.1.1", "3.1.2"), title=f"Item {n}", supporting_owner=team.owner2)
+        more = make_item(team, requirements=("3.1.3", "3.1.4"), title=f"Item {n}", supporting_owner=team.owner2)
         services.add_milestone(team.coordinator, more, f"Step {n}", TODAY + timedelta(days=n + 1))
         services.add_milestone(team.coordinator, more, f"Step {n}b", TODAY + timedelta(days=n + 2))
         piece = services.add_evidence(team.owner, more, name=f"file {n}.txt", content=f"evidence {n}".encode())
@@ -129,9 +129,15 @@ def test_the_marking_follows_the_assessment_poam_and_the_summary_gets_score_and_
     built = build_export(team.viewer, team.org)
     assert built.context.marking == MARKING_INTERNAL  # an assessment, but not marked as the one
     assert (built.context.score, built.context.verdict) == (109, "conditional")
+    # The flag alone is not the official marking: a person marks it, and who and when is recorded.
     services.update_assessment(team.coordinator, assessment, is_the_assessment_poam=True)
+    assert build_export(team.viewer, team.org).context.marking == MARKING_INTERNAL
+    services.mark_official_poam(team.coordinator, assessment)
+    assert (assessment.official_marked_by, assessment.official_marked_at is not None) == (team.coordinator, True)
     built = build_export(team.viewer, team.org)
     assert built.context.for_assessment and built.context.marking == MARKING_ASSESSMENT
+    # Both kinds together are never the official POA&M.
+    assert build_export(team.viewer, team.org, kind="both").context.marking == MARKING_INTERNAL
 
 
 def _catalog():

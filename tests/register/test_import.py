@@ -44,7 +44,7 @@ def test_rows_become_items_with_people_milestones_and_evidence(team):
                 evidence="CAB-2291"),
     ])
     result = import_poam(team.coordinator, team.org, poam, file="poam.xlsx")
-    assert result.created == ["POAM-AC-001", "POAM-IA-001", "POAM-AC-002"]
+    assert result.created == ["POAM-AC-001", "POAM-IA-001", "OPA-AC-001"]
     first, mfa, plan = (PoamItem.objects.get(organization=team.org, identifier=i) for i in result.created)
     assert first.primary_owner == team.owner and first.approval_authority == team.approver
     assert first.objectives == ["3.1.1[a]"] and first.severity == "high"
@@ -58,7 +58,7 @@ def test_rows_become_items_with_people_milestones_and_evidence(team):
     assert [e.subject for e in events] == result.created
     assert {e.reason for e in events} == {"imported from poam.xlsx"}
     assert verify_chain(team.org).intact
-    assert make_item(team).identifier == "POAM-AC-003"  # the sequence continues after the import
+    assert make_item(team).identifier == "POAM-AC-002"  # the sequence continues after the import (OPA-AC-001 is its own)
 
 
 def test_an_import_event_records_the_item_as_written(team):
@@ -156,7 +156,7 @@ def test_closeout_limit_applies_to_imported_dates(team):
     with pytest.raises(InputErrors, match="R-CLOSE-1"):
         import_poam(team.coordinator, team.org, records.Poam([_record(2, scheduled_completion=late)]))
     plan = _record(2, scheduled_completion=late, kind=records.RecordKind.OPERATIONAL_PLAN)
-    assert import_poam(team.coordinator, team.org, records.Poam([plan])).created == ["POAM-AC-001"]
+    assert import_poam(team.coordinator, team.org, records.Poam([plan])).created == ["OPA-AC-001"]
 
 
 def test_unknown_people_can_be_added_without_sign_in(team):

@@ -14,11 +14,11 @@ from punchlist.testing import make_item
 
 
 def test_identifiers_follow_the_family_of_the_first_requirement(team):
-    first = make_item(team, requirements=["AC.L2-3.1.1"])
-    mfa = make_item(team, requirements=["ia.l2-3.5.3", "3.1.12"])
-    second = make_item(team, requirements=["3.1.5"])
+    first = make_item(team, requirements=["AC.L2-3.1.3"])
+    mfa = make_item(team, requirements=["ia.l2-3.5.5", "3.1.14"])
+    second = make_item(team, requirements=["3.1.6"])
     assert (first.identifier, mfa.identifier, second.identifier) == ("POAM-AC-001", "POAM-IA-001", "POAM-AC-002")
-    assert mfa.requirement_ids == ["3.5.3", "3.1.12"]
+    assert mfa.requirement_ids == ["3.5.5", "3.1.14"]
 
 
 def test_bad_values_are_refused_by_name(team):
@@ -34,7 +34,7 @@ def test_bad_values_are_refused_by_name(team):
         make_item(team, approval_authority=team.owner2)
     with pytest.raises(InvalidChange, match="before the start date"):
         make_item(team, start_date=date.today() + timedelta(days=90))
-    item = make_item(team, requirements=["3.1.1"], objectives=["3.1.1 [A]", "3.1.1[b]"])
+    item = make_item(team, requirements=["3.1.1"], objectives=["3.1.1 [A]", "3.1.1[b]"], kind="operational_plan")
     assert item.objectives == ["3.1.1[a]", "3.1.1[b]"]
 
 

@@ -88,7 +88,7 @@ def source_register(team):
 
 
 def _register_items(team):
-    return build_export(team.coordinator, team.org).poam.items
+    return build_export(team.coordinator, team.org, kind="both", include_closed=True).poam.items
 
 
 def test_the_register_keeps_every_field_of_the_file(source_register):
@@ -105,12 +105,12 @@ def test_the_register_keeps_every_field_of_the_file(source_register):
 
 
 def _round_trip(source_register, rival, tmp_path, write):
-    first_export = build_export(source_register.coordinator, source_register.org)
+    first_export = build_export(source_register.coordinator, source_register.org, kind="both", include_closed=True)
     first = write(first_export, tmp_path / "first.xlsx")
     first_read = read_poam(first)
     result = import_poam(rival.coordinator, rival.org, first_read, file="first.xlsx")
     assert len(result.created) == 6
-    second_export = build_export(rival.coordinator, rival.org)
+    second_export = build_export(rival.coordinator, rival.org, kind="both", include_closed=True)
     _assert_same_fields(first_export.poam.items, second_export.poam.items, "register to register")
     second = write(second_export, tmp_path / "second.xlsx")
     _assert_same_fields(first_read.items, read_poam(second).items, "file to file")

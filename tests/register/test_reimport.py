@@ -32,6 +32,11 @@ def _record(row, **fields):
     return records.PoamItem(**values)
 
 
+def _milestones_done(record):
+    """The record with each of its milestones done: an item closes only when they are (or are dropped)."""
+    return replace(record, milestones=[replace(m, done_on=TODAY) for m in record.milestones])
+
+
 def _events(team):
     return AuditEvent.objects.filter(organization=team.org).count()
 
@@ -117,7 +122,8 @@ def test_new_rows_are_added_beside_the_updated_ones(team, imported):
 
 def test_rows_carrying_our_identifiers_update_those_items(team):
     made = make_item(team, title="Lock accounts")  # POAM-AC-001, made in the app
-    poam = records.Poam([_record(2, id="POAM-AC-001", title="Lock accounts after five failed logons")])
+    poam = records.Poam([_record(2, id="POAM-AC-001", title="Lock accounts after five failed logons",
+                                 requirements=["3.1.8"])])
     result = import_poam(team.coordinator, team.org, poam, file="export.xlsx")
     assert (result.created, result.updated) == ([], ["POAM-AC-001"])
     made.refresh_from_db()
@@ -143,7 +149,8 @@ def test_refusals_of_the_services_are_listed_with_the_others_and_nothing_is_writ
     services.create_assessment(team.coordinator, team.org, assessed_on=TODAY, conditional_status_date=TODAY,
                                is_the_assessment_poam=True)
     poam = records.Poam([
-        replace(first, status=records.ItemStatus.CLOSED, evidence="Entra PIM role report"),  # needs its authority
+        replace(_milestones_done(first), status=records.ItemStatus.CLOSED,
+                evidence="Entra PIM role report"),  # needs its authority
         replace(second, scheduled_completion=TODAY + timedelta(days=200)),  # past the 180-day closeout
         _record(4, requirements=["3.1.99"]),  # a bad new row
         replace(first, id="V-9", title="edited", row=5),  # a good new row: written only if every row is
@@ -172,8 +179,8 @@ def test_an_approval_authority_who_imports_closes_through_the_workflow(team):
     item = _item(team, "POAM-AC-001")
     services.add_evidence(team.owner, item, name="Entra PIM role report", reference="PIM export, 2026-12")
     services.request_closure(team.owner, item, note="PIM in place")
-    closed = replace(poam.items[0], status=records.ItemStatus.CLOSED, evidence="Entra PIM role report",
-                     completion_date=TODAY)
+    closed = replace(_milestones_done(poam.items[0]), status=records.ItemStatus.CLOSED,
+                     evidence="Entra PIM role report", completion_date=TODAY)
     result = import_poam(team.admin, team.org, records.Poam([closed]), file=FILE)
     assert result.updated == ["POAM-AC-001"]
     item = _item(team, "POAM-AC-001")
@@ -186,7 +193,7 @@ def test_an_approval_authority_who_imports_closes_through_the_workflow(team):
 def test_a_closed_item_cannot_be_imported_closed_by_its_owner(team):
     poam = records.Poam([_record(2, primary_owner="Ada Acme Machining", approval_authority="Priya Lee")])
     import_poam(team.admin, team.org, poam, file=FILE)
-    closed = replace(poam.items[0], status=records.ItemStatus.CLOSED, evidence="report")
+    closed = replace(_milestones_done(poam.items[0]), status=records.ItemStatus.CLOSED, evidence="report")
     with pytest.raises(InputErrors, match="primary owner of POAM-AC-001, .* may not approve"):
         import_poam(team.admin, team.org, records.Poam([closed]), file=FILE)
     assert _item(team, "POAM-AC-001").status == Status.OPEN

@@ -145,7 +145,7 @@ def test_spreadsheet_register_oscal_register_workbook_keeps_every_field(team, ri
     assert sorted(result.created) == sorted(item.id for item in expected)
 
     # 3. Out as OSCAL, valid against both schemas whichever version it declares.
-    first = build_export(team.coordinator, team.org)
+    first = build_export(team.coordinator, team.org, kind="both", include_closed=True)
     assert first.context.marking == MARKING_INTERNAL
     assert_same(expected, first.poam.items, "register")
     for version in SCHEMA_VERSIONS:
@@ -166,7 +166,7 @@ def test_spreadsheet_register_oscal_register_workbook_keeps_every_field(team, ri
         rival.owner, rival.owner2, rival.approver)
 
     # 5. Out as the Punchlist workbook, read back.
-    second = build_export(rival.coordinator, rival.org)
+    second = build_export(rival.coordinator, rival.org, kind="both", include_closed=True)
     workbook = write_workbook(second.poam, second.context, files / "poam.xlsx", evidence=second.evidence)
     final = read_poam(workbook)
     assert_same(expected, final.items, "workbook")
@@ -199,13 +199,13 @@ def _oscal_round_trip(team, rival, tmp_path, schema_dir, suffix):
     stored = StoredItem.objects.get(organization=team.org, identifier="POAM-AC-001")
     services.add_evidence(team.coordinator, stored, name="ad-accounts.csv", content=b"user,admin\nmarcus,yes\n",
                           description="Account list after the change")
-    first = build_export(team.coordinator, team.org)
+    first = build_export(team.coordinator, team.org, kind="both", include_closed=True)
     writer = write_oscal_xml if suffix == ".xml" else write_oscal
     path = writer(first.poam, first.context, tmp_path / f"poam{suffix}", evidence=first.evidence)
     result = import_poam(rival.coordinator, rival.org, read_poam_file(path, schema_dir=schema_dir),
                          file=path.name)
     assert sorted(result.created) == sorted(item.id for item in expected)
-    return first, build_export(rival.coordinator, rival.org)
+    return first, build_export(rival.coordinator, rival.org, kind="both", include_closed=True)
 
 
 @pytest.mark.parametrize("suffix", [".json", ".xml"])

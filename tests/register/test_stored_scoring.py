@@ -50,14 +50,14 @@ def test_partial_is_refused_where_the_rules_do_not_allow_it(team, assessment):
 
 
 def test_item_maps_to_a_core_record_with_every_field(team):
-    item = make_item(team, requirements=["3.5.3"], objectives=["3.5.3[a]"], severity="critical",
+    item = make_item(team, requirements=["3.5.5"], objectives=["3.5.5[a]"], severity="critical",
                      supporting_owner=team.owner2, resources="$4,000 Duo licences", source="C3PAO assessment",
                      responsible_unit="IT Operations",
                      milestones=[("Buy licences", date.today() + timedelta(days=7))])
     services.add_evidence(team.owner, item, name="quote.pdf", content=b"%PDF")
     (record,) = mapping.to_poam(PoamItem.objects.for_organization(team.org)).items
     assert record.id == "POAM-IA-001"
-    assert record.requirements == ["3.5.3"] and record.objectives == ["3.5.3[a]"]
+    assert record.requirements == ["3.5.5"] and record.objectives == ["3.5.5[a]"]
     assert record.severity is Severity.CRITICAL
     assert record.status is ItemStatus.OPEN and record.kind is RecordKind.ASSESSMENT_POAM
     assert (record.primary_owner, record.supporting_owner, record.approval_authority) == (
@@ -96,7 +96,7 @@ def test_an_item_whose_owner_left_the_organization_is_found(team):
 def test_stored_items_are_linted_by_core(team):
     good = make_item(team, milestones=[("Buy Duo licences", date.today() + timedelta(days=14)),
                                        ("Enroll all VPN users", date.today() + timedelta(days=40))])
-    vague = make_item(team, title="Monitoring", remediation="Improve monitoring", requirements=["3.3.1"])
+    vague = make_item(team, title="Monitoring", remediation="Improve monitoring", requirements=["3.3.3"])
     findings = mapping.lint_organization(team.org, as_of=date.today())
     by_item = {}
     for finding in findings:

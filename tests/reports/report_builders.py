@@ -17,7 +17,7 @@ from punchlist.core.catalog import load_catalog
 from punchlist.register import services
 from punchlist.register.imports import import_assessment
 from punchlist.register.models import Assessment, Kind, PoamItem
-from punchlist.testing import make_item
+from punchlist.testing import make_item, make_legacy_item
 
 TODAY = date.today()
 NOT_MET = {"3.1.1": False, "3.1.8": False, "3.13.11": True}  # requirement: partial; 3.3.4 follows by service
@@ -76,7 +76,7 @@ def build_register(team) -> Acme:
                           filename="baseline.txt")
     services.request_closure(team.owner, items["closed"], note="GPO applied; report attached")
     services.approve_closure(team.approver, items["closed"], note="checked the report")
-    items["ineligible"] = make_item(team, requirements=["3.1.1"], title="Remove shared accounts",
+    items["ineligible"] = make_legacy_item(team, requirements=["3.1.1"], title="Remove shared accounts",
                                     severity="high", primary_owner=team.owner2, scheduled_in_days=20)
     services.add_evidence(team.owner2, items["ineligible"], name="accounts.csv", reference="https://wiki/acct")
     services.request_closure(team.owner2, items["ineligible"], note="done")

@@ -137,6 +137,10 @@ def test_review_counts_the_month(acme):
 
 def test_marking_follows_the_assessment_poam_flag(acme):
     services.update_assessment(acme.team.coordinator, acme.assessment, is_the_assessment_poam=True)
+    assert data.Snapshot(acme.org, as_of=TODAY).marking == "Internal tracking document"  # the flag alone
+    # A person marks the POA&M official, once the item for 3.1.1 (never on a POA&M) is remediation work.
+    services.update_item(acme.team.coordinator, acme.items["ineligible"], kind="operational_plan")
+    services.mark_official_poam(acme.team.coordinator, acme.assessment)
     snap = data.Snapshot(acme.org, as_of=TODAY)
     assert snap.marking == "POA&M for the CMMC assessment"
 

@@ -84,7 +84,8 @@ def test_the_readiness_report(acme):
 
 
 def test_the_marking_says_assessment_poam_when_flagged(acme):
-    services.update_assessment(acme.team.coordinator, acme.assessment, is_the_assessment_poam=True)
+    services.update_item(acme.team.coordinator, acme.items["ineligible"], kind="operational_plan")
+    services.mark_official_poam(acme.team.coordinator, acme.assessment)
     pages = pdf_pages("leadership", acme.org)
     assert all("POA&M for the CMMC assessment" in page for page in pages)
     assert not any("Internal tracking document" in page for page in pages)

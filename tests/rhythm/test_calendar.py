@@ -45,7 +45,7 @@ def test_the_feed_holds_my_due_dates_milestones_and_the_closeout_deadline(team):
                      milestones=[("Draft the GPO", TODAY + timedelta(days=7)),
                                  ("Apply it", TODAY + timedelta(days=14))])
     register.complete_milestone(team.owner, mine.milestones.get(description="Draft the GPO"))
-    make_item(team, requirements=("3.5.3",), title="Olive's item", primary_owner=team.owner2,
+    make_item(team, requirements=("3.5.4",), title="Olive's item", primary_owner=team.owner2,
               milestones=[("Not mine", TODAY + timedelta(days=3))])
     _, token = services.create_feed(team.owner, team.org)
 

@@ -43,17 +43,17 @@ def test_the_agenda_is_generated_from_the_register(team, assessment):
                      milestones=[("Draft the GPO", TODAY - timedelta(days=5)),
                                  ("Apply it", TODAY + timedelta(days=20))])
     register.change_due_date(team.coordinator, late, TODAY - timedelta(days=3), reason="first date")
-    on_time = make_item(team, requirements=("3.5.3",), title="MFA",
+    on_time = make_item(team, requirements=("3.5.4",), title="MFA",
                         milestones=[("Buy licences", TODAY + timedelta(days=5))])
     slipped = on_time.milestones.get()
     register.slip_milestone(team.owner, slipped, TODAY + timedelta(days=25), reason="Vendor delay")
     WeeklyUpdate.objects.create(organization=team.org, item=on_time, week_of=week_of(TODAY), author=team.owner,
                                 progress="Quote received", blocker="Budget approval pending")
-    done = make_item(team, requirements=("3.3.1",), title="Log review")
+    done = make_item(team, requirements=("3.3.3",), title="Log review")
     register.add_evidence(team.owner, done, name="siem.txt", content=b"weekly review minutes\n")
     register.request_closure(team.owner, done)
     register.approve_closure(team.approver, done)
-    old = make_item(team, requirements=("3.1.1",), title="Old item")
+    old = make_item(team, requirements=("3.1.3",), title="Old item")
     PoamItem.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=90))
 
     agenda = build_agenda(team.org, TODAY)
@@ -143,7 +143,7 @@ def test_new_and_closed_run_from_the_previous_review(team):
                                     held_on=TODAY - timedelta(days=3), decisions="x", recorded_by=team.coordinator)
     before = make_item(team, title="Before the last review")
     PoamItem.objects.filter(pk=before.pk).update(created_at=timezone.now() - timedelta(days=10))
-    after = make_item(team, requirements=("3.5.3",), title="Since")
+    after = make_item(team, requirements=("3.5.4",), title="Since")
     agenda = build_agenda(team.org, TODAY)
     assert agenda["since"] == (TODAY - timedelta(days=3)).isoformat()
     assert agenda["previous_review"] == (TODAY - timedelta(days=3)).isoformat()

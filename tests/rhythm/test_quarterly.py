@@ -102,7 +102,7 @@ def test_missing_files_out_of_date_reviews_and_no_evidence_are_problems(team, cl
 
 
 def test_linked_evidence_counts_for_the_items_it_proves(team, item):
-    other = make_item(team, requirements=("3.5.3",), title="MFA")
+    other = make_item(team, requirements=("3.5.4",), title="MFA")
     piece = close(team, item)
     register.add_evidence(team.owner, other, name="placeholder", reference="see the GPO report")
     register.request_closure(team.owner, other)
@@ -119,7 +119,7 @@ def test_who_may_validate(team, closed):
             services.validate_item(someone, item, passed=True)
     # The approval authority may, unless they are also the item's primary owner.
     services.validate_item(team.approver, item, passed=True)
-    mine = make_item(team, requirements=("3.5.3",), title="Own item", primary_owner=team.admin,
+    mine = make_item(team, requirements=("3.5.4",), title="Own item", primary_owner=team.admin,
                      approval_authority=team.approver)
     register.add_evidence(team.admin, mine, name="mfa.pdf", content=b"%PDF-1.7 other")
     register.request_closure(team.admin, mine)
@@ -133,7 +133,7 @@ def test_failing_needs_a_reason_and_only_closed_items_are_validated(team, closed
     with pytest.raises(InvalidChange, match="needs a reason"):
         services.validate_item(team.coordinator, item, passed=False, reason=" ")
     assert PoamItem.objects.get(pk=item.pk).status == Status.CLOSED
-    open_item = make_item(team, requirements=("3.5.3",), title="Still open")
+    open_item = make_item(team, requirements=("3.5.4",), title="Still open")
     with pytest.raises(WorkflowError, match="the quarterly validation checks closed items"):
         services.validate_item(team.coordinator, open_item, passed=True)
 

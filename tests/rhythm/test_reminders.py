@@ -40,10 +40,10 @@ def stocked(team):
     with_addresses(team)
     soon = make_item(team, title="Lock accounts", scheduled_in_days=3,
                      milestones=[("Draft the GPO", TODAY - timedelta(days=2))])
-    late = make_item(team, requirements=("3.5.3",), title="MFA for remote access", primary_owner=team.owner2,
+    late = make_item(team, requirements=("3.5.4",), title="MFA for remote access", primary_owner=team.owner2,
                      start_date=TODAY - timedelta(days=30))
     register.change_due_date(team.coordinator, late, TODAY - timedelta(days=1), reason="as agreed")
-    make_item(team, requirements=("3.3.1",), title="Central log review", scheduled_in_days=60)
+    make_item(team, requirements=("3.3.3",), title="Central log review", scheduled_in_days=60)
     return soon, late
 
 
@@ -177,7 +177,7 @@ def test_the_remind_command_says_when_the_mail_server_is_down(team, stocked, set
 def test_concurrent_runs_send_each_reminder_once(live_db, smtp):
     team = with_addresses(make_team("Acme Machining", "acme"))
     make_item(team, title="Lock accounts", scheduled_in_days=2)
-    make_item(team, requirements=("3.5.3",), title="MFA", primary_owner=team.owner2, scheduled_in_days=5)
+    make_item(team, requirements=("3.5.4",), title="MFA", primary_owner=team.owner2, scheduled_in_days=5)
     errors = []
     barrier = threading.Barrier(3)
 

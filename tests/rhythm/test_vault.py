@@ -60,7 +60,7 @@ def expected_digest(size: int) -> str:
 
 
 def test_a_file_is_stored_once_under_its_sha256_read_only(team, item, evidence_root):
-    other = make_item(team, requirements=("3.5.3",), title="MFA for remote access")
+    other = make_item(team, requirements=("3.5.4",), title="MFA for remote access")
     first = vault.add_evidence(team.owner, item, name="gpo.pdf", content=PDF)
     second = vault.add_evidence(team.coordinator, other, name="same report.pdf", content=PDF, filename="gpo.pdf")
     digest = hashlib.sha256(PDF).hexdigest()
@@ -143,7 +143,7 @@ def test_custodian_and_dates_are_checked(team, rival, item):
 
 
 def test_update_and_link_evidence_with_audit(team, item):
-    other = make_item(team, requirements=("3.5.3",), title="MFA for remote access", primary_owner=team.owner2,
+    other = make_item(team, requirements=("3.5.4",), title="MFA for remote access", primary_owner=team.owner2,
                       evidence_custodian=team.owner2)
     piece = vault.add_evidence(team.owner, item, name="GPO report", reference="\\\\share\\gpo.html")
     vault.update_evidence(team.coordinator, piece, custodian=team.approver,

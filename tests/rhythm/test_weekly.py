@@ -64,8 +64,8 @@ def test_closed_items_get_no_weekly_update(team, item):
 
 
 def test_unupdated_items_this_week(team, rival, item):
-    other = make_item(team, requirements=("3.5.3",), title="MFA", primary_owner=team.owner2)
-    draft = make_item(team, requirements=("3.1.1",), title="Draft", status="draft")
+    other = make_item(team, requirements=("3.5.4",), title="MFA", primary_owner=team.owner2)
+    draft = make_item(team, requirements=("3.1.3",), title="Draft", status="draft")
     make_item(rival)
     assert set(unupdated_items(team.org, TODAY)) == {item, other}  # drafts are not yet being worked
     services.submit_update(team.owner, item, progress="Moving")
@@ -77,8 +77,8 @@ def test_unupdated_items_this_week(team, rival, item):
 
 
 def test_confirm_all_is_all_or_none(team, item):
-    other = make_item(team, requirements=("3.5.3",), title="MFA")
-    foreign = make_item(team, requirements=("3.1.1",), title="Not mine", primary_owner=team.owner2,
+    other = make_item(team, requirements=("3.5.4",), title="MFA")
+    foreign = make_item(team, requirements=("3.1.3",), title="Not mine", primary_owner=team.owner2,
                         evidence_custodian=team.owner2)
     with pytest.raises(PermissionDenied):
         services.confirm_items(team.owner, team.org, [item, other, foreign])

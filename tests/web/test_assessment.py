@@ -19,7 +19,7 @@ from punchlist.core.catalog import load_catalog
 from punchlist.register import services
 from punchlist.register.imports import import_assessment
 from punchlist.register.models import RequirementStatus
-from punchlist.testing import make_item
+from punchlist.testing import make_item, make_legacy_item
 
 TODAY = date.today()
 D = records.Determination
@@ -249,7 +249,7 @@ def test_the_same_number_of_queries_for_3_and_for_30_items(team, assessment, log
 
     def add(count):
         for n in range(count):
-            make_item(team, requirements=[load_catalog().requirements[n % 110].id], title=f"Gap {n}")
+            make_legacy_item(team, requirements=[load_catalog().requirements[n % 110].id], title=f"Gap {n}")
 
     def measure():
         return (_count(client, "get", detail(team, assessment)),

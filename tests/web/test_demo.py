@@ -75,8 +75,8 @@ def test_the_history_spans_months_at_its_own_dates(seeded):
             "set_requirement_status", "add_member"} <= actions
     for event in events.filter(action__in=["slip_milestone", "change_due_date", "reject_closure"]):
         assert event.reason.strip()
-    closed = PoamItem.objects.get(organization=seeded.organization, identifier="POAM-PS-001")
-    approval = events.get(action="approve_closure", subject="POAM-PS-001")
+    closed = PoamItem.objects.get(organization=seeded.organization, identifier="OPA-PS-001")
+    approval = events.get(action="approve_closure", subject="OPA-PS-001")
     assert approval.at.date() == closed.completion_date == today - timedelta(days=67)
     assert closed.verified_at == approval.at and closed.created_at.date() == today - timedelta(days=110)
     assert verify_chain(seeded.organization).intact

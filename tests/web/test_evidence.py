@@ -70,7 +70,7 @@ def test_a_reference_or_a_missing_file_is_not_found(team, item, login_as, eviden
 
 
 def test_the_evidence_page_and_its_edits(team, item, login_as):
-    other = make_item(team, requirements=("3.5.3",), title="MFA")
+    other = make_item(team, requirements=("3.5.4",), title="MFA")
     piece = vault.add_evidence(team.owner, item, name="gpo-report.pdf", content=PDF)
     client = login_as(team.coordinator)
     page = text(client.get(url("evidence", piece)))

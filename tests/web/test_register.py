@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from punchlist.register import services
-from punchlist.testing import make_item
+from punchlist.testing import make_item, make_legacy_item
 from punchlist.web import queries
 
 TODAY = date.today()
@@ -38,18 +38,18 @@ def register_url(team, query: str = "") -> str:
 def varied(team):
     """Items in each tier of the risk order, made in an order that is not the risk order."""
     items = {
-        "minor": make_item(team, requirements=["3.2.1"], title="Refresh the awareness slides", severity="low",
+        "minor": make_legacy_item(team, requirements=["3.2.1"], title="Refresh the awareness slides", severity="low",
                            scheduled_in_days=20),
         "other": make_item(team, requirements=["3.1.4"], title="Separate the backup operator duties",
                            severity="moderate", primary_owner=team.owner2, scheduled_in_days=15),
-        "ssp": make_item(team, requirements=["3.12.4"], title="Update the SSP for the new enclave",
+        "ssp": make_legacy_item(team, requirements=["3.12.4"], title="Update the SSP for the new enclave",
                          severity="moderate", scheduled_in_days=40),
         "cui": make_item(team, requirements=["3.13.16"], title="Encrypt CUI at rest on the file server",
                          severity="high", scheduled_in_days=50),
-        "late": make_item(team, requirements=["3.14.1"], title="Patch the CNC controller PCs", severity="high",
+        "late": make_legacy_item(team, requirements=["3.14.1"], title="Patch the CNC controller PCs", severity="high",
                           start_date=TODAY - timedelta(days=60), scheduled_in_days=None,
                           scheduled_completion=TODAY - timedelta(days=5)),
-        "vague": make_item(team, requirements=["3.3.1"], title="Central log collection", severity="low",
+        "vague": make_legacy_item(team, requirements=["3.3.1"], title="Central log collection", severity="low",
                            remediation="Fix it", scheduled_in_days=30),
     }
     return items
@@ -233,7 +233,7 @@ def test_the_same_number_of_queries_for_3_and_for_30_items(team, login_as):
 
     def add(count):
         for n in range(count):
-            item = make_item(team, requirements=[("3.1.8", "3.13.16", "3.12.4")[n % 3]], title=f"Lock {n}",
+            item = make_legacy_item(team, requirements=[("3.1.8", "3.13.16", "3.12.4")[n % 3]], title=f"Lock {n}",
                              primary_owner=(team.owner, team.owner2)[n % 2])
             services.add_milestone(team.coordinator, item, f"Step {n}", TODAY + timedelta(days=n))
 

@@ -68,6 +68,8 @@ def world(team, rival, item, evidence_root):
     values = {"org": team.org.slug, "identifier": item.identifier, "move": "start", "requirement": "3.1.1",
               "kind": "leadership", "fmt": "html", "token": token}
     pks = {"item_milestone_done": milestone.pk, "item_milestone_slip": milestone.pk, "item_milestone_undo": milestone.pk,
+           "item_milestone_drop": milestone.pk, "assessment_outcome": assessment.pk,
+           "assessment_official": assessment.pk, "assessment_objectives": assessment.pk,
            "item_evidence_file": piece.pk, "assessment_detail": assessment.pk, "assessment_status": assessment.pk,
            "people_role": owner_membership.pk, "people_remove": owner_membership.pk,
            "people_password": owner_membership.pk, "evidence": piece.pk, "evidence_download": piece.pk,
@@ -112,6 +114,7 @@ TABLE = {
     "item_milestone_done": (None, WORKERS_ON_ITEM),
     "item_milestone_slip": (None, WORKERS_ON_ITEM),
     "item_milestone_undo": (None, WORKERS_ON_ITEM),
+    "item_milestone_drop": (None, WORKERS_ON_ITEM),
     "item_evidence_add": (None, WORKERS_ON_ITEM),
     "item_evidence_file": (EVERYONE, NOBODY),
     "import": (MANAGERS, MANAGERS),  # register.add_item
@@ -121,6 +124,10 @@ TABLE = {
     "assessment": (EVERYONE, NOBODY),
     "assessment_detail": (EVERYONE, NOBODY),
     "assessment_status": (None, MANAGERS),
+    "assessment_outcome": (None, MANAGERS),
+    "assessment_official": (None, MANAGERS),
+    "assessment_objectives": (EVERYONE, MANAGERS),
+    "export": (EVERYONE, NOBODY),
     "people": (ADMINS, ADMINS),
     "people_add": (None, ADMINS),
     "people_add_existing": (None, ADMINS),

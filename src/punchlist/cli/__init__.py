@@ -14,7 +14,7 @@ from punchlist import __version__
 from punchlist.orgs import cli as orgs_cli
 from punchlist.register import cli as register_cli
 from punchlist.rhythm import cli as rhythm_cli
-from punchlist.register import export_cli
+from punchlist.register import assessment_cli, export_cli
 from punchlist.reports import cli as report_cli
 
 from . import offline
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_cli.add_commands(commands)
     rhythm_cli.add_commands(commands)
     export_cli.add_commands(commands)
+    assessment_cli.add_commands(commands)
     report_cli.add_commands(commands)
     orgs_cli.add_commands(commands)
     __import__("punchlist.web.cli", fromlist=["add_commands"]).add_commands(commands)  # serve, demo, totp

@@ -71,6 +71,19 @@ _ID = re.compile(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Objective:
+    """One NIST SP 800-171A assessment objective: "3.1.1[a]", what an assessor determines MET or NOT MET."""
+
+    id: str  # "3.1.1[a]"
+    requirement: str  # "3.1.1"
+    letter: str  # "a"
+    text: str
+
+    def __str__(self) -> str:
+        return self.id
+
+
 class UnknownRequirement(KeyError):
     """Raised for an id that is not one of the 110 requirements."""
 
@@ -105,6 +118,21 @@ class Catalog:
 
     def family(self, code: str) -> list[Requirement]:
         return [r for r in self.requirements if r.family == code.upper()]
+
+    def objectives(self, requirement: str) -> tuple[Objective, ...]:
+        """The requirement's assessment objectives, in NIST SP 800-171A's order (320 in all)."""
+        return load_objectives().get(self.get(requirement).id, ())
+
+    def objective(self, text: str) -> Objective | None:
+        """The objective a typed id names ("3.1.1[a]", "AC.L2-3.1.1[A]", "3.1.1 [a]"), or None."""
+        compact = "".join(str(text).split())
+        if "[" not in compact or not compact.endswith("]"):
+            return None
+        requirement = self.find(compact[:compact.index("[")])
+        if requirement is None:
+            return None
+        letter = compact[compact.index("[") + 1:-1].lower()
+        return next((o for o in self.objectives(requirement.id) if o.letter == letter), None)
 
     @property
     def level1(self) -> list[Requirement]:
@@ -156,3 +184,15 @@ def load_catalog() -> Catalog:
         for order, row in enumerate(rows)
     ]
     return Catalog(requirements)
+
+
+@cache
+def load_objectives() -> dict[str, tuple[Objective, ...]]:
+    """NIST SP 800-171A's 320 assessment objectives by requirement (``data/nist-800-171a-objectives.csv``)."""
+    text = resources.files(__package__).joinpath("data", "nist-800-171a-objectives.csv").read_text("utf-8")
+    found: dict[str, list[Objective]] = {}
+    for row in csv.DictReader(text.splitlines()):
+        requirement, letter = row["requirement"], row["objective"]
+        found.setdefault(requirement, []).append(
+            Objective(f"{requirement}[{letter}]", requirement, letter, row["text"]))
+    return {requirement: tuple(objectives) for requirement, objectives in found.items()}

@@ -91,6 +91,11 @@ class Milestone:
     description: str
     due: date | None = None
     done_on: date | None = None
+    dropped_on: date | None = None  # taken out of the plan, with a reason: no longer open
+
+    @property
+    def is_open(self) -> bool:
+        return self.done_on is None and self.dropped_on is None
 
 
 @dataclass(slots=True)

@@ -26,7 +26,6 @@ from .evidence_sheet import attach_evidence
 from .mapping import ColumnMapping
 from .milestones import parse_milestones
 from .notes import restore
-from .outcomes import nothing_read
 from .report import sheet_columns
 from .report import shown_name as _shown_name
 from .sources import Book, Sheet, open_book

@@ -27,11 +27,15 @@ def add_commands(commands) -> None:
         "export", help="write the organization's POA&M: workbook, filled FedRAMP template, CSV or OSCAL (JSON or XML)",
         description="Write the organization's POA&M items to FILE: the assessor-ready Punchlist workbook, the "
                     "FedRAMP POA&M template (give the template's file with --template) filled in, CSV (UTF-8 "
-                    "with BOM, for Excel) or OSCAL POA&M (JSON, or XML with --format oscal-xml). Every export says 'Internal tracking document' "
-                    "unless an assessment is marked as the one this POA&M goes to the assessor with. The file "
-                    "is written whole or not at all.")
+                    "with BOM, for Excel) or OSCAL POA&M (JSON, or XML with --format oscal-xml). Every export says "
+                    "'Internal tracking document' unless a person has marked an assessment's POA&M official "
+                    "(punchlist assessment official) and the file holds the assessment POA&M alone. One kind of "
+                    "item unless --kind both; open items unless --closed. The file is written whole or not at all.")
     _common(export)
     export.add_argument("--format", required=True, choices=FORMATS)
+    export.add_argument("--kind", default="assessment_poam", choices=("assessment_poam", "operational_plan", "both"),
+                        help="the assessment POA&M (default), the operational plan of action (3.12.2), or both")
+    export.add_argument("--closed", action="store_true", help="include closed (and risk-accepted) items")
     export.add_argument("--out", required=True, metavar="FILE", help="the file to write")
     export.add_argument("--template", default=None, metavar="FILE",
                         help="the FedRAMP POA&M template to fill (--format fedramp)")
@@ -55,7 +59,7 @@ def run_export(args) -> int:
 
     organization = _organization(args)
     actor = _actor(args, organization)
-    export = build_export(actor, organization, system=args.system)
+    export = build_export(actor, organization, system=args.system, kind=args.kind, include_closed=args.closed)
     poam, context, evidence = export.poam, export.context, export.evidence
     out = args.out
     if args.format == "workbook":

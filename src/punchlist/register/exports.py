@@ -24,7 +24,7 @@ from punchlist.interchange.exports import EvidenceEntry, ExportContext
 from punchlist.orgs.permissions import require
 
 from . import mapping
-from .models import Assessment, Evidence, PoamItem
+from .models import Assessment, Evidence, Kind, PoamItem
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 
@@ -36,11 +36,26 @@ class RegisterExport:
     evidence: dict[str, list[EvidenceEntry]]  # by item identifier, oldest first
 
 
-def build_export(actor, organization, *, system: str | None = None,
-                 generated_at: datetime | None = None) -> RegisterExport:
-    """The organization's items and their context, as the actor may read them (any member may)."""
+# Which items an export holds: one kind unless asked for both (the assessment POA&M and the operational
+# plan of action are two records, R-CLOSE-4).
+EXPORT_KINDS = {"assessment_poam": (Kind.ASSESSMENT_POAM,), "operational_plan": (Kind.OPERATIONAL_PLAN,),
+                "both": (Kind.ASSESSMENT_POAM, Kind.OPERATIONAL_PLAN)}
+
+
+def build_export(actor, organization, *, system: str | None = None, generated_at: datetime | None = None,
+                 kind: str = "assessment_poam", include_closed: bool = False) -> RegisterExport:
+    """The organization's items of ``kind`` ("assessment_poam", "operational_plan" or "both") and their
+    context, as the actor may read them (any member may); closed (and risk-accepted) items only when asked.
+
+    Marked "POA&M for the CMMC assessment" only when a person has marked an assessment's POA&M official and
+    the export holds assessment POA&M items alone; every other export is an internal tracking document.
+    """
     require(actor, "register.view_item", organization)
-    items = PoamItem.objects.restrict(actor, organization)
+    if kind not in EXPORT_KINDS:
+        raise ValueError(f"kind {kind!r} is not one of {', '.join(EXPORT_KINDS)}")
+    items = PoamItem.objects.restrict(actor, organization).filter(kind__in=EXPORT_KINDS[kind])
+    if not include_closed:
+        items = items.filter(status__in=mapping.OPEN_STATUSES)
     poam = mapping.to_poam(items)
     evidence = _evidence(items)
     for item in poam.items:  # the item's evidence as the exports show it: every entry, in full
@@ -53,7 +68,8 @@ def build_export(actor, organization, *, system: str | None = None,
         system=system or (assessment.scope.name if assessment is not None and assessment.scope else "")
         or organization.name,
         generated_at=generated_at or timezone.now(),
-        for_assessment=bool(assessment is not None and assessment.is_the_assessment_poam),
+        for_assessment=bool(assessment is not None and assessment.is_the_assessment_poam
+                            and assessment.official_marked_at is not None and kind == "assessment_poam"),
         uuid_key=f"punchlist-organization-{organization.oscal_seed}",
         ssp_href=organization.ssp_href or None,
     )
@@ -106,4 +122,4 @@ def evidence_entry(*, name: str, stored: bool, sha256: str, size: int | None, re
                          added_by=added_by, added_on=added_on)
 
 
-__all__ = ["RegisterExport", "build_export", "evidence_entry"]
+__all__ = ["EXPORT_KINDS", "RegisterExport", "build_export", "evidence_entry"]

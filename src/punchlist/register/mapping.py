@@ -54,7 +54,7 @@ def to_record(item: PoamItem) -> records.PoamItem:
         scheduled_completion=item.scheduled_completion,
         completion_date=item.completion_date,
         last_updated=last_updated(item.status_date, item.updated_at, item.version),
-        milestones=[records.Milestone(m.description, m.due, m.done_on) for m in item.milestones.all()],
+        milestones=[records.Milestone(m.description, m.due, m.done_on, m.dropped_on) for m in item.milestones.all()],
         status=records.ItemStatus[item.status.upper()],
         kind=records.RecordKind[item.kind.upper()],
         evidence="; ".join(e.name for e in item.evidence.all()),
@@ -90,10 +90,10 @@ def to_poam(queryset) -> records.Poam:
                                  .order_by("item_id", "position").values_list("item_id", "requirement")):
         requirements.setdefault(item_id, []).append(requirement)
     milestones: dict[int, list[records.Milestone]] = {}
-    for item_id, description, due, done_on in (Milestone.objects.filter(item__in=selected)
-                                               .order_by("item_id", "position", "pk")
-                                               .values_list("item_id", "description", "due", "done_on")):
-        milestones.setdefault(item_id, []).append(records.Milestone(description, due, done_on))
+    for item_id, description, due, done_on, dropped_on in (
+            Milestone.objects.filter(item__in=selected).order_by("item_id", "position", "pk")
+            .values_list("item_id", "description", "due", "done_on", "dropped_on")):
+        milestones.setdefault(item_id, []).append(records.Milestone(description, due, done_on, dropped_on))
     evidence: dict[int, list[str]] = {}
     for item_id, name in (Evidence.objects.filter(item__in=selected).order_by("item_id", "added_at", "pk")
                           .values_list("item_id", "name")):

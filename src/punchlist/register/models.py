@@ -48,6 +48,18 @@ class AssessmentKind(models.TextChoices):
     C3PAO = "c3pao", "C3PAO assessment"
 
 
+class EarnedStatus(models.TextChoices):
+    """The CMMC Level 2 status an assessment earned, as recorded (R-POAM-2..5); blank: none."""
+
+    NONE = "", "No status"
+    FINAL = "final", "Final Level 2 status"
+    CONDITIONAL = "conditional", "Conditional Level 2 status"
+
+
+# Identifier prefixes by kind: the assessment POA&M and the operational plan of action are numbered apart.
+IDENTIFIER_PREFIX = {"assessment_poam": "POAM", "operational_plan": "OPA"}
+
+
 class Scope(models.Model):
     """The assessed environment: what is in it and where CUI lives."""
 
@@ -77,6 +89,18 @@ class Assessment(models.Model):
     is_the_assessment_poam = models.BooleanField(default=False)
     # Optimistic locking (punchlist.audit.locking): every write checks the version the writer read and bumps it.
     version = models.PositiveIntegerField(default=1, db_default=1)
+    # Who marked this assessment's POA&M as the official one, and when (blank before it is marked).
+    official_marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                           on_delete=models.PROTECT, related_name="+", db_index=False)
+    official_marked_at = models.DateTimeField(null=True, blank=True)
+    # The outcome, as recorded after the assessment: the score reported and the status it earned. The score
+    # is kept as recorded (what went to SPRS); the live score is always recomputed (core.scoring).
+    recorded_score = models.SmallIntegerField(null=True, blank=True)
+    earned_status = models.CharField(max_length=12, choices=EarnedStatus.choices, blank=True, default="",
+                                     db_default="")
+    outcome_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                            on_delete=models.PROTECT, related_name="+", db_index=False)
+    outcome_recorded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrganizationQuerySet.as_manager()
@@ -120,14 +144,39 @@ class RequirementStatus(models.Model):
 
 
 class ItemSequence(models.Model):
-    """The last number handed out per organization and family: POAM-AC-001, POAM-AC-002, ..."""
+    """The last number handed out per organization, prefix and family: POAM-AC-001, POAM-AC-002, ... for the
+    assessment POA&M, OPA-AC-001, ... for the operational plan of action."""
 
     organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    prefix = models.CharField(max_length=4, default="POAM", db_default="POAM")
     family = models.CharField(max_length=4)
     last_number = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organization", "family"], name="one_sequence_per_family")]
+        constraints = [models.UniqueConstraint(fields=["organization", "prefix", "family"],
+                                               name="one_sequence_per_prefix_family")]
+
+
+class ObjectiveStatus(models.Model):
+    """One assessment objective's determination ("3.1.1[a]": MET, NOT MET or N/A) in one assessment. The
+    requirement's own determination follows from its objectives (services.set_objective_status)."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="objective_statuses")
+    objective = models.CharField(max_length=16)  # "3.1.1[a]"
+    requirement = models.CharField(max_length=10)  # "3.1.1"
+    determination = models.CharField(max_length=20, choices=Determination.choices)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False)
+
+    objects = AssessmentChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assessment", "requirement", "objective"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "objective"], name="one_status_per_objective")]
+
+    def __str__(self):
+        return f"{self.objective}: {self.get_determination_display()}"
 
 
 class PoamItem(models.Model):
@@ -238,6 +287,10 @@ class Milestone(models.Model):
     due = models.DateField(null=True, blank=True)
     original_due = models.DateField(null=True, blank=True)  # as first planned; due != original_due is a slip
     done_on = models.DateField(null=True, blank=True)
+    # Dropped: no longer part of the plan, with the reason (an item closes only when each milestone is done or
+    # dropped). Imports insert milestones naming the original columns only, hence the database defaults.
+    dropped_on = models.DateField(null=True, blank=True)
+    drop_reason = models.TextField(blank=True, default="", db_default="")
     position = models.PositiveSmallIntegerField(default=0)
     # Optimistic locking (punchlist.audit.locking): every write checks the version the writer read and bumps it.
     version = models.PositiveIntegerField(default=1, db_default=1)

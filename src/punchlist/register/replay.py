@@ -83,7 +83,8 @@ def replay(organization=None) -> list[str]:
         _compare(f"item {row['identifier']}", trail, snapshot, problems)
 
     for row in Milestone.objects.filter(**of_items).values("pk", "item_id", "description", "due", "original_due",
-                                                           "done_on", "position"):
+                                                           "done_on", "dropped_on", "drop_reason",
+                                                           "position"):
         label = f"milestone {row['description'][:40]!r} of {identifiers.get(row['item_id'], row['item_id'])}"
         trail = states.pop((MILESTONE, str(row["pk"])), None)
         if trail is None:
@@ -92,7 +93,8 @@ def replay(organization=None) -> list[str]:
                 problems.append(f"{label}: not in the audit trail (inserted behind the application's back)")
                 continue
             description, due, done_on = imported
-            trail = {"description": description, "due": due, "original_due": due, "done_on": done_on}
+            trail = {"description": description, "due": due, "original_due": due, "done_on": done_on,
+                     "dropped_on": None, "drop_reason": ""}
         _compare(label, trail, jsonable(row), problems)
 
     for row in Evidence.objects.filter(**of_items).values("pk", "item_id", "name", "sha256", "size", "reference"):

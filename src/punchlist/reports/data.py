@@ -82,8 +82,9 @@ class Snapshot:
         """Newest first, as the register orders them (the first is the one `punchlist score` reads)."""
         rows = (Assessment.objects.for_organization(self.organization).order_by("-assessed_on", "-pk")
                 .values_list("pk", "title", "assessed_on", "level", "kind", "conditional_status_date",
-                             "is_the_assessment_poam"))
-        return [AssessmentRow(*row) for row in rows]
+                             "is_the_assessment_poam", "official_marked_at"))
+        # Official only once a person has marked it so (who and when recorded).
+        return [AssessmentRow(*row[:6], row[6] and row[7] is not None) for row in rows]
 
     @cached_property
     def statuses(self) -> dict[int, list[tuple[int, str, str, bool]]]:

@@ -83,7 +83,8 @@ def write_package(actor, organization, path: str | os.PathLike, *, generated_at:
     stamp = timezone.localdate(generated_at).isoformat()
     slug = organization.slug
     _say(progress, "reading the register")
-    export = build_export(actor, organization, generated_at=generated_at)
+    # The assessor sees the assessment POA&M with its closed items (closures are what a closeout verifies).
+    export = build_export(actor, organization, generated_at=generated_at, include_closed=True)
     poam, context, evidence = export.poam, export.context, export.evidence
     names = {
         "workbook": f"{slug}-poam-{stamp}.xlsx",

@@ -89,6 +89,34 @@ def make_item(team: Team, *, requirements=("3.1.8",), title="Lock accounts after
                                 kind=kind, **values)
 
 
+def make_legacy_item(team: Team, *, requirements, **fields) -> PoamItem:
+    """An assessment POA&M item for requirements that may never be on a POA&M (3.1.1, 3.12.4, ...), as a
+    register holds one from before the services refused it: made for an eligible requirement of the same
+    family where there is one, then pointed at ``requirements`` in the database. For tests of what pages and
+    checks say about such an item; never a way around the services elsewhere."""
+    from punchlist.core.catalog import load_catalog
+    from punchlist.register.models import ItemRequirement
+
+    from django.db import transaction
+
+    from punchlist.core.scoring import poam_eligibility
+    from punchlist.register.services.items import _next_identifier
+
+    catalog = load_catalog()
+    ids = [catalog.get(r).id for r in requirements]
+    family = catalog.get(ids[0]).family
+    stand_in = next((r.id for r in catalog.family(family) if poam_eligibility(r, False)[0]), "3.1.8")
+    item = make_item(team, requirements=[stand_in], **fields)
+    with transaction.atomic():
+        ItemRequirement.objects.filter(item=item).delete()
+        ItemRequirement.objects.bulk_create(ItemRequirement(item=item, requirement=r, position=i)
+                                            for i, r in enumerate(ids))
+        if family != item.family:
+            PoamItem.objects.filter(pk=item.pk).update(
+                family=family, identifier=_next_identifier(item.organization, family, item.kind))
+    return PoamItem.objects.get(pk=item.pk)
+
+
 def run_register_command(*argv: str) -> int:
     """``punchlist <argv>`` for the register's commands, in this process and on the test database."""
     from punchlist.register.cli import add_commands

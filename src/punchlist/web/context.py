@@ -40,3 +40,38 @@ def navigation(request):
                 continue
             links.append({"label": label, "url": url, "current": current == name})
     return {"memberships": memberships, "organization": organization, "role": role, "nav_links": links}
+
+
+# The pages that show the closeout countdown: where people plan and report (the item page shows its own
+# deadline; the others do not pay for the query).
+COUNTDOWN_PAGES = frozenset({"my_work", "register", "assessment", "assessment_detail", "report_leadership",
+                             "report_security", "report_operations", "review_weekly", "review_monthly"})
+
+
+def closeout_clock(request):
+    """The closeout countdown (R-CLOSE-1) for the banner of the pages that matter, once a Conditional status
+    date is recorded: the assessment whose date runs it, the deadline and the days left. One query, made
+    only when the page shows the banner."""
+    organization = getattr(request, "organization", None)
+    if organization is None or not getattr(getattr(request, "user", None), "is_authenticated", False):
+        return {}
+    if getattr(getattr(request, "resolver_match", None), "url_name", None) not in COUNTDOWN_PAGES:
+        return {}
+
+    def clock():
+        from django.utils import timezone
+
+        from punchlist.core.closeout import closeout
+        from punchlist.register.models import Assessment
+
+        # rhythm.agenda.closeout_assessment's choice (the marked one, else the latest), in one query.
+        assessment = (Assessment.objects.for_organization(organization).exclude(conditional_status_date=None)
+                      .order_by("-is_the_assessment_poam", "-assessed_on", "-pk").first())
+        if assessment is None:
+            return None
+        return {"assessment": assessment,
+                "clock": closeout(assessment.conditional_status_date, timezone.localdate())}
+
+    from django.utils.functional import SimpleLazyObject
+
+    return {"closeout_banner": SimpleLazyObject(clock)}

@@ -193,7 +193,7 @@ class Story:
             cui_locations="Drawings and specifications from the prime: file server share \\\\fs01\\cui, the CAD "
                           "workstations, and the encrypted backup at Harbor Cyber.")
         results = read_assessment(self.examples / ASSESSMENT_FILE)
-        # Two gaps found at the assessment and fixed since (POAM-PS-001, POAM-PE-001 below).
+        # Two gaps found at the assessment and fixed since (OPA-PS-001, OPA-PE-001 below).
         found_then = {"3.9.2", "3.10.4"}
         results = [dataclasses.replace(r, determination=Determination.NOT_MET, implementation="On the POA&M.")
                    if r.requirement in found_then else r for r in results]
@@ -205,13 +205,16 @@ class Story:
                                             title="Self-assessment with Harbor Cyber")
 
     def own_items(self) -> None:
-        """Two findings of the assessment that the shop worked on before its POA&M spreadsheet came in."""
+        """Two findings of the assessment that the shop worked on before its POA&M spreadsheet came in: neither
+        requirement may ever be on a POA&M (3.9.2 and 3.10.4), so they are remediation work, operational plan of
+        action items, not assessment POA&M items."""
         from punchlist.register import services
 
         priya = self.u("priya")
         self.on(self.back(110), 11)
         services.create_item(
             priya, self.org, requirements=["3.9.2"], assessment=self.assessment, status="open",
+            kind="operational_plan",
             title="Accounts of people who leave stay enabled for days",
             weakness="Accounts of leavers are disabled when IT hears about it, 3 to 9 days after the last day in "
                      "the three cases sampled; CUI stays reachable with a leaver's credentials meanwhile.",
@@ -227,6 +230,7 @@ class Story:
                         ("Lifecycle workflow disables accounts at the termination date", self.back(80))])
         services.create_item(
             priya, self.org, requirements=["3.10.4"], assessment=self.assessment, status="open",
+            kind="operational_plan",
             title="The visitor log does not show who escorted each visitor",
             weakness="The reception visitor log records names and times but not the escort, so a visit to the "
                      "CNC floor or the server room cannot be traced to the employee responsible.",
@@ -264,58 +268,58 @@ class Story:
         # Harbor Cyber brings in the POA&M spreadsheet it kept for Ridgeline until now.
         at(f(8, 31), 15, self.poam_import)
 
-        # POAM-PS-001: leavers' accounts. Done, one slip, approved by the President.
-        at(self.back(105), 9, start("elena", "POAM-PS-001"))
-        at(self.back(96), 16, done("elena", "POAM-PS-001", "Offboarding checklist: IT disables the account on "
+        # OPA-PS-001: leavers' accounts. Done, one slip, approved by the President.
+        at(self.back(105), 9, start("elena", "OPA-PS-001"))
+        at(self.back(96), 16, done("elena", "OPA-PS-001", "Offboarding checklist: IT disables the account on "
                                    "the last day", self.back(96)))
         at(self.back(82), 10, lambda: services.slip_milestone(
-            u("elena"), milestone("POAM-PS-001", "Lifecycle workflow disables accounts at the termination date"),
+            u("elena"), milestone("OPA-PS-001", "Lifecycle workflow disables accounts at the termination date"),
             self.back(70), reason="Lifecycle workflows need the Entra ID Governance licence; the purchase was "
                                   "approved on the 4th and takes two weeks"))
-        at(self.back(71), 15, done("elena", "POAM-PS-001", "Lifecycle workflow disables accounts at the "
+        at(self.back(71), 15, done("elena", "OPA-PS-001", "Lifecycle workflow disables accounts at the "
                                    "termination date", self.back(71)))
         at(self.back(69), 10, lambda: services.add_evidence(
-            u("elena"), item("POAM-PS-001"), name="leavers-report-september.csv",
+            u("elena"), item("OPA-PS-001"), name="leavers-report-september.csv",
             content=b"employee,last_day,account_disabled_at,hours_after\n"
                     b"E-1042,2026-09-05,2026-09-05T17:12,0.2\nE-1017,2026-09-12,2026-09-12T17:03,0.1\n"
                     b"E-1088,2026-09-26,2026-09-26T18:40,1.7\n",
             description="Entra ID audit log export: the three leavers of the month, disabled on their last day"))
         at(self.back(69), 10, lambda: services.request_closure(
-            u("elena"), item("POAM-PS-001"), note="The workflow has disabled every leaver since it went live; "
+            u("elena"), item("OPA-PS-001"), note="The workflow has disabled every leaver since it went live; "
                                                   "report attached"), minute=5)
         at(self.back(67), 11, lambda: services.approve_closure(
-            u("dana"), item("POAM-PS-001"), completion_date=self.back(67),
+            u("dana"), item("OPA-PS-001"), completion_date=self.back(67), record_met=True,
             note="Checked the three leavers against the HR list: disabled within two hours of their last day"))
         at(self.back(66), 9, lambda: services.set_requirement_status(
             u("priya"), self.assessment, "3.9.2", "met", implementation=self.statements.get("3.9.2", "")))
 
-        # POAM-PE-001: the visitor log. A closure rejected, then put forward again: waiting for approval now.
-        at(self.back(100), 9, start("tom", "POAM-PE-001"))
-        at(self.back(62), 14, done("tom", "POAM-PE-001", "Visitor log form with an escort column in use at "
+        # OPA-PE-001: the visitor log. A closure rejected, then put forward again: waiting for approval now.
+        at(self.back(100), 9, start("tom", "OPA-PE-001"))
+        at(self.back(62), 14, done("tom", "OPA-PE-001", "Visitor log form with an escort column in use at "
                                    "reception", self.back(62)))
         at(self.back(45), 10, lambda: services.add_evidence(
-            u("tom"), item("POAM-PE-001"), name="visitor-log-four-weeks.txt",
+            u("tom"), item("OPA-PE-001"), name="visitor-log-four-weeks.txt",
             content=b"Visitor log scans, four weeks: 31 visits, 29 with the escort's initials.\n",
             description="Scans of the reception visitor log"))
         at(self.back(45), 10, lambda: services.request_closure(
-            u("tom"), item("POAM-PE-001"), note="New form in use for four weeks"), minute=5)
+            u("tom"), item("OPA-PE-001"), note="New form in use for four weeks"), minute=5)
         at(self.back(43), 16, lambda: services.reject_closure(
-            u("dana"), item("POAM-PE-001"),
+            u("dana"), item("OPA-PE-001"),
             reason="Two visits have no escort's initials; brief reception again and show four clean weeks"))
         at(self.back(43), 16, lambda: services.change_due_date(
-            u("tom"), item("POAM-PE-001"), self.back(-7),
+            u("tom"), item("OPA-PE-001"), self.back(-7),
             reason="Closure rejected: four clean weeks of the visitor log are needed first"), minute=15)
         at(self.back(43), 16, lambda: services.add_milestone(
-            u("tom"), item("POAM-PE-001"), "Four consecutive weeks with every visit escorted and initialled",
+            u("tom"), item("OPA-PE-001"), "Four consecutive weeks with every visit escorted and initialled",
             self.back(5)), minute=30)
-        at(self.back(4), 9, done("tom", "POAM-PE-001", "Four consecutive weeks with every visit escorted and "
+        at(self.back(4), 9, done("tom", "OPA-PE-001", "Four consecutive weeks with every visit escorted and "
                                  "initialled", self.back(4)))
         at(self.back(3), 10, lambda: services.add_evidence(
-            u("tom"), item("POAM-PE-001"), name="visitor-log-clean-weeks.txt",
+            u("tom"), item("OPA-PE-001"), name="visitor-log-clean-weeks.txt",
             content=b"Visitor log scans, four weeks: 27 visits, every one with the escort's initials.\n",
             description="Scans of the last four weeks of the visitor log"))
         at(self.back(3), 10, lambda: services.request_closure(
-            u("tom"), item("POAM-PE-001"), note="Four clean weeks; reception briefed again"), minute=5)
+            u("tom"), item("OPA-PE-001"), note="Four clean weeks; reception briefed again"), minute=5)
 
         # The spreadsheet's items, as the file shows them today.
         at(f(9, 1), 9, start("priya", "POAM-IR-001"))
@@ -333,7 +337,7 @@ class Story:
         at(f(10, 29), 11, lambda: services.request_closure(
             u("priya"), item("POAM-IR-001"), note="Tabletop held on the 28th; report attached"), minute=10)
         at(f(10, 30), 9, lambda: services.approve_closure(
-            u("marcus"), item("POAM-IR-001"), completion_date=f(10, 30),
+            u("marcus"), item("POAM-IR-001"), completion_date=f(10, 30), record_met=True,
             note="Read the report; the plan changes are in the IR register"))
         at(f(10, 30), 14, lambda: services.set_requirement_status(
             u("priya"), self.assessment, "3.6.3", "met",

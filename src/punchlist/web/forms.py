@@ -93,7 +93,7 @@ class ItemFieldsForm(forms.Form):
     resources = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
                                 label="Resources / funding")
     source = forms.CharField(max_length=200, required=False, label="Source of the finding")
-    objectives = ListField(required=False, help_text="NOT MET objectives, e.g. 3.1.8[a], 3.1.8[b]")
+    objectives = ListField(required=False, help_text="The assessment objectives it remedies, e.g. 3.1.8[a], 3.1.8[b]")
     kind = forms.ChoiceField(choices=Kind.choices)
     assessment = forms.ModelChoiceField(queryset=Assessment.objects.none(), required=False)
     primary_owner = PersonField(queryset=None, required=False)
@@ -257,6 +257,8 @@ class MoveForm(forms.Form):
                                       help_text="Defaults to today")
     to_status = forms.ChoiceField(choices=[(Status.IN_PROGRESS, Status.IN_PROGRESS.label),
                                            (Status.OPEN, Status.OPEN.label)], required=False, label="Back to")
+    # Approving the last open item of a NOT MET requirement: record the requirement MET in the same step.
+    record_met = forms.BooleanField(required=False)
 
     def __init__(self, *args, move, **kwargs):
         super().__init__(*args, **kwargs)
@@ -266,5 +268,6 @@ class MoveForm(forms.Form):
         self.fields["reason"].error_messages["required"] = f"{move.label} needs a reason: say why."
         if move.key != "approve":
             del self.fields["completion_date"]
+            del self.fields["record_met"]
         if move.key != "reopen":
             del self.fields["to_status"]

@@ -218,6 +218,9 @@ DUE_CHOICES = [("", "Any time"), ("overdue", "Overdue"), ("7", "Due in 7 days"),
                ("90", "Due in 90 days"), ("none", "No date")]
 STATUS_CHOICES = [("", "Any status"), ("active", "Not closed"), *Status.choices]
 SORT_CHOICES = [("risk", "Risk"), ("due", "Due date"), ("id", "Identifier")]
+# The two records, told apart (R-CLOSE-4): the assessment POA&M, and the operational plan of action (3.12.2).
+KIND_CHOICES = [("", "Both kinds"), ("assessment_poam", "Assessment POA&M"),
+                ("operational_plan", "Operational plan of action")]
 
 
 @dataclass
@@ -227,6 +230,7 @@ class RegisterFilter:
 
     family: str = ""
     requirement: str = ""
+    kind: str = ""
     status: str = ""
     severity: str = ""
     owner: int | None = None
@@ -255,6 +259,9 @@ class RegisterFilter:
                                   "requirement.")
             else:
                 f.requirement = found.id
+        kind = query.get("kind") or ""
+        if kind in dict(KIND_CHOICES):
+            f.kind = kind
         status = query.get("status") or ""
         if status in dict(STATUS_CHOICES):
             f.status = status
@@ -286,14 +293,15 @@ class RegisterFilter:
 
     @property
     def active(self) -> bool:
-        return any((self.family, self.requirement, self.status, self.severity, self.owner, self.approver, self.due,
+        return any((self.family, self.requirement, self.kind, self.status, self.severity, self.owner, self.approver, self.due,
                     self.due_before, self.finding, self.q))
 
     def query(self, **changes) -> str:
         """This filter as a URL query (``page`` and others overridden by ``changes``)."""
         from urllib.parse import urlencode
 
-        values = {"family": self.family, "requirement": self.requirement, "status": self.status,
+        values = {"family": self.family, "requirement": self.requirement, "kind": self.kind,
+                  "status": self.status,
                   "severity": self.severity, "owner": self.owner or "", "approver": self.approver or "",
                   "due": self.due,
                   "due_before": self.due_before.isoformat() if self.due_before else "", "finding": self.finding,
@@ -312,6 +320,9 @@ class RegisterFilter:
         if self.requirement:
             requirement = self.requirement
             rows = [r for r in rows if requirement in r.requirements]
+        if self.kind:
+            kind = self.kind
+            rows = [r for r in rows if r.kind == kind]
         if self.status == "active":
             rows = [r for r in rows if r.status in open_]
         elif self.status:

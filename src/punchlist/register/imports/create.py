@@ -18,7 +18,7 @@ from punchlist.core import records
 from punchlist.dbinsert import RawJSON, bulk_session, db_value, insert_rows, reserve_ids
 
 from ..details import DETAILS, detail_values
-from ..models import Evidence, ItemRequirement, ItemSequence, Milestone, PoamItem, Status
+from ..models import IDENTIFIER_PREFIX, Evidence, ItemRequirement, ItemSequence, Milestone, PoamItem, Status
 from ..services._common import one_line
 
 BATCH = 2000
@@ -184,36 +184,40 @@ def evidence_row(pk, detail, actor_id, now) -> tuple:
 
 def _allocate(organization, plans) -> list[str]:
     """Identifiers for the new items: kept where the file already used ours, else the next of the family."""
-    wanted: dict[str, int] = defaultdict(int)
-    kept: dict[str, int] = defaultdict(int)
+    # Numbered by kind and family: POAM-AC-... for the assessment POA&M, OPA-AC-... for operational plans.
+    wanted: dict[tuple[str, str], int] = defaultdict(int)
+    kept: dict[tuple[str, str], int] = defaultdict(int)
     for plan in plans:
         if plan.identifier is None:
-            wanted[plan.family] += 1
+            wanted[IDENTIFIER_PREFIX[plan.kind], plan.family] += 1
         else:
-            kept[plan.family] = max(kept[plan.family], int(plan.identifier.rsplit("-", 1)[1]))
+            prefix, family, number = plan.identifier.rsplit("-", 2)
+            kept[prefix, family] = max(kept[prefix, family], int(number))
     chosen = {plan.identifier for plan in plans if plan.identifier is not None}
     items = PoamItem.objects.for_organization(organization)
     fresh: dict[str, list[str]] = {}
-    for family in sorted(set(wanted) | set(kept)):
-        sequence, _ = ItemSequence.objects.get_or_create(organization=organization, family=family)
+    for prefix, family in sorted(set(wanted) | set(kept)):
+        sequence, _ = ItemSequence.objects.get_or_create(organization=organization, prefix=prefix, family=family)
         sequence = ItemSequence.objects.select_for_update().get(pk=sequence.pk)
         number = sequence.last_number
         names = []
-        while len(names) < wanted[family]:
+        while len(names) < wanted[prefix, family]:
             # The next numbers, less those an item already holds (imported with our identifiers) or a row keeps.
-            candidates = [f"POAM-{family}-{n:03d}" for n in range(number + 1, number + 1 + wanted[family] - len(names))]
+            count = wanted[prefix, family] - len(names)
+            candidates = [f"{prefix}-{family}-{n:03d}" for n in range(number + 1, number + 1 + count)]
             taken = chosen | set(items.filter(identifier__in=candidates).values_list("identifier", flat=True))
             names += [identifier for identifier in candidates if identifier not in taken]
             number += len(candidates)
-        sequence.last_number = max(number, kept[family])
+        sequence.last_number = max(number, kept[prefix, family])
         sequence.save(update_fields=["last_number"])
-        fresh[family] = names
-    counters: dict[str, int] = defaultdict(int)
+        fresh[prefix, family] = names
+    counters: dict[tuple[str, str], int] = defaultdict(int)
     result = []
     for plan in plans:
         if plan.identifier is not None:
             result.append(plan.identifier)
         else:
-            result.append(fresh[plan.family][counters[plan.family]])
-            counters[plan.family] += 1
+            key = IDENTIFIER_PREFIX[plan.kind], plan.family
+            result.append(fresh[key][counters[key]])
+            counters[key] += 1
     return result

@@ -26,7 +26,7 @@ from .create import BATCH, create_items
 from .people import People
 from .update import IMPORT_REASON, update_items
 
-OUR_ID = re.compile(r"^POAM-([A-Z]{2})-(\d{1,6})$")
+OUR_ID = re.compile(r"^(?:POAM|OPA)-([A-Z]{2})-(\d{1,6})$")
 # By the members' values (``_value_``, a plain attribute: an Enum's own hash is a Python call, once per row).
 KINDS = {kind._value_: Kind[kind.name].value for kind in records.RecordKind}
 STATUSES = {status._value_: Status[status.name].value for status in records.ItemStatus}

@@ -58,16 +58,14 @@ def objective_ids(values, requirements: list[str]) -> list[str]:
     catalog = load_catalog()
     result = []
     for value in values or []:
-        text = "".join(str(value).split())
-        requirement = catalog.find(text)
-        if requirement is None or "[" not in text:
-            raise InvalidChange(f"{value!r} is not an assessment objective such as 3.1.1[a]")
-        if requirement.id not in requirements:
-            raise InvalidChange(f"objective {value!r} belongs to {requirement.id}, which this item does not "
+        found = catalog.objective(str(value))
+        if found is None:
+            raise InvalidChange(f"{value!r} is not a NIST SP 800-171A assessment objective such as 3.1.1[a]")
+        if found.requirement not in requirements:
+            raise InvalidChange(f"objective {value!r} belongs to {found.requirement}, which this item does not "
                                 f"address ({', '.join(requirements)})")
-        objective = requirement.id + text[text.index("["):].lower()
-        if objective not in result:
-            result.append(objective)
+        if found.id not in result:
+            result.append(found.id)
     return result
 
 

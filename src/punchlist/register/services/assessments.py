@@ -13,7 +13,16 @@ from punchlist.core.records import RecordKind
 from punchlist.orgs.permissions import require
 
 from ..errors import ConflictError, InvalidChange, WorkflowError
-from ..models import Assessment, AssessmentKind, Determination, Kind, PoamItem, RequirementStatus, Scope, Status
+from ..models import (
+    Assessment,
+    AssessmentKind,
+    Determination,
+    Kind,
+    PoamItem,
+    RequirementStatus,
+    Scope,
+    Status,
+)
 from ._common import requirement_ids, writing
 
 OPEN_STATUSES = (Status.DRAFT, Status.OPEN, Status.IN_PROGRESS, Status.READY_FOR_VERIFICATION)
@@ -37,6 +46,8 @@ def _assessment_snapshot(assessment: Assessment) -> dict:
         "assessed_on": assessment.assessed_on, "scope": assessment.scope_id,
         "conditional_status_date": assessment.conditional_status_date,
         "is_the_assessment_poam": assessment.is_the_assessment_poam, "version": assessment.version,
+        "official_marked_by": assessment.official_marked_by_id, "official_marked_at": assessment.official_marked_at,
+        "recorded_score": assessment.recorded_score, "earned_status": assessment.earned_status,
     })
 
 
@@ -126,20 +137,7 @@ def set_conditional_date(actor, assessment: Assessment, conditional_date: date |
                 and not (reason or "").strip():
             raise WorkflowError("the Conditional status date is the CMMC Status Date (R-CLOSE-3); changing it "
                                 "needs a reason")
-        governed = PoamItem.objects.filter(organization=organization, kind=Kind.ASSESSMENT_POAM,
-                                           status__in=OPEN_STATUSES)
-        if fresh.is_the_assessment_poam:
-            governed = governed.filter(assessment__isnull=True) | governed.filter(assessment=fresh)
-        else:
-            governed = governed.filter(assessment=fresh)
-        late = [item for item in governed.order_by("identifier")
-                if not completion_allowed(RecordKind.ASSESSMENT_POAM, item.scheduled_completion, conditional_date)]
-        if late:
-            names = ", ".join(f"{i.identifier} ({i.scheduled_completion.isoformat()})" for i in late[:10])
-            raise WorkflowError(
-                f"R-CLOSE-1: {len(late)} open assessment POA&M item(s) are scheduled after the closeout deadline "
-                f"{closeout_deadline(conditional_date).isoformat()}: {names}{', ...' if len(late) > 10 else ''}; "
-                "bring their dates forward first")
+        _check_items_fit(fresh, conditional_date)
         before = _assessment_snapshot(fresh)
         fresh.conditional_status_date = conditional_date
         locking.bump(fresh)
@@ -151,6 +149,25 @@ def set_conditional_date(actor, assessment: Assessment, conditional_date: date |
                             "version": fresh.version}, reason=reason)
     assessment.conditional_status_date, assessment.version = conditional_date, fresh.version
     return assessment
+
+
+def _check_items_fit(assessment: Assessment, conditional_date: date | None) -> None:
+    """R-CLOSE-1: refused while an open assessment POA&M item under the assessment is scheduled past the
+    180-day closeout the date sets, naming those items."""
+    governed = PoamItem.objects.filter(organization_id=assessment.organization_id, kind=Kind.ASSESSMENT_POAM,
+                                       status__in=OPEN_STATUSES)
+    if assessment.is_the_assessment_poam:
+        governed = governed.filter(assessment__isnull=True) | governed.filter(assessment=assessment)
+    else:
+        governed = governed.filter(assessment=assessment)
+    late = [item for item in governed.order_by("identifier")
+            if not completion_allowed(RecordKind.ASSESSMENT_POAM, item.scheduled_completion, conditional_date)]
+    if late:
+        names = ", ".join(f"{i.identifier} ({i.scheduled_completion.isoformat()})" for i in late[:10])
+        raise WorkflowError(
+            f"R-CLOSE-1: {len(late)} open assessment POA&M item(s) are scheduled after the closeout deadline "
+            f"{closeout_deadline(conditional_date).isoformat()}: {names}{', ...' if len(late) > 10 else ''}; "
+            "bring their dates forward first")
 
 
 def set_requirement_status(actor, assessment: Assessment, requirement: str, determination: str, *,
@@ -176,30 +193,51 @@ def set_requirement_status(actor, assessment: Assessment, requirement: str, dete
         current = status.version if status is not None else 0
         if version is not None and int(version) != current:
             raise _status_conflict(assessment, requirement_id, status, int(version))
-        before = None
-        if status is None:
-            status = RequirementStatus(assessment=assessment, requirement=requirement_id, version=0)
-        else:
-            before = {"determination": status.determination, "partial": status.partial,
-                      "implementation": status.implementation}
-        status.determination = determination
-        status.partial = partial
-        if implementation is not None:
-            status.implementation = implementation
-        status.updated_at = timezone.now()
-        status.updated_by = actor
-        locking.bump(status)
-        status.save()
-        after = {"determination": status.determination, "partial": status.partial,
-                 "implementation": status.implementation}
-        if before is not None:
-            changed = [k for k in after if after[k] != before[k]]
-            before, after = {k: before[k] for k in changed}, {k: after[k] for k in changed}
-        if before is not None:
-            before["version"] = status.version - 1
-        after["version"] = status.version
-        chain.record(organization=assessment.organization, actor=actor, action="set_requirement_status",
-                     obj=status, subject=requirement_id, before=before, after=after, head=head)
+        return write_requirement_status(actor, assessment, requirement_id, determination, head=head,
+                                        partial=partial, implementation=implementation)
+
+
+def write_requirement_status(actor, assessment: Assessment, requirement_id: str, determination: str, *, head,
+                             partial: bool = False, implementation: str | None = None,
+                             reason: str = "") -> RequirementStatus:
+    """The write itself, inside the caller's transaction (a closure and an objective's determination record
+    the requirement in the same step as their own change). A requirement is MET only when every objective
+    recorded for it is (NIST SP 800-171A). Bumps the determination's version (punchlist.audit.locking)."""
+    from ..models import ObjectiveStatus
+
+    if determination == Determination.MET:
+        open_objectives = list(ObjectiveStatus.objects.filter(
+            assessment=assessment, requirement=requirement_id, determination=Determination.NOT_MET)
+            .order_by("objective").values_list("objective", flat=True))
+        if open_objectives:
+            raise WorkflowError(f"{requirement_id} is MET only when every assessment objective is; "
+                                f"{', '.join(open_objectives)} {'is' if len(open_objectives) == 1 else 'are'} "
+                                "recorded NOT MET")
+    status = (RequirementStatus.objects.select_for_update()
+              .filter(assessment=assessment, requirement=requirement_id).first())
+    before = None
+    if status is None:
+        status = RequirementStatus(assessment=assessment, requirement=requirement_id, version=0)
+    else:
+        before = {"determination": status.determination, "partial": status.partial,
+                  "implementation": status.implementation}
+    status.determination = determination
+    status.partial = partial
+    if implementation is not None:
+        status.implementation = implementation
+    status.updated_at = timezone.now()
+    status.updated_by = actor
+    locking.bump(status)
+    status.save()
+    after = {"determination": status.determination, "partial": status.partial,
+             "implementation": status.implementation}
+    if before is not None:
+        changed = [k for k in after if after[k] != before[k]]
+        before, after = {k: before[k] for k in changed}, {k: after[k] for k in changed}
+        before["version"] = status.version - 1
+    after["version"] = status.version
+    chain.record(organization=assessment.organization, actor=actor, action="set_requirement_status",
+                 obj=status, subject=requirement_id, before=before, after=after, head=head, reason=reason)
     return status
 
 

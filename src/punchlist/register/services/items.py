@@ -17,8 +17,18 @@ from punchlist.orgs.permissions import require
 
 from ..details import EDITABLE, clean_detail
 from ..errors import ConflictError, InvalidChange, WorkflowError
-from ..models import Assessment, ItemRequirement, ItemSequence, Kind, PoamItem, Severity, Status
+from ..models import (
+    IDENTIFIER_PREFIX,
+    Assessment,
+    ItemRequirement,
+    ItemSequence,
+    Kind,
+    PoamItem,
+    Severity,
+    Status,
+)
 from ._common import PERSON_ROLES, check_person, objective_ids, requirement_ids, writing
+from .eligibility import check_poam_eligible
 
 PEOPLE = ("primary_owner", "supporting_owner", "approval_authority", "evidence_custodian")
 TEXT_FIELDS = ("title", "weakness", "severity", "remediation", "interim_mitigation", "responsible_unit",
@@ -111,12 +121,15 @@ def _save(actor, item: PoamItem, fresh: PoamItem, before: dict, *, action: str, 
 
 # --- creation and edits ---------------------------------------------------------------------------------
 
-def _next_identifier(organization, family: str) -> str:
-    sequence, _ = ItemSequence.objects.get_or_create(organization=organization, family=family)
+def _next_identifier(organization, family: str, kind: str = Kind.ASSESSMENT_POAM) -> str:
+    """The next number of the kind's own sequence: POAM-AC-004 for the assessment POA&M, OPA-AC-002 for the
+    operational plan of action. An identifier never changes afterwards, whatever happens to the item."""
+    prefix = IDENTIFIER_PREFIX[kind]
+    sequence, _ = ItemSequence.objects.get_or_create(organization=organization, prefix=prefix, family=family)
     sequence = ItemSequence.objects.select_for_update().get(pk=sequence.pk)
     while True:
         sequence.last_number += 1
-        identifier = f"POAM-{family}-{sequence.last_number:03d}"
+        identifier = f"{prefix}-{family}-{sequence.last_number:03d}"
         if not PoamItem.objects.filter(organization=organization, identifier=identifier).exists():
             break
     sequence.save(update_fields=["last_number"])
@@ -164,7 +177,9 @@ def create_item(actor, organization, *, requirements, title: str, kind: str = Ki
                 status: str = Status.DRAFT, assessment: Assessment | None = None, objectives=(),
                 start_date: date | None = None, scheduled_completion: date | None = None,
                 milestones=(), **fields) -> PoamItem:
-    """A new item, numbered POAM-<FAMILY>-NNN within the organization."""
+    """A new item, numbered POAM-<FAMILY>-NNN (assessment POA&M) or OPA-<FAMILY>-NNN (operational plan of
+    action) within the organization. An assessment POA&M item is refused for a requirement that may never be
+    on a POA&M (R-POAM-3/4)."""
     require(actor, "register.add_item", organization)
     unknown = set(fields) - set(TEXT_FIELDS) - set(PEOPLE) - set(EDITABLE) - {"external_id"}
     if unknown:
@@ -192,7 +207,8 @@ def create_item(actor, organization, *, requirements, title: str, kind: str = Ki
             original_scheduled_completion=scheduled_completion, created_by=actor, **values, **people,
         )
         check_closeout(item, scheduled_completion)
-        item.identifier = _next_identifier(organization, item.family)
+        check_poam_eligible(item.kind, ids, governing_assessment(item))
+        item.identifier = _next_identifier(organization, item.family, item.kind)
         item.save(force_insert=True)
         ItemRequirement.objects.bulk_create(
             ItemRequirement(item=item, requirement=r, position=i) for i, r in enumerate(ids))
@@ -241,6 +257,11 @@ def update_item(actor, item: PoamItem, *, version: int | None = None, reason: st
             raise InvalidChange("the scheduled completion is before the start date")
         _move_due(fresh, due, reason)
         check_closeout(fresh, fresh.scheduled_completion)
+        if {"kind", "assessment"} & set(changes) or requirements is not None:
+            # Refused when the change makes the item an assessment POA&M item for an ineligible requirement;
+            # an older item that already was one is found by the official marking (mark_official_poam).
+            check_poam_eligible(fresh.kind, current_requirements, governing_assessment(fresh),
+                                already=(before["kind"], before["requirements"]))
         return _save(actor, item, fresh, before, action="update_item", head=head, reason=reason,
                      requirements=requirements)
 

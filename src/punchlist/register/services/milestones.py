@@ -17,6 +17,7 @@ from .items import check_closeout
 def _snapshot(milestone: Milestone) -> dict:
     return chain.jsonable({"description": milestone.description, "due": milestone.due,
                            "original_due": milestone.original_due, "done_on": milestone.done_on,
+                           "dropped_on": milestone.dropped_on, "drop_reason": milestone.drop_reason,
                            "version": milestone.version})
 
 
@@ -71,6 +72,8 @@ def complete_milestone(actor, milestone: Milestone, done_on: date | None = None,
             raise WorkflowError("a milestone cannot be done on a date in the future")
         if fresh.done_on is not None:
             raise WorkflowError(f"the milestone was already done on {fresh.done_on.isoformat()}")
+        if fresh.dropped_on is not None:
+            raise WorkflowError(f"the milestone was dropped on {fresh.dropped_on.isoformat()}")
         before = _snapshot(fresh)
         fresh.done_on = done_on
         locking.bump(fresh)
@@ -111,8 +114,8 @@ def slip_milestone(actor, milestone: Milestone, new_due: date, *, reason: str = 
         fresh = _locked(actor, milestone, version)
         item = fresh.item
         require(actor, "register.change_item", item)
-        if fresh.done_on is not None:
-            raise WorkflowError("a milestone that is done keeps its dates")
+        if fresh.done_on is not None or fresh.dropped_on is not None:
+            raise WorkflowError("a milestone that is done or dropped keeps its dates")
         if new_due is None:
             raise InvalidChange("a rescheduled milestone needs a new due date")
         later = fresh.due is not None and new_due > fresh.due
@@ -128,4 +131,29 @@ def slip_milestone(actor, milestone: Milestone, new_due: date, *, reason: str = 
         fresh.save(update_fields=["due", "original_due", "version"])
         _record(actor, fresh, "slip_milestone" if later else "reschedule_milestone", head, before, reason)
         milestone.due, milestone.original_due, milestone.version = fresh.due, fresh.original_due, fresh.version
+        return milestone
+
+
+def drop_milestone(actor, milestone: Milestone, *, reason: str, version: int | None = None) -> Milestone:
+    """Take a milestone out of the plan, saying why: it no longer blocks the item's closure, and it stays on
+    the item (and in its history) as dropped. Refused if someone changed the milestone since the caller read
+    ``version``."""
+    with writing(milestone.item.organization) as head:
+        fresh = _locked(actor, milestone, version)
+        require(actor, "register.change_item", fresh.item)
+        if fresh.done_on is not None:
+            raise WorkflowError(f"the milestone was done on {fresh.done_on.isoformat()}; a done milestone is not "
+                                "dropped")
+        if fresh.dropped_on is not None:
+            raise WorkflowError(f"the milestone was already dropped on {fresh.dropped_on.isoformat()}")
+        reason = (reason or "").strip()
+        if not reason:
+            raise WorkflowError(f"dropping the milestone {fresh.description!r} needs a reason")
+        before = _snapshot(fresh)
+        fresh.dropped_on, fresh.drop_reason = today(), reason
+        locking.bump(fresh)
+        fresh.save(update_fields=["dropped_on", "drop_reason", "version"])
+        _record(actor, fresh, "drop_milestone", head, before, reason)
+        milestone.dropped_on, milestone.drop_reason, milestone.version = (fresh.dropped_on, fresh.drop_reason,
+                                                                          fresh.version)
         return milestone

@@ -14,6 +14,7 @@ from punchlist.orgs.permissions import PermissionDenied, require
 
 from ..errors import WorkflowError
 from ..models import Kind, PoamItem, Status
+from . import closure
 from ._common import today, writing
 from .items import RANK, _locked, _save, snapshot
 from .separation import check_approver
@@ -87,15 +88,23 @@ def _check_closable(item: PoamItem) -> None:
     if not item.evidence.exists():
         raise WorkflowError(f"{item.identifier} has no evidence; add at least one piece of evidence that the "
                             "remediation is in place before it can be closed")
+    open_milestones = [m.description for m in item.milestones.filter(done_on__isnull=True, dropped_on__isnull=True)]
+    if open_milestones:
+        raise WorkflowError(
+            f"{item.identifier} has {len(open_milestones)} open milestone(s): "
+            + "; ".join(f"“{d}”" for d in open_milestones[:5]) + ("; ..." if len(open_milestones) > 5 else "")
+            + ". Mark each done, or drop it with a reason, before the item can close")
     if item.approval_authority_id is None:
         raise WorkflowError(f"{item.identifier} has no approval authority to verify its closure; a coordinator "
                             "assigns one first")
 
 
 def approve_closure(actor, item: PoamItem, *, note: str = "", completion_date: date | None = None,
-                    version: int | None = None) -> PoamItem:
+                    version: int | None = None, record_met: bool = False) -> PoamItem:
     """The approval authority verifies the evidence and closes the item (R-CONT-3: verified by a separate
-    reviewer, who neither owns the item, nor requested the closure, nor added its evidence)."""
+    reviewer, who neither owns the item, nor requested the closure, nor added its evidence). Where it is the
+    last open item of a NOT MET requirement, the closure is refused unless ``record_met``: then the requirement
+    is recorded MET in the same transaction (``closure``), so that a closure never lowers the score (R-SCORE-4)."""
     with writing(item.organization) as head:
         fresh = _locked(actor, item, version)
         check_approver(fresh, actor)  # the approval authority, who did none of the work (3.1.4)
@@ -107,12 +116,18 @@ def approve_closure(actor, item: PoamItem, *, note: str = "", completion_date: d
         completion = completion_date or today()
         if completion > today():
             raise WorkflowError("the completion date of a closure cannot be in the future")
+        moves = closure.moves_with(fresh)
+        if moves and not record_met:
+            raise closure.refusal(fresh, moves)
         before = snapshot(fresh)
         fresh.status = Status.CLOSED
         fresh.completion_date = completion
         fresh.verified_by = actor
         fresh.verified_at = timezone.now()
-        return _save(actor, item, fresh, before, action="approve_closure", head=head, reason=note)
+        _save(actor, item, fresh, before, action="approve_closure", head=head, reason=note)
+        if moves:
+            closure.record_met(actor, fresh, moves, head)
+        return item
 
 
 def reject_closure(actor, item: PoamItem, *, reason: str, status: str = Status.IN_PROGRESS,

@@ -1,5 +1,20 @@
 """One module per screen; each declares its URL patterns next to its views (see web/urls.py)."""
 
-from . import assessments, evidence, home, imports, items, people, register, reports, reviews, rules, work
+from . import (
+    assessments,
+    evidence,
+    exports,
+    home,
+    imports,
+    items,
+    outcomes,
+    people,
+    register,
+    reports,
+    reviews,
+    rules,
+    work,
+)
 
-SCREENS = [home, work, register, items, imports, assessments, people, reports, evidence, reviews, rules]
+SCREENS = [home, work, register, items, imports, assessments, outcomes, people, reports, evidence, reviews, rules,
+           exports]

@@ -53,7 +53,7 @@ def _assessments(request):
 
 
 def _with_statuses(queryset):
-    return queryset.prefetch_related(
+    return queryset.select_related("official_marked_by", "outcome_recorded_by").prefetch_related(
         Prefetch("statuses", queryset=RequirementStatus.objects.select_related("updated_by")))
 
 
@@ -82,7 +82,7 @@ def _score_panel(request, assessment) -> dict:
 
 
 def _row(requirement, status, deductions: dict, planned: dict, *, can_edit: bool, url: str,
-         error: str = "", typed: dict | None = None) -> dict:
+         error: str = "", typed: dict | None = None, objectives: dict | None = None) -> dict:
     current = {
         "determination": status.determination if status else "",
         "partial": status.partial if status else False,
@@ -93,6 +93,7 @@ def _row(requirement, status, deductions: dict, planned: dict, *, can_edit: bool
         "open_items": planned.get(requirement.id, 0), "can_edit": can_edit, "url": url,
         "has_partial": requirement.id in PARTIAL_CREDIT, "error": error,
         "values": {**current, **(typed or {})}, "anchor": anchor(requirement),
+        "objectives": objectives or {},
     }
 
 
@@ -108,6 +109,24 @@ DERIVED = ('<br><small class="error">Counted NOT MET: a NOT MET requirement has 
            'NOT MET as well.">why?</a></small>')
 
 
+def _open_objectives(requirement, recorded: dict, status_url: str) -> str:
+    """For a NOT MET requirement: its assessment objectives not yet MET (NOT MET first, then those not
+    determined), and the link to determine them one by one."""
+    objectives = load_catalog().objectives(requirement.id)
+    not_met = [o for o in objectives if recorded.get(o.id) == Determination.NOT_MET]
+    undetermined = [o for o in objectives if o.id not in recorded]
+    items = "".join(f'<li><strong>{e(o.id)}</strong> {e(o.text)} <small class="error">NOT MET</small></li>'
+                    for o in not_met)
+    items += "".join(f'<li>{e(o.id)} {e(o.text)} <small class="muted">not determined</small></li>'
+                     for o in undetermined)
+    link = f'<a href="{e(status_url)}objectives/">Assess by objective</a>'
+    if not items:
+        return f"<br><small>{link}</small>"
+    return (f'<details class="assessment-objectives-open"><summary><small>Objectives still open: '
+            f'{len(not_met) + len(undetermined)} of {len(objectives)}</small></summary>'
+            f'<ul class="assessment-objectives">{items}</ul></details><small>{link}</small>')
+
+
 def row_html(row: dict, *, csrf: str, register_url: str) -> SafeString:
     """One requirement's row: what it asks, its points, its determination and statement (forms for those who
     may change them), and the open items that plan it. Every value goes through ``e`` (html.escape, as
@@ -119,6 +138,8 @@ def row_html(row: dict, *, csrf: str, register_url: str) -> SafeString:
         if not d.eligible:
             points += NO_POAM
     notes = (UNANSWERED if d and d.unanswered else "") + (DERIVED if d and d.derived else "")
+    if d and not d.derived:
+        notes += _open_objectives(r, row["objectives"], row["url"])
     if row["error"]:
         notes += f'<p class="error assessment-error" role="alert">{e(row["error"])}</p>'
     a, url, rid = e(row["anchor"]), e(row["url"]), e(r.id)
@@ -175,7 +196,7 @@ def row_html(row: dict, *, csrf: str, register_url: str) -> SafeString:
         f'<td class="assessment-implementation">{statement}</td><td>{plan}</td></tr>')
 
 
-def _page(request, assessment, *, errors: dict | None = None, status: int = 200):
+def _page(request, assessment, *, errors: dict | None = None, status: int = 200, outcome: dict | None = None):
     errors = errors or {}
     organization = request.organization
     others = list(_assessments(request).only("pk", "title", "level", "kind", "assessed_on", "is_the_assessment_poam"))
@@ -187,6 +208,7 @@ def _page(request, assessment, *, errors: dict | None = None, status: int = 200)
     deductions = {d.requirement.id: d for d in panel["report"].not_met}
     statuses = {s.requirement: s for s in assessment.statuses.all()}
     planned = queries.open_items_by_requirement(organization)
+    recorded = services.objective_statuses(assessment)
     families = []
     counts = {"met": 0, "not_met": 0, "not_applicable": 0, "unanswered": 0}
     catalog = load_catalog()
@@ -198,7 +220,8 @@ def _page(request, assessment, *, errors: dict | None = None, status: int = 200)
             counts[status_row.determination if status_row else "unanswered"] += 1
             error, typed = errors.get(requirement.id, ("", None))
             rows.append(_row(requirement, status_row, deductions, planned, can_edit=can_edit,
-                             url=_status_url(organization, assessment, requirement.id), error=error, typed=typed))
+                             url=_status_url(organization, assessment, requirement.id), error=error, typed=typed,
+                             objectives=recorded.get(requirement.id)))
         families.append({"code": code, "name": requirements[0].family_name, "rows": rows,
                          "not_met": sum(1 for r in rows if r["deduction"])})
     register_url = reverse("web:register", args=[organization.slug])
@@ -207,7 +230,23 @@ def _page(request, assessment, *, errors: dict | None = None, status: int = 200)
         family["html"] = mark_safe("".join(row_html(r, csrf=csrf, register_url=register_url)
                                            for r in family["rows"]))
     context.update(panel, can_edit=can_edit, families=families, counts=counts, register_url=register_url)
+    context["outcome"] = _outcome(assessment, outcome or {})
     return render(request, "web/assessment.html", context, status=status)
+
+
+def _outcome(assessment, given: dict) -> dict:
+    """The outcome panel: what is recorded, the form (with what was typed and why it was refused), and the
+    official POA&M marking."""
+    from punchlist.web.outcome_forms import OutcomeForm
+
+    form = given.get("form") or OutcomeForm(initial={
+        "kind": assessment.kind, "assessed_on": assessment.assessed_on, "status": assessment.earned_status,
+        "conditional_date": assessment.conditional_status_date})
+    who = assessment.official_marked_by
+    recorder = assessment.outcome_recorded_by
+    return {"form": form, "refused": given.get("refused"), "official_error": given.get("official_error", ""),
+            "official_by": (who.get_full_name() or who.username) if who else "",
+            "recorded_by": (recorder.get_full_name() or recorder.username) if recorder else ""}
 
 
 @member_view
@@ -285,7 +324,8 @@ def assessment_status(request, pk, requirement):
     planned = queries.open_items_by_requirement(request.organization)
     row = _row(found, status_row, deductions, planned, can_edit=True,
                url=_status_url(request.organization, assessment, found.id), error=error,
-               typed=typed if error else None)
+               typed=typed if error else None,
+               objectives=services.objective_statuses(assessment).get(found.id))
     register_url = reverse("web:register", args=[request.organization.slug])
     return render(request, "web/assessment_update.html",
                   {**panel, "row": row_html(row, csrf=get_token(request), register_url=register_url),

@@ -26,7 +26,7 @@ from django.urls import path, reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from punchlist.errors import InputError, InputErrors
+from punchlist.errors import InputError, InputErrors, rows_text
 from punchlist.interchange import FIELD_LABELS, ColumnMapping, derive, inspect_poam_file
 from punchlist.interchange.guards import OSCAL_KINDS, Limits, describe
 from punchlist.interchange.mapping import REQUIRED

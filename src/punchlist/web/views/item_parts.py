@@ -83,7 +83,7 @@ def perform(user, item, move: Move, data: dict) -> None:
         services.reject_closure(user, item, reason=reason, status=Status.IN_PROGRESS, version=version)
     elif move.key == "approve":
         services.approve_closure(user, item, note=reason, completion_date=data.get("completion_date"),
-                                 version=version)
+                                 version=version, record_met=bool(data.get("record_met")))
     elif move.key == "reopen":
         services.reopen_item(user, item, reason=reason, status=data.get("to_status") or Status.IN_PROGRESS,
                              version=version)

@@ -33,6 +33,7 @@ from punchlist.register.services.evidence import evidence_for_item
 from punchlist.web import forms as item_forms
 from punchlist.web.downloads import evidence_file_response
 from punchlist.web.forms import PEOPLE, PERSON_LABELS
+from punchlist.web.outcome_forms import DropMilestoneForm
 from punchlist.web.tenancy import denied, member_view
 
 from .item_parts import (
@@ -130,17 +131,23 @@ def _page(request, identifier: str, *, bound: dict | None = None, status: int = 
         milestone.slip_form = bound.get(prefix) or item_forms.SlipForm(
             prefix=prefix, initial={"due": milestone.due, "version": milestone.version})
         milestone.slip_open = prefix in bound
+        milestone.drop_form = bound.get(f"drop-{milestone.pk}") or DropMilestoneForm(
+            prefix=f"drop-{milestone.pk}", initial={"version": milestone.version})
+        milestone.drop_open = f"drop-{milestone.pk}" in bound
         milestone.error = bound.get(f"tick-{milestone.pk}")
     moves = []
     for move in available_moves(user, item):
         prefix = f"move-{move.key}"
         form = bound.get(prefix) or item_forms.MoveForm(prefix=prefix, move=move, initial={"version": item.version})
+        if move.key == "approve":
+            _explain_requirement_move(form, item)
         moves.append({"move": move, "form": form, "open": prefix in bound,
                       "url": reverse("web:item_move", args=[request.organization.slug, item.identifier, move.key])})
     context = {
         "item": item, "can": can, "moves": moves, "milestones": milestones, "evidence": evidence,
         "history": history_rows, "slips": slips, "findings": findings,
         "requirements": [catalog.get(link.requirement) for link in item.requirement_links.all()],
+        "objectives": [o for o in map(catalog.objective, item.objectives or []) if o is not None],
         "closeout": _closeout(item),
         "people": [(PERSON_LABELS[name], person(getattr(item, name))) for name in PEOPLE],
         "details": item_details(item),
@@ -157,6 +164,23 @@ def _page(request, identifier: str, *, bound: dict | None = None, status: int = 
         "weekly": _weekly(user, item, weekly),
     }
     return render(request, "web/item.html", context, status=status)
+
+
+def _explain_requirement_move(form, item) -> None:
+    """Where the item is the last open one of a NOT MET requirement, the closure asks to record the
+    requirement MET in the same step, saying why (R-SCORE-4); elsewhere the question is not asked."""
+    moves = services.moves_with(item)
+    if not moves:
+        form.fields.pop("record_met", None)
+        return
+    ids = ", ".join(m.requirement for m in moves)
+    field = form.fields["record_met"]
+    field.label = f"Record {ids} MET in the same step"
+    field.help_text = (f"{item.identifier} is the last open item for {ids}, NOT MET in {moves[0].assessment}. "
+                       f"Closed alone, it would leave {ids} NOT MET with no plan of action, and R-SCORE-4 would "
+                       "make 3.12.2 NOT MET too (−3 points). Recording it MET links this closure's evidence to "
+                       "it; the score never drops because of a closure.")
+    form._bound_fields_cache.pop("record_met", None)  # a refused form has built its fields with the old label
 
 
 def _evidence(item) -> list:
@@ -371,6 +395,28 @@ def item_milestone_slip(request, identifier, pk):
     return _page(request, identifier, bound={prefix: form}, status=400)
 
 
+@member_view
+@require_POST
+@refused
+def item_milestone_drop(request, identifier, pk):
+    """Take a milestone out of the plan, with the reason: it no longer holds up the item's closure."""
+    milestone = _milestone(request, identifier, pk)
+    require(request.user, "register.change_item", milestone.item)
+    form = DropMilestoneForm(request.POST, prefix=f"drop-{pk}")
+    if form.is_valid():
+        try:
+            services.drop_milestone(request.user, milestone, reason=form.cleaned_data["reason"],
+                                    version=form.cleaned_data["version"])
+        except ConflictError as exc:
+            form = _rebound(DropMilestoneForm, form, exc.current_version)
+            form.add_error(None, conflict_message(exc))
+        except RegisterError as exc:
+            form.add_error(None, f"Not saved: {exc}")
+        else:
+            return _done(request, milestone.item, f"Milestone “{milestone.description}” dropped.", "#milestones")
+    return _page(request, identifier, bound={f"drop-{pk}": form}, status=400)
+
+
 @csrf_exempt  # checked below, once the upload handler is in place (Django's documented pattern)
 @member_view
 def item_evidence_add(request, identifier):
@@ -511,6 +557,7 @@ organization_patterns = [
     path("items/<str:identifier>/milestones/<int:pk>/done/", item_milestone_done, name="item_milestone_done"),
     path("items/<str:identifier>/milestones/<int:pk>/undo/", item_milestone_undo, name="item_milestone_undo"),
     path("items/<str:identifier>/milestones/<int:pk>/slip/", item_milestone_slip, name="item_milestone_slip"),
+    path("items/<str:identifier>/milestones/<int:pk>/drop/", item_milestone_drop, name="item_milestone_drop"),
     path("items/<str:identifier>/evidence/", item_evidence_add, name="item_evidence_add"),
     path("items/<str:identifier>/evidence/<int:pk>/", item_evidence_file, name="item_evidence_file"),
 ]

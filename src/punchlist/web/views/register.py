@@ -34,6 +34,9 @@ from punchlist.web.tenancy import member_view
 RESULTS_TARGET = "register-results"
 STATUS_LABELS = dict(Status.choices)
 SEVERITY_LABELS = {"": "—", **dict(Severity.choices)}
+KIND_LABELS = {"assessment_poam": '<span class="badge">POA&amp;M</span>',
+               "operational_plan": '<span class="badge muted" title="Operational plan of action (3.12.2): no '
+                                   'closeout clock">Plan of action</span>'}
 
 
 # --- the rows ------------------------------------------------------------------------------------------------------
@@ -62,6 +65,7 @@ def row_html(row: queries.Row, item_url: str, today) -> str:
         f'<td class="register-id"><a href="{e(item_url)}">{e(row.identifier)}</a>'
         + (f'<br><small class="register-original" title="Original id">{e(row.original_id)}</small>'
            if row.original_id else "") + '</td>'
+        f'<td class="register-kind" data-label="Kind">{KIND_LABELS.get(row.kind, e(row.kind))}</td>'
         f'<td data-label="Requirement">{e(", ".join(row.requirements) or "—")}</td>'
         f'<td class="register-title">{e(row.title)}{findings}</td>'
         f'<td data-label="Status">{e(STATUS_LABELS.get(row.status, row.status))}</td>'
@@ -152,6 +156,7 @@ def register(request):
         context.update({
             "family_options": options(family_choices(), filters.family),
             "status_options": options(queries.STATUS_CHOICES, filters.status),
+            "kind_options": options(queries.KIND_CHOICES, filters.kind),
             "severity_options": options(SEVERITY_CHOICES, filters.severity),
             "owner_options": options((("", "Anyone"), *((p.pk, p.name) for p in people)), filters.owner),
             "due_options": options(queries.DUE_CHOICES, filters.due),
@@ -178,13 +183,15 @@ def register_export(request):
 
     from django.http import Http404, HttpResponse
 
-    from punchlist.register.exports import build_export
+    from punchlist.register.exports import EXPORT_KINDS, build_export
     from punchlist.web.downloads import log_download
 
     fmt = request.GET.get("format", "xlsx")
-    if fmt not in EXPORTS:
+    kind = request.GET.get("kind", "assessment_poam")  # one kind of item, open items, unless asked (as `export`)
+    if fmt not in EXPORTS or kind not in EXPORT_KINDS:
         raise Http404("No such export format")
-    export = build_export(request.user, request.organization)
+    closed = request.GET.get("closed") in ("1", "yes", "on", "true")
+    export = build_export(request.user, request.organization, kind=kind, include_closed=closed)
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"poam.{fmt}"
         if fmt == "xlsx":
