@@ -18,18 +18,18 @@ HEADERS = [
     # FedRAMP POA&M template v2.1, row 5 (fixtures/fedramp)
     ("POAM ID", "id"), ("Controls", "requirements"), ("Weakness Name", "title"),
     ("Weakness Description", "weakness"), ("Weakness Detector Source", "source"),
-    ("Weakness Source Identifier", None), ("Asset Identifier", None), ("Point of Contact", "primary_owner"),
+    ("Weakness Source Identifier", "source_identifier"), ("Asset Identifier", "assets"), ("Point of Contact", "primary_owner"),
     ("Resources Required", "resources"), ("Overall Remediation Plan", "remediation"),
     ("Original Detection Date", "start_date"), ("Scheduled Completion Date", "scheduled_completion"),
     ("Planned Milestones", "milestones"), ("Milestone Changes", None), ("Status Date", "last_updated"),
-    ("Original Risk Rating", "severity"), ("Adjusted Risk Rating", None), ("Supporting Documents", "evidence"),
-    ("Comments", None), ("CVE", None),
+    ("Original Risk Rating", "severity"), ("Adjusted Risk Rating", "residual_risk"), ("Supporting Documents", "evidence"),
+    ("Comments", "comments"), ("CVE", "cves"),
     # eMASS POA&M layout (fixtures/emass, STIG Manager's export)
     ("POA&M Item ID", "id"), ("Control Vulnerability Description", "weakness"), ("Controls / APs", "requirements"),
-    ("Office/Org", "responsible_unit"), ("Security Checks", None),
+    ("Office/Org", "responsible_unit"), ("Security Checks", "source_identifier"),
     ("Milestone with Completion Dates", "milestones"), ("Source Identifying Vulnerability ", "source"),
-    ("Status", "status"), ("Raw Severity", "severity"), ("Devices Affected", None),
-    ("Mitigations (in-house and in conjunction with the Navy CSSP)", None), ("Residual Risk Level", None),
+    ("Status", "status"), ("Raw Severity", "severity"), ("Devices Affected", "assets"),
+    ("Mitigations (in-house and in conjunction with the Navy CSSP)", "interim_mitigation"), ("Residual Risk Level", "residual_risk"),
     # MCCAST layout (fixtures/emass, STIG Manager's export)
     ("Name", "title"), ("Date Identified", "start_date"), ("Source Identifying Weakness", "source"),
     ("POAM Status", "status"), ("Estimated Completion Date", "scheduled_completion"),
@@ -97,8 +97,8 @@ def test_a_milestone_is_a_plan_unless_it_says_it_was_done(written, milestone):
 
 
 TRACKER = [["Ref. No.", "Control(s)", "Weakness / Deficiency", "Planned Remediation", "POC", "Scheduled Start",
-            "ECD", "Comments"],
-           ["A-1", "3.1.1", "Shared admin account", "Fix it", "Marcus Lee", "2026-11-01", "2027-01-01", "ask"]]
+            "ECD", "Sprint"],
+           ["A-1", "3.1.1", "Shared admin account", "Fix it", "Marcus Lee", "2026-11-01", "2027-01-01", "S-14"]]
 
 
 def test_lint_reads_a_home_made_tracker_and_says_where_each_field_came_from(tmp_path, capsys):
@@ -107,11 +107,11 @@ def test_lint_reads_a_home_made_tracker_and_says_where_each_field_came_from(tmp_
     out = capsys.readouterr().out
     assert "[vague-remediation] Remediation 'Fix it'" in out  # the remediation column is read
     assert 'Weakness <- "Weakness / Deficiency" (C)' in out and 'Start date <- "Scheduled Start" (F)' in out
-    assert 'columns left unread (1): "Comments" (H)' in out
+    assert 'columns left unread (1): "Sprint" (H)' in out
     assert main(["lint", str(path), "--as-of", "2026-11-23", "--format", "json"]) == 1
     [sheet] = json.loads(capsys.readouterr().out)["columns"]
     assert sheet["read"]["remediation"] == [{"header": "Planned Remediation", "column": "D"}]
-    assert sheet["unread"] == [{"header": "Comments", "column": "H"}] and sheet["header_row"] == 1
+    assert sheet["unread"] == [{"header": "Sprint", "column": "H"}] and sheet["header_row"] == 1
 
 
 def test_score_says_where_each_field_came_from(tmp_path, capsys):

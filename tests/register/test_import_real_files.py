@@ -50,7 +50,10 @@ FEDRAMP_OPEN = [  # A POAM ID, B Controls, C Weakness Name, D Description, E Det
 FEDRAMP_CLOSED = [
     {"A": "V-90", "B": "SC-8", "C": "Plain FTP to the supplier", "D": "Drawings sent over FTP",
      "E": "Self-assessment", "H": "Marcus Lee", "J": "Move to SFTP", "K": date(2026, 6, 1),
-     "L": date(2026, 9, 1), "S": "High", "Y": "Evidence of Remediation : sftp-config.pdf"},
+     "L": date(2026, 9, 1), "S": "High", "Y": "Evidence of Remediation : sftp-config.pdf",
+     # A closure names who approved it (separation of duties); the template has no column for it, so it is
+     # written in the Comments, as Punchlist's own FedRAMP export writes it.
+     "Z": "Moved on 2026-08-30.\n-- Punchlist --\nApproval authority: Priya Lee"},
 ]
 
 

@@ -32,7 +32,8 @@ def read_poam_file(path: str | os.PathLike, *, schema_dir: str | os.PathLike | N
     stream = stream_poam_file(path, schema_dir=schema_dir, limits=limits, mapping=mapping, whole=True)
     items = [item for batch in stream.batches() for item in batch]
     stream.raise_errors()
-    return Poam(items=items, fields=stream.fields, source=stream.source)
+    return Poam(items=items, fields=stream.fields, source=stream.source, columns=stream.columns, notes=stream.notes,
+                needs_requirement=stream.needs_requirement)
 
 
 def stream_poam_file(path: str | os.PathLike, *, schema_dir: str | os.PathLike | None = None,

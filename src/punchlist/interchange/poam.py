@@ -115,7 +115,8 @@ def read_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None) -> 
     stream = stream_poam(path, mapping, whole=True)
     items = [item for batch in stream.batches() for item in batch]
     stream.raise_errors()
-    return Poam(items=items, fields=stream.fields, source=stream.source, columns=stream.columns)
+    return Poam(items=items, fields=stream.fields, source=stream.source, columns=stream.columns, notes=stream.notes,
+                needs_requirement=stream.needs_requirement)
 
 
 class PoamStream:
@@ -136,6 +137,7 @@ class PoamStream:
         # Evidence sheet); where set, the file is read whole at the first batch.
         self.whole_file = None
         self.columns: list[dict] = []  # per sheet: the column each field is read from, and those left unread
+        self.notes: list[str] = []  # what a person should know about how the file was read (``Poam.notes``)
         self.on_empty = None  # the error to raise when the file yields no item at all (saying where items may be)
         # SP 800-53 / Rev 3 ids read as Rev 2 requirements a batch at a time (``interchange.derive``): None leaves
         # them as written; else the person's choices per control (the derived requirements where none is given).
@@ -147,7 +149,7 @@ class PoamStream:
     @classmethod
     def of(cls, poam: Poam) -> PoamStream:
         stream = cls(poam.fields, poam.source, total=len(poam.items), items=poam.items)
-        stream.needs_requirement, stream.columns = poam.needs_requirement, poam.columns
+        stream.needs_requirement, stream.columns, stream.notes = poam.needs_requirement, poam.columns, poam.notes
         return stream
 
     def batches(self, size: int = BATCH) -> Iterator[list[PoamItem]]:

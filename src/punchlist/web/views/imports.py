@@ -125,10 +125,11 @@ def outcome(kind: str, error: InputError | None = None, headers: dict | None = N
     """What the page says of a check or import (``web/import_problems.html``); plain data, so a background
     task can keep it on its job (``web.import_jobs``)."""
     listed = problems(error, headers) if error is not None else []
-    unlisted = getattr(error, "more", 0)  # problems an import counted past those it kept
-    return {"kind": kind, "problems": listed[:PROBLEMS_SHOWN], "total": len(listed) + unlisted,
-            "hidden": max(0, len(listed) - PROBLEMS_SHOWN) + unlisted, "sheets": any(p["sheet"] for p in listed),
-            **more}
+    # Rows with problems an import counted past those it kept (a large file keeps the first few hundred).
+    unlisted = getattr(error, "more", 0)
+    return {"kind": kind, "problems": listed[:PROBLEMS_SHOWN], "total": len(listed),
+            "hidden": max(0, len(listed) - PROBLEMS_SHOWN), "more_rows": unlisted,
+            "sheets": any(p["sheet"] for p in listed), **more}
 
 
 # --- upload ---------------------------------------------------------------------------------------------
