@@ -88,7 +88,7 @@ def test_the_filled_fedramp_template_imports_every_row_of_both_sheets(team, fill
     assert (milestone.description, milestone.due, milestone.done_on) == ("rollout complete", date(2027, 2, 20), None)
     # PE-13 has no 800-171 counterpart: an operational plan item that needs a requirement, not a refusal.
     orphan = items["V-103"]
-    assert (orphan.kind, _requirements(orphan), orphan.identifier) == (Kind.OPERATIONAL_PLAN, [], "POAM-PE-001")
+    assert (orphan.kind, _requirements(orphan), orphan.identifier) == (Kind.OPERATIONAL_PLAN, [], "OPA-PE-001")
     assert "needs a requirement: PE-13 has no NIST SP 800-171 Rev 2 counterpart" in orphan.weakness
 
 

@@ -48,7 +48,8 @@ def worked_demo(db):
         services.complete_milestone(owner, milestone)
     services.add_evidence(owner, item, name="lms-completion.csv", reference="LMS completion report: 45 of 45")
     services.request_closure(owner, item, note="Everyone has completed the module")
-    services.approve_closure(item.approval_authority, item, note="Checked the LMS report")
+    services.approve_closure(item.approval_authority, item, note="Checked the LMS report",
+                             record_met=True)  # the last open item of 3.2.3: recorded MET in the same step
     rescan = Milestone.objects.get(item__organization=org, item__identifier="POAM-RA-001", description=RESCAN)
     services.slip_milestone(rescan.item.primary_owner, rescan, rescan.due + timedelta(days=7),
                             reason="The scanner licence renews on the 15th")
