@@ -81,7 +81,7 @@ def at_92(team):
 
 def outcome(page, status: str, conditional_date: str = "", score: str = ""):
     page.get_by_label("Status earned").select_option(status)
-    page.get_by_label("Conditional status date").fill(conditional_date)
+    page.get_by_role("textbox", name="Conditional status date").fill(conditional_date)
     page.get_by_label("Score recorded").fill(score)
     page.get_by_role("button", name="Record the outcome").click()
 
