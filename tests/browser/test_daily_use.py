@@ -16,7 +16,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from punchlist.register import services
-from punchlist.testing import make_item
+from punchlist.testing import make_item, make_legacy_item
 
 pytestmark = pytest.mark.browser
 SUNDAY = date(2026, 12, 6)
@@ -44,7 +44,8 @@ def test_due_soon_looks_a_week_ahead_on_a_sunday(page, sign_in, team, live_serve
 def test_an_owner_gives_the_whole_update_from_the_item_or_the_weekly_page(page, sign_in, team, live_server):
     with at_noon(date(2026, 12, 9)):
         first = make_item(team, title="Lock accounts after five failed logons")
-        second = make_item(team, requirements=("3.5.3",), title="MFA for remote access")
+        # An older item the register holds for a requirement no POA&M may hold (the services refuse new ones).
+        second = make_legacy_item(team, requirements=("3.5.3",), title="MFA for remote access")
         sign_in(page, team.owner)
 
         # On the weekly page: saving one row updates the count above and the row's own line.
@@ -98,8 +99,8 @@ def test_the_reports_and_the_reviews_count_alike(page, sign_in, ridgeline, live_
 
     page.goto("/o/ridgeline/reports/security/")
     ineligible = page.locator(".rp-ineligible")
-    expect(ineligible).to_contain_text("POAM-PE-001")  # open, and 3.10.4 may never be on a POA&M
-    expect(ineligible).not_to_contain_text("POAM-PS-001")  # closed: 3.9.2 is MET now
+    expect(ineligible).to_contain_text("POAM-IA-001")  # open, and 3.5.3 may never be on a POA&M
+    expect(ineligible).not_to_contain_text("OPA-PS-001")  # closed: 3.9.2 is MET now
 
     page.goto("/o/ridgeline/reviews/monthly/")
     expect(page.get_by_role("region", name="Past reviews").get_by_role("listitem")).to_have_count(3)
@@ -131,7 +132,7 @@ def test_findings_and_history_speak_plainly(page, sign_in, ridgeline, live_serve
     assert "[[" not in text and "None" not in text and not re.search(r"\d{2}:\d{2}:\d{2}\.\d", text), text
     assert re.search(r"“Roll out to all 38 endpoints” due \d{1,2} \w{3} \d{4}", text), text
     assert "\tmarcus\t" not in text and "\tpriya\t" not in text
-    page.goto("/o/ridgeline/items/POAM-PS-001/")
+    page.goto("/o/ridgeline/items/OPA-PS-001/")  # the demo's 3.9.2 work, an operational item
     evidence = page.locator("#evidence").inner_text() + page.locator("#history").inner_text()
     assert not re.search(r"(\d+) bytes \(\1 bytes", evidence), evidence
 
