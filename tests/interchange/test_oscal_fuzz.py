@@ -62,7 +62,9 @@ def mutated(draw, base):
         key = place[-1]
         action = draw(st.sampled_from(["replace", "delete", "stringify", "listify", "nest", "duplicate"]))
         if action == "replace":
-            parent[key] = draw(WEIRD)
+            # A copy: st.just gives the same list or dict every time, and a later mutation of this document
+            # would change it for every example after (hypothesis then sees the strategy draw differently).
+            parent[key] = copy.deepcopy(draw(WEIRD))
         elif action == "delete":
             del parent[key]
         elif action == "stringify":

@@ -165,6 +165,8 @@ class Vocabulary:
         """
         if type(cell) is not str or not cell.strip() or cell.lstrip().startswith("${"):
             return None  # empty, or a template's placeholder ("${table:vuln.control}")
+        if len(cell) > _NO_HEADER_LONGER:
+            return None  # data, not a header: never made into words (a cell may hold megabytes)
         whole = key(cell)
         if whole in self.known:
             return whole
@@ -185,6 +187,7 @@ class Vocabulary:
 
 
 _LONGEST_HEADER = 60  # longer cells are read by their words only where they are a known name
+_NO_HEADER_LONGER = 500  # no header, known or not, is this long: such a cell is not looked at as one
 _BY_WORDS = 1000  # the preference of a header read by its words: after every name given above
 
 POAM = Vocabulary(POAM_COLUMNS, OTHER_POAM_HEADERS, "requirements", POAM_RULES)

@@ -136,6 +136,7 @@ class PoamStream:
         # A pass over all the items at once, returning the fields it found (our own exports' Comments block and
         # Evidence sheet); where set, the file is read whole at the first batch.
         self.whole_file = None
+        self._loaded: dict[str, list[list]] = {}  # a sheet's rows, read whole once when ``whole`` (by sheet name)
         self.columns: list[dict] = []  # per sheet: the column each field is read from, and those left unread
         self.notes: list[str] = []  # what a person should know about how the file was read (``Poam.notes``)
         self.on_empty = None  # the error to raise when the file yields no item at all (saying where items may be)
@@ -187,8 +188,12 @@ class PoamStream:
 
     def _sheet_batches(self, sheet: Sheet, layout: Layout, default_status: ItemStatus, size: int):
         if self._whole:
-            with _collector_paused():  # the sheet's cells as Python values: a list per row, none in a cycle
-                rows = iter(sheet.rows())
+            loaded = self._loaded.pop(sheet.name, None)
+            if loaded is None:
+                with _collector_paused():  # the sheet's cells as Python values: a list per row, none in a cycle
+                    loaded = sheet.rows()
+            rows = iter(loaded)
+            del loaded
         else:
             rows = iter(sheet.iter_rows())
         columns = _item_columns(layout)
@@ -244,14 +249,24 @@ def stream_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None, *
     if closed is not None:
         parts.append((closed[0], closed[1], ItemStatus.CLOSED))
     checks = _COLUMN_CHECKS if mapping is None else mapping.checks(_COLUMN_CHECKS)
-    for part, part_layout, _ in parts:  # the columns' first values say what ambiguous columns hold
-        settle_columns(part_layout, part.top(part_layout.header_index + 1 + _SAMPLE_ROWS), checks)
+    # The first rows of each sheet, read once: the columns' first values say what ambiguous columns hold, and
+    # the report of which column each field is read from is made from them too.
+    loaded: dict[str, list[list]] = {}
+    if whole:  # read whole anyway: once, here, and the sample is its first rows (not a second copy of them)
+        with _collector_paused():
+            loaded = {part.name: part.rows() for part, _, _ in parts}
+    samples = [loaded[part.name][:part_layout.header_index + 1 + _SAMPLE_ROWS] if whole
+               else part.top(part_layout.header_index + 1 + _SAMPLE_ROWS) for part, part_layout, _ in parts]
+    for (part, part_layout, _), top in zip(parts, samples):
+        settle_columns(part_layout, top, checks)
     present = {_FIELD.get(name, name) for _, part_layout, _ in parts for name in _item_columns(part_layout)}
     if closed is not None:
         present.add("status")  # given by the sheet each item is on
     total = sum(part.size_hint() for part, _, _ in parts)
     stream = PoamStream(frozenset(present), book.label, parts, total=total, whole=whole, keep=keep)
-    stream.columns = [_sheet_report(part, part_layout) for part, part_layout, _ in parts]
+    stream._loaded = loaded
+    stream.columns = [_sheet_report(part, part_layout, top) for (part, part_layout, _), top in zip(parts, samples)]
+    del samples
     stream.on_empty = lambda: nothing_read(book, [part for part, _, _ in parts], layout)
     if "comments" in present or EVIDENCE_SHEET in book.names:
         # Our own exports carry what a FedRAMP template has no column for in each item's Comments, and the
@@ -267,10 +282,9 @@ def stream_poam(path: str | os.PathLike, mapping: ColumnMapping | None = None, *
     return stream
 
 
-def _sheet_report(sheet: Sheet, layout: Layout) -> dict:
+def _sheet_report(sheet: Sheet, layout: Layout, top: list[list]) -> dict:
     """Which column each field is read from, and the columns left unread (from the header and the first
-    rows, as the preview shows them)."""
-    top = sheet.top(layout.header_index + 1 + _SAMPLE_ROWS)
+    rows ``top``, as the preview shows them)."""
     shown = Layout(layout.header_index, layout.headers, _item_columns(layout))
     return sheet_columns(_shown_name(sheet), sheet.first_row + layout.header_index, top[layout.header_index],
                          shown, top[layout.header_index + 1:])
