@@ -1,4 +1,4 @@
-"""Export benchmark (issue 5): `python -m benchmarks.exports [--items 50000]`.
+"""Export benchmark: `python -m benchmarks.exports [--items 50000]`.
 
 Writing the Punchlist workbook of N items (``write_workbook``: every sheet, styles, frozen headers, filters,
 drop-downs) against a bare openpyxl write-only dump of the same cells, in the same run: the cells are those

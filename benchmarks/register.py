@@ -1,4 +1,4 @@
-"""Register benchmarks (issues 3 and 5): `python -m benchmarks.register` (what `make bench` runs).
+"""Register benchmarks: `python -m benchmarks.register` (what `make bench` runs).
 
 Each figure is a ratio to a baseline measured in the same run, in the same process:
 - import N items: validate, write and audit them in one transaction (``import_poam`` on records already read),
@@ -7,7 +7,7 @@ Each figure is a ratio to a baseline measured in the same run, in the same proce
 - score + lint of an organization of N items from the database: load, map to core records, score and lint,
   against ``punchlist.core`` scoring and linting the records already built;
 - import of a 50,000-row XLSX file as `punchlist import FILE` does it (read, check, write, audit), against
-  python-calamine alone reading the same file. Issue 5's target: at most 3x.
+  python-calamine alone reading the same file. The target: at most 3x.
 - the floor under that import: the very rows it writes (items, requirement links, milestones, evidence and
   audit events, captured from a dry run), inserted again by the database alone, with no reading, mapping,
   checking or serializing, in a transaction that is rolled back (so the commit is not even counted), with

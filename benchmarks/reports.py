@@ -1,4 +1,4 @@
-"""Reports benchmark (issue 7): `python -m benchmarks.reports [--items 10000]`.
+"""Reports benchmark: `python -m benchmarks.reports [--items 10000]`.
 
 Prints the seconds each report takes for an organization of N items (default 10,000), read from the register
 each time: the three web views' figures and charts, the leadership, monthly review and readiness reports as

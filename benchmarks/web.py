@@ -1,4 +1,4 @@
-"""Web benchmark (issue 4): `python -m benchmarks.web [--items 10000] [--requests 200]`.
+"""Web benchmark: `python -m benchmarks.web [--items 10000] [--requests 200]`.
 
 An organization of N items (10,000 by default) in SQLite in a temporary data folder, the app served by
 ``punchlist serve`` (gunicorn) in a subprocess, a signed-in session, and a second process that keeps requesting

@@ -161,5 +161,5 @@ def secret_key(environ, directory: Path, debug: bool) -> str:
     if file.is_file():
         return file.read_text(encoding="utf-8").strip()
     # No key yet: commands that sign nothing (init, import, score, lint, verify) still run; the web
-    # server's deployment check (issue 4) insists on a real key.
+    # server's deployment check insists on a real key.
     return "punchlist-unconfigured-" + os.urandom(24).hex()

@@ -133,7 +133,7 @@ if TIME_ZONE not in zoneinfo.available_timezones():
 LANGUAGE_CODE = "en-us"
 USE_I18N = False
 
-# The evidence vault (issue 6): files stored once by SHA-256, in a folder the operator chooses.
+# The evidence vault: files stored once by SHA-256, in a folder the operator chooses.
 PUNCHLIST_EVIDENCE_DIR = os.path.abspath(os.path.expanduser(os.environ.get("PUNCHLIST_EVIDENCE_DIR")
                                                             or str(DATA_DIR / "evidence")))
 MEDIA_ROOT = PUNCHLIST_EVIDENCE_DIR

@@ -1,4 +1,4 @@
-"""The audit trail (issue 3): append-only in the database, hash-linked, and verify_chain names each
+"""The audit trail: append-only in the database, hash-linked, and verify_chain names each
 event that was altered behind the application's back."""
 
 import pytest

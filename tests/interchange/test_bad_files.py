@@ -1,4 +1,4 @@
-"""Hostile and mislabelled files (issue 5, "Bad files"): each is refused with an error naming the file (and
+"""Hostile and mislabelled files: each is refused with an error naming the file (and
 the row and column where there is one), in bounded memory, and nothing is written.
 
 The heavy cases run in a child process that reports its own peak memory (the kernel's high-water mark of

@@ -1,4 +1,4 @@
-"""Reading a contractor's own POA&M spreadsheet (issue 2, item 4): header row, synonyms, values, errors."""
+"""Reading a contractor's own POA&M spreadsheet: header row, synonyms, values, errors."""
 
 import gc
 from datetime import date, datetime

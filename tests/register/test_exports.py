@@ -1,4 +1,4 @@
-"""Exports from the register (issue 5): the core records and context in a fixed number of queries, the
+"""Exports from the register: the core records and context in a fixed number of queries, the
 marking, evidence with its hashes, `punchlist export` in its four formats, and no formula from user text."""
 
 import argparse

@@ -87,7 +87,7 @@ def test_verify_names_a_tampered_event(team, item, capsys):
 
 
 def test_import_takes_an_oscal_poam(team, rival, item, tmp_path, capsys):
-    """`punchlist import` reads OSCAL POA&M JSON as it reads a spreadsheet (issue 5, item 3): one
+    """`punchlist import` reads OSCAL POA&M JSON as it reads a spreadsheet: one
     organization's export becomes another's items."""
     from punchlist.cli import main as cli_main
 

@@ -1,4 +1,4 @@
-"""Issue 5, "Must show": a spreadsheet into the register, out as OSCAL (valid against NIST's schemas 1.1.3 and
+"""A spreadsheet into the register, out as OSCAL (valid against NIST's schemas 1.1.3 and
 1.2.1), back into core records, into a second organization's register, out as the Punchlist workbook and
 read back: every field of every item survives, milestones and the four people included.
 

@@ -1,4 +1,4 @@
-"""The closure workflow of issue 3: draft -> open -> in progress -> ready for verification -> closed; reopen."""
+"""The closure workflow: draft -> open -> in progress -> ready for verification -> closed; reopen."""
 
 from datetime import date, timedelta
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from .records import RecordKind
 
 CLOSEOUT_DAYS = 180  # R-CLOSE-1: 32 CFR 170.21(b)
-# The countdown warns at these many days left (issue 6 reminders use the same marks).
+# The countdown warns at these many days left (the reminders use the same marks).
 WARNING_DAYS = (90, 60, 30)
 
 

@@ -459,7 +459,7 @@ def _row_mapper(columns: dict[str, list[int]], default_status: ItemStatus, optim
     """A function ``map_row(row, number) -> PoamItem`` made for this sheet's columns.
 
     It is generated so that a row costs as few calls as can be, with no loop or dictionary in between: the
-    mapping must stay well under a third of calamine's bare read (issue 2). The item is made empty and
+    mapping must stay well under a third of calamine's bare read. The item is made empty and
     its fields set one by one, which is the record ``PoamItem(...)`` makes (every field is set; PoamItem has
     no ``__post_init__``) without the call into its ``__init__``. Only field names and column numbers enter
     the generated source, never text from the file. An ``optimistic`` mapper takes every text cell to be

@@ -26,7 +26,7 @@ class Organization(models.Model):
 
 
 class Role(models.TextChoices):
-    """Least privilege per organization (issue 3): what each person may do is decided by this alone."""
+    """Least privilege per organization: what each person may do is decided by this alone."""
 
     ADMIN = "admin", "Administrator"  # everything, including people and roles
     COORDINATOR = "coordinator", "POA&M coordinator"  # manages every item, assessment and date

@@ -1,7 +1,7 @@
 """Who may do what, per organization and role, as `rules` predicates.
 
 A predicate receives the user and an object that is either an Organization or has an ``organization``
-attribute. Services ask ``require(user, "register.change_item", item)``; templates and views (issue 4) can ask
+attribute. Services ask ``require(user, "register.change_item", item)``; templates and views can ask
 ``user.has_perm`` the same question through rules' backend.
 """
 

@@ -389,7 +389,7 @@ def run_verify(args) -> int:
     print("register matches its audit trail" if not differences else
           f"{len(differences)} difference(s) between the register and its audit trail")
     # Every stored evidence file is hashed again: a file swapped or edited on disk is as much tampering as an
-    # event rewritten in the database (issue 6).
+    # event rewritten in the database.
     problems = verify_evidence(organization)
     for problem in problems:
         print(f"evidence {problem}")

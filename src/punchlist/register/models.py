@@ -85,7 +85,7 @@ class Assessment(models.Model):
     # The Conditional CMMC Status Date (R-CLOSE-3); the 180-day closeout runs from it (R-CLOSE-1).
     conditional_status_date = models.DateField(null=True, blank=True)
     # The assessment whose POA&M is handed to the assessor; exports of any other say "Internal tracking
-    # document" (issue 5).
+    # document".
     is_the_assessment_poam = models.BooleanField(default=False)
     # Optimistic locking (punchlist.audit.locking): every write checks the version the writer read and bumps it.
     version = models.PositiveIntegerField(default=1, db_default=1)
@@ -212,7 +212,7 @@ class PoamItem(models.Model):
     source = models.CharField(max_length=200, blank=True)
     start_date = models.DateField(null=True, blank=True)
     scheduled_completion = models.DateField(null=True, blank=True)
-    # The first scheduled completion ever set; kept so that slips can be counted (issue 3, 7).
+    # The first scheduled completion ever set; kept so that slips can be counted.
     original_scheduled_completion = models.DateField(null=True, blank=True)
     completion_date = models.DateField(null=True, blank=True)
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,

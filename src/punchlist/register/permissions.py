@@ -1,6 +1,6 @@
 """Who may do what to the register, per role (punchlist.orgs.models.Role) and per item.
 
-Least privilege (issue 3): a viewer reads; an owner works the items they own; an approver approves the
+Least privilege: a viewer reads; an owner works the items they own; an approver approves the
 closures they are the approval authority for; coordinators and admins manage everything. Nobody approves
 their own item, nor work they did (separation of duties), whatever their role.
 """

@@ -1,2 +1,2 @@
-"""Reports (issue 7): the leadership, security and operations views, the monthly management review pack and
+"""Reports: the leadership, security and operations views, the monthly management review pack and
 the readiness report (HTML and PDF, WeasyPrint), and the assessor package (one zip)."""

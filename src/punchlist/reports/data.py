@@ -24,7 +24,7 @@ from punchlist.interchange.exports import MARKING_ASSESSMENT, MARKING_INTERNAL
 from punchlist.register import mapping
 from punchlist.register.models import Assessment, Milestone, PoamItem, RequirementStatus
 
-DUE_DAYS = 14  # "what is due in the next 14 days" (issue 7)
+DUE_DAYS = 14  # "what is due in the next 14 days"
 LIST_LIMIT = 25  # rows of a list in a report; the counts always cover everything
 MONTH = 30  # "since last month"
 VERDICTS = {
@@ -166,7 +166,7 @@ class Snapshot:
 
     @cached_property
     def last_review(self) -> ReviewRecord | None:
-        """The latest monthly management review on record (issue 6, ``punchlist.rhythm``), if that app is here."""
+        """The latest monthly management review on record (``punchlist.rhythm``), if that app is here."""
         from django.apps import apps
 
         if not apps.is_installed("punchlist.rhythm"):

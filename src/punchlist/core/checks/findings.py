@@ -19,7 +19,7 @@ class LintFinding:
     message: str
 
 
-# The twelve codes of issue 2 item 6 first, then the extra checks. Codes are a public interface: the CLI, the
+# The twelve original codes first, then the extra checks. Codes are a public interface: the CLI, the
 # JSON output and the web app filter on them, so they never change once released.
 CHECKS: dict[str, str] = {
     "unknown-requirement": "a requirement id that is not one of the 110 NIST SP 800-171 Rev 2 requirements",

@@ -1,4 +1,4 @@
-# The evidence vault (issue 6): custodian, collection and review-by dates, links to more items and to
+# The evidence vault: custodian, collection and review-by dates, links to more items and to
 # requirements, the recognised file type, and the vault storage (PUNCHLIST_EVIDENCE_DIR).
 
 import django.db.models.deletion

@@ -1,4 +1,4 @@
-# Import mapping profiles (issue 5): a column mapping saved per organization under a name.
+# Import mapping profiles: a column mapping saved per organization under a name.
 
 import django.db.models.deletion
 import django.utils.timezone

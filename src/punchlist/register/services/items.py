@@ -1,6 +1,6 @@
 """Writes to POA&M items: creation, edits under optimistic locking, due dates and the status workflow.
 
-draft -> open -> in progress -> ready for verification -> closed, and back with a reason (issue 3).
+draft -> open -> in progress -> ready for verification -> closed, and back with a reason.
 """
 
 from __future__ import annotations

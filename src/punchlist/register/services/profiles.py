@@ -1,5 +1,5 @@
 """Import mapping profiles: a column mapping saved per organization under a name, so that next month's file
-of the same layout imports without correcting the preview again (issue 5).
+of the same layout imports without correcting the preview again.
 
 Whoever may import (``register.add_item``) may save, replace and delete them; each write is audited.
 """

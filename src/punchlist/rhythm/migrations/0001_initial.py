@@ -1,4 +1,4 @@
-# The rhythm (issue 6): weekly updates, score snapshots, management reviews, quarterly validations, the
+# The rhythm: weekly updates, score snapshots, management reviews, quarterly validations, the
 # ledger of reminders sent, and private calendar feeds.
 
 import django.db.models.deletion

@@ -1,5 +1,5 @@
 """The Import screen: a POA&M file in, through a preview of its columns a person can correct, a check of every
-row that writes nothing, and one import that writes all rows or none (issue 5).
+row that writes nothing, and one import that writes all rows or none.
 
 Upload (size-limited as it streams in, then the guards every import passes: zip bombs, DTDs, outsized cells,
 files that are not what their name says) → preview (the header row found and the column each field is read
