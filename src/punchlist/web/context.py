@@ -39,6 +39,9 @@ def navigation(request):
             except NoReverseMatch:  # a screen not installed in this build
                 continue
             links.append({"label": label, "url": url, "current": current == name})
+        if organization.is_provider:  # its clients side by side, first of its screens
+            links.insert(0, {"label": "Portfolio", "url": reverse("web:portfolio", args=[organization.slug]),
+                             "current": current == "portfolio"})
     return {"memberships": memberships, "organization": organization, "role": role, "nav_links": links}
 
 
