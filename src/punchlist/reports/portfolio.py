@@ -23,7 +23,7 @@ from datetime import date, timedelta
 
 from django.db.models import Exists, Max, OuterRef, Subquery
 
-from punchlist.audit.chain import GENESIS, chain_key
+from punchlist.audit.chain import GENESIS, organization_chain_key
 from punchlist.audit.models import ChainHead
 from punchlist.core import metrics
 from punchlist.core.closeout import closeout
@@ -150,7 +150,7 @@ def forget(organization=None) -> None:
 def client_figures(organization_ids: list[int], as_of: date) -> dict[int, Figures]:
     """The figures of these organizations on ``as_of``: one query when none of them changed since they were
     last computed here, six otherwise (whatever the number of organizations)."""
-    keys = {chain_key(Organization(pk=pk)): pk for pk in organization_ids}
+    keys = {organization_chain_key(pk): pk for pk in organization_ids}
     heads = {keys[key]: (seq, digest) for key, seq, digest in
              ChainHead.objects.filter(key__in=list(keys)).values_list("key", "last_seq", "last_hash")}
     versions = {pk: (*heads.get(pk, (0, GENESIS)), as_of) for pk in organization_ids}
