@@ -9,7 +9,7 @@ other members only the clients they are members of themselves. Nobody outside th
 
 The cost is a fixed number of queries whatever the number of clients: the clients with their snapshot and
 review (one query), their audit chain heads (one), then, for the clients whose register changed since it was
-last summed up here, five queries over all of them at once. A client's figures depend only on its register and
+last summed up here, at most eight queries over all of them at once. A client's figures depend only on its register and
 the day, so they are kept in this process by the head of the client's audit chain, which every write moves in
 the same transaction (as the register's index is, ``punchlist.web.queries``).
 """
@@ -19,9 +19,9 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 
 from punchlist.audit.chain import GENESIS, organization_chain_key
 from punchlist.audit.models import ChainHead
@@ -149,21 +149,28 @@ def forget(organization=None) -> None:
 
 def client_figures(organization_ids: list[int], as_of: date) -> dict[int, Figures]:
     """The figures of these organizations on ``as_of``: one query when none of them changed since they were
-    last computed here, six otherwise (whatever the number of organizations)."""
+    last computed here, at most ten otherwise, whatever the number of organizations. On a new day, a register
+    that has not changed keeps its score and Conditional status date; only what depends on the day (the items
+    and milestones' figures) is counted again."""
     keys = {organization_chain_key(pk): pk for pk in organization_ids}
     heads = {keys[key]: (seq, digest) for key, seq, digest in
              ChainHead.objects.filter(key__in=list(keys)).values_list("key", "last_seq", "last_hash")}
     versions = {pk: (*heads.get(pk, (0, GENESIS)), as_of) for pk in organization_ids}
     found: dict[int, Figures] = {}
+    unchanged: dict[int, Figures] = {}  # the register as it was, on another day
     with _KEPT_LOCK:
         for pk, version in versions.items():
             kept = _KEPT.get(pk)
-            if kept is not None and kept[0] == version:
+            if kept is None:
+                continue
+            if kept[0] == version:
                 found[pk] = kept[1]
                 _KEPT.move_to_end(pk)
+            elif kept[0][:2] == version[:2]:
+                unchanged[pk] = kept[1]
     missing = [pk for pk in organization_ids if pk not in found]
     if missing:
-        computed = _compute(missing, as_of)
+        computed = _compute(missing, as_of, unchanged)
         found.update(computed)
         with _KEPT_LOCK:
             for pk, figures in computed.items():
@@ -174,12 +181,18 @@ def client_figures(organization_ids: list[int], as_of: date) -> dict[int, Figure
     return found
 
 
-def _compute(organization_ids: list[int], as_of: date) -> dict[int, Figures]:
-    """Five queries for every organization at once: assessments, determinations, planned requirements, open
-    items, open milestones."""
-    latest, runs_clock = _assessments(organization_ids)
-    scores = _scores(organization_ids, latest)
-    counts = _item_figures(organization_ids, runs_clock, as_of)
+def _compute(organization_ids: list[int], as_of: date, unchanged: dict[int, Figures]) -> dict[int, Figures]:
+    """Queries for every organization at once: assessments, determinations and planned requirements (the
+    score, skipped for the registers in ``unchanged``), three over the open items and two over their
+    milestones."""
+    scored = [pk for pk in organization_ids if pk not in unchanged]
+    latest, runs_clock = _assessments(scored) if scored else ({}, {})
+    scores = _scores(scored, latest)
+    for pk, figures in unchanged.items():
+        scores[pk] = (figures.score, figures.verdict)
+        if figures.conditional_date is not None:
+            runs_clock[pk] = (None, figures.conditional_date, None)
+    counts = _item_figures(organization_ids, as_of)
     milestones = _milestone_figures(organization_ids, as_of)
     out = {}
     for pk in organization_ids:
@@ -251,50 +264,60 @@ class _Tally:
     next_what: str = ""
 
 
-def _item_figures(organization_ids, runs_clock, as_of: date) -> dict[int, _Tally]:
+def _item_figures(organization_ids, as_of: date) -> dict[int, _Tally]:
     """Open, overdue and stale items and the next completion due, counted as the register and the lint count
-    them (``metrics.is_overdue``, ``metrics.is_stale`` over the item's status date as records give it)."""
+    them, in three queries whatever the number of items. Overdue is ``metrics.is_overdue`` (a scheduled
+    completion before today) written as SQL; stale is ``metrics.is_stale`` over the item's status date as
+    records give it (``details.last_updated``), judged here on the items that could be stale, which SQL
+    finds (a status date or a last change before the stale line)."""
     tallies: dict[int, _Tally] = {}
     soon_end = as_of + timedelta(days=DUE_SOON_DAYS)
     stale_before = metrics.stale_before(as_of)
-    rows = (PoamItem.objects.filter(organization_id__in=organization_ids, status__in=OPEN_STATUSES).order_by()
-            .values_list("organization_id", "identifier", "scheduled_completion", "status_date", "updated_at",
-                         "version"))
-    for organization_id, identifier, scheduled, status_date, updated_at, version in rows:
-        tally = tallies.get(organization_id)
-        if tally is None:
-            tally = tallies[organization_id] = _Tally()
-        tally.open += 1
-        if metrics.is_overdue(scheduled, as_of):
-            tally.overdue += 1
-        elif scheduled is not None:
-            if scheduled <= soon_end:
-                tally.due_soon += 1
-            if tally.next_deadline is None or (scheduled, identifier) < (tally.next_deadline, tally.next_what):
-                tally.next_deadline, tally.next_what = scheduled, identifier
-        updated = last_updated(status_date, updated_at, version)
-        if updated is not None and updated < stale_before:
-            tally.stale += 1
-    for tally in tallies.values():
-        if tally.next_deadline is not None:
-            tally.next_what = f"{tally.next_what} scheduled completion"
+    items = PoamItem.objects.filter(organization_id__in=organization_ids, status__in=OPEN_STATUSES).order_by()
+    coming = Q(scheduled_completion__gte=as_of)
+    for row in items.values("organization_id").annotate(
+            open=Count("pk"), overdue=Count("pk", filter=Q(scheduled_completion__lt=as_of)),
+            due_soon=Count("pk", filter=coming & Q(scheduled_completion__lte=soon_end)),
+            next_deadline=Min("scheduled_completion", filter=coming)):
+        tallies[row["organization_id"]] = _Tally(open=row["open"], overdue=row["overdue"],
+                                                 due_soon=row["due_soon"], next_deadline=row["next_deadline"])
+    line = datetime.combine(stale_before, time.min, tzinfo=UTC)  # updated_at.date() < stale_before
+    for organization_id, status_date, updated_at, version in (
+            items.filter(Q(status_date=None) | Q(status_date__lt=stale_before) | Q(updated_at__lt=line))
+            .values_list("organization_id", "status_date", "updated_at", "version")):
+        if metrics.is_stale(last_updated(status_date, updated_at, version), as_of):
+            tallies[organization_id].stale += 1
+    nexts = {tally.next_deadline for tally in tallies.values() if tally.next_deadline is not None}
+    if nexts:
+        for organization_id, due, identifier in (
+                items.filter(scheduled_completion__in=nexts).order_by("organization_id", "identifier")
+                .values_list("organization_id", "scheduled_completion", "identifier")):
+            tally = tallies[organization_id]
+            if due == tally.next_deadline and not tally.next_what:
+                tally.next_what = f"{identifier} scheduled completion"
     return tallies
 
 
 def _milestone_figures(organization_ids, as_of: date) -> dict[int, tuple[int, date | None, str]]:
     """Per organization: undone milestones of open items falling due in the next DUE_SOON_DAYS days, and the
-    first one due from today on."""
+    first one due from today on (two queries)."""
     soon_end = as_of + timedelta(days=DUE_SOON_DAYS)
-    out: dict[int, tuple[int, date | None, str]] = {}
-    rows = (Milestone.objects.filter(item__organization_id__in=organization_ids, item__status__in=OPEN_STATUSES,
-                                     done_on=None, dropped_on=None, due__gte=as_of)
-            .order_by("item__organization_id", "due", "item__identifier", "position", "pk")
-            .values_list("item__organization_id", "due", "item__identifier", "description"))
-    for organization_id, due, identifier, description in rows:
-        soon, first, what = out.get(organization_id, (0, None, ""))
-        if first is None:
-            first, what = due, f"{identifier} milestone: {description}"
-        out[organization_id] = (soon + (due <= soon_end), first, what)
+    milestones = Milestone.objects.filter(item__organization_id__in=organization_ids,
+                                          item__status__in=OPEN_STATUSES, done_on=None, dropped_on=None,
+                                          due__gte=as_of).order_by()
+    out: dict[int, tuple[int, date | None, str]] = {
+        row["item__organization_id"]: (row["soon"], row["first"], "")
+        for row in milestones.values("item__organization_id").annotate(
+            soon=Count("pk", filter=Q(due__lte=soon_end)), first=Min("due"))}
+    firsts = {first for _, first, _ in out.values()}
+    if firsts:
+        for organization_id, due, identifier, description in (
+                milestones.filter(due__in=firsts)
+                .order_by("item__organization_id", "item__identifier", "position", "pk")
+                .values_list("item__organization_id", "due", "item__identifier", "description")):
+            soon, first, what = out[organization_id]
+            if due == first and not what:
+                out[organization_id] = (soon, first, f"{identifier} milestone: {description}")
     return out
 
 
