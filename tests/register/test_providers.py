@@ -230,3 +230,18 @@ def test_filters_and_order(provider, db):
     assert portfolio.PortfolioFilter.from_query({"attention": "overdue"}).apply(rows) == []
     assert [r.name for r in portfolio.PortfolioFilter.from_query({"verdict": "no assessment"}).apply(rows)] == \
         sorted(names)
+
+
+def test_the_next_deadline_may_be_a_milestone(provider, db):
+    from punchlist.register.services import milestones as milestone_services
+
+    client, _ = _client(provider, "Acme Machining")
+    team = _staffed(provider, client)
+    item = make_item(team, scheduled_in_days=60)
+    today = timezone.localdate()
+    milestone_services.add_milestone(team.coordinator, item, "Buy the tokens", today + timedelta(days=3))
+    milestone_services.add_milestone(team.coordinator, item, "Enrol the staff", today + timedelta(days=30))
+    [row] = portfolio.portfolio(provider.org, provider.admin, as_of=today)
+    assert (row.next_deadline, row.next_deadline_what) == (today + timedelta(days=3),
+                                                           f"{item.identifier} milestone: Buy the tokens")
+    assert row.due_soon == 1  # the milestone in three days; the other and the completion are further off
