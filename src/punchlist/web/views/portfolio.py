@@ -125,7 +125,8 @@ def portfolio(request):
     query = filters.query()
     context = {
         "filters": filters, "page": page, "has_rows": bool(page.object_list),
-        "rows": mark_safe("".join(row_html(row) for row in page.object_list)), "total": len(everyone), "matched": len(rows),
+        "rows": mark_safe("".join(row_html(row) for row in page.object_list)),
+        "total": len(everyone), "matched": len(rows),
         "links": _page_links(base_url, filters, page), "portfolio_url": base_url, "today": today,
         "export_url": reverse("web:portfolio_export", args=[provider.slug]) + (f"?{query}" if query else ""),
         "results_target": RESULTS_TARGET, "sees_every_client": reads.sees_every_client(request.user, provider),
