@@ -162,7 +162,11 @@ def test_figures_are_the_register_s(provider, clock):
     old = [make_item(team, scheduled_in_days=days) for days in (10, 20, 200)]
     clock.move_to(timezone.now() + timedelta(days=60))
     fresh = make_item(team, scheduled_in_days=5)
-    make_item(team, scheduled_in_days=None)
+    from punchlist.register.services.items import update_item
+
+    worked = make_item(team, scheduled_in_days=None, status_date=timezone.localdate() - timedelta(days=90))
+    update_item(team.coordinator, worked, title="Lock accounts after five failed logons, on every host")
+    make_item(team, scheduled_in_days=None, status_date=timezone.localdate() - timedelta(days=45))
     assessment = _assessment(team, not_met=("3.1.8", "3.5.3"))
     from punchlist.register.services.assessments import set_conditional_date
 
@@ -179,8 +183,10 @@ def test_figures_are_the_register_s(provider, clock):
         clock_now["conditional_date"], clock_now["deadline"], clock_now["days_left"])
     index = queries.register_index(client, as_of=today)
     assert row.overdue == len([r for r in index.rows if "overdue" in r.checks]) == 2
-    assert row.stale == len([r for r in index.rows if "stale-item" in r.checks]) == 3
-    assert row.open_items == 5
+    # Stale: the three untouched for 60 days and the one whose file gave a status date 45 days ago; not the
+    # one changed today in the register, whatever its file said.
+    assert row.stale == len([r for r in index.rows if "stale-item" in r.checks]) == 4
+    assert row.open_items == 6
     assert row.next_deadline == fresh.scheduled_completion
     assert row.next_deadline_what == f"{fresh.identifier} scheduled completion"
     assert row.due_soon == 1
@@ -245,3 +251,33 @@ def test_the_next_deadline_may_be_a_milestone(provider, db):
     assert (row.next_deadline, row.next_deadline_what) == (today + timedelta(days=3),
                                                            f"{item.identifier} milestone: Buy the tokens")
     assert row.due_soon == 1  # the milestone in three days; the other and the completion are further off
+
+
+def test_the_sql_stale_rule_is_last_updated_s(team):
+    """``details.updated_before_in_sql`` finds exactly the items whose ``last_updated`` is before the day, in
+    every case the rule has: no status date, an item as imported, one changed after or before its status date,
+    a change on the line's day itself."""
+    from datetime import UTC, date, datetime
+
+    from punchlist.register.details import last_updated, updated_before_in_sql
+    from punchlist.register.models import PoamItem
+
+    day = date(2026, 10, 1)
+    cases = [(None, datetime(2026, 9, 30, 23, 59, tzinfo=UTC), 1),
+             (None, datetime(2026, 10, 1, 0, 0, tzinfo=UTC), 3),
+             (date(2026, 9, 1), datetime(2026, 11, 1, tzinfo=UTC), 1),
+             (date(2026, 9, 1), datetime(2026, 11, 1, tzinfo=UTC), 2),
+             (date(2026, 9, 1), datetime(2026, 9, 15, tzinfo=UTC), 2),
+             (date(2026, 9, 20), datetime(2026, 9, 5, tzinfo=UTC), 4),
+             (date(2026, 10, 1), datetime(2026, 9, 5, tzinfo=UTC), 1),
+             (date(2026, 12, 1), datetime(2026, 9, 5, tzinfo=UTC), 2)]
+    expected = set()
+    for status_date, updated_at, version in cases:
+        item = make_item(team)
+        PoamItem.objects.filter(pk=item.pk).update(status_date=status_date, updated_at=updated_at, version=version)
+        found = last_updated(status_date, updated_at, version)
+        if found is not None and found < day:
+            expected.add(item.pk)
+    matched = set(PoamItem.objects.filter(organization=team.org).filter(updated_before_in_sql(day))
+                  .values_list("pk", flat=True))
+    assert matched == expected and 0 < len(expected) < len(cases)

@@ -147,7 +147,7 @@ def test_queries_do_not_grow_with_the_clients(provider, login_as):
     cold_five = _count(browser, url)
     warm_five = _count(browser, url)
     assert (cold_five, warm_five) == (cold_two, warm_two)
-    # The figures computed for every client at once: three queries for the scores, three over the items, one
+    # The figures computed for every client at once: three queries for the scores, two over the items, one
     # over the milestones (none has any, so the query for the first one's name is not made).
-    assert cold_five - warm_five == 7
+    assert cold_five - warm_five == 6
     assert _count(browser, _url(provider, "web:portfolio_export")) <= warm_five

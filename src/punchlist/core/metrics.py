@@ -223,10 +223,6 @@ def stale_before(as_of: date) -> date:
     return as_of - timedelta(days=STALE_DAYS)
 
 
-def is_stale(last_updated: date | None, as_of: date) -> bool:
-    return last_updated is not None and last_updated < stale_before(as_of)
-
-
 def overdue(items: Iterable[PoamItem], as_of: date) -> list[tuple[PoamItem, int]]:
     """Open items past their scheduled completion, with the days they are late, latest first."""
     late = [(item, (as_of - item.scheduled_completion).days) for item in open_items(items)

@@ -9,9 +9,9 @@ other members only the clients they are members of themselves. Nobody outside th
 
 The cost is a fixed number of queries whatever the number of clients: the clients with their snapshot and
 review (one query), their audit chain heads (one), then, for the clients whose register changed since it was
-last summed up here, at most eight queries over all of them at once. A client's figures depend only on its register and
-the day, so they are kept in this process by the head of the client's audit chain, which every write moves in
-the same transaction (as the register's index is, ``punchlist.web.queries``).
+last summed up here, at most seven queries over all of them at once. A client's figures depend only on its
+register and the day, so they are kept in this process by the head of the client's audit chain, which every
+write moves in the same transaction (as the register's index is, ``punchlist.web.queries``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Subquery
 
@@ -31,7 +31,7 @@ from punchlist.core.scoring import score
 from punchlist.orgs.models import Membership, Organization, Role
 from punchlist.orgs.permissions import role_of
 from punchlist.register import mapping
-from punchlist.register.details import last_updated
+from punchlist.register.details import updated_before_in_sql
 from punchlist.register.models import Assessment, ItemRequirement, Milestone, PoamItem, RequirementStatus
 from punchlist.rhythm.models import ManagementReview, ScoreSnapshot
 from punchlist.rhythm.periods import month_of
@@ -149,7 +149,7 @@ def forget(organization=None) -> None:
 
 def client_figures(organization_ids: list[int], as_of: date) -> dict[int, Figures]:
     """The figures of these organizations on ``as_of``: one query when none of them changed since they were
-    last computed here, at most ten otherwise, whatever the number of organizations. On a new day, a register
+    last computed here, at most eight otherwise, whatever the number of organizations. On a new day, a register
     that has not changed keeps its score and Conditional status date; only what depends on the day (the items
     and milestones' figures) is counted again."""
     keys = {organization_chain_key(pk): pk for pk in organization_ids}
@@ -183,7 +183,7 @@ def client_figures(organization_ids: list[int], as_of: date) -> dict[int, Figure
 
 def _compute(organization_ids: list[int], as_of: date, unchanged: dict[int, Figures]) -> dict[int, Figures]:
     """Queries for every organization at once: assessments, determinations and planned requirements (the
-    score, skipped for the registers in ``unchanged``), three over the open items and two over their
+    score, skipped for the registers in ``unchanged``), two over the open items and two over their
     milestones."""
     scored = [pk for pk in organization_ids if pk not in unchanged]
     latest, runs_clock = _assessments(scored) if scored else ({}, {})
@@ -266,27 +266,20 @@ class _Tally:
 
 def _item_figures(organization_ids, as_of: date) -> dict[int, _Tally]:
     """Open, overdue and stale items and the next completion due, counted as the register and the lint count
-    them, in three queries whatever the number of items. Overdue is ``metrics.is_overdue`` (a scheduled
-    completion before today) written as SQL; stale is ``metrics.is_stale`` over the item's status date as
-    records give it (``details.last_updated``), judged here on the items that could be stale, which SQL
-    finds (a status date or a last change before the stale line)."""
+    them, in two queries whatever the number of items: overdue is ``metrics.is_overdue`` (a scheduled
+    completion before today), stale is a status date as records give it (``details.last_updated``) before
+    ``metrics.stale_before``, both written as SQL."""
     tallies: dict[int, _Tally] = {}
     soon_end = as_of + timedelta(days=DUE_SOON_DAYS)
-    stale_before = metrics.stale_before(as_of)
     items = PoamItem.objects.filter(organization_id__in=organization_ids, status__in=OPEN_STATUSES).order_by()
     coming = Q(scheduled_completion__gte=as_of)
     for row in items.values("organization_id").annotate(
             open=Count("pk"), overdue=Count("pk", filter=Q(scheduled_completion__lt=as_of)),
+            stale=Count("pk", filter=updated_before_in_sql(metrics.stale_before(as_of))),
             due_soon=Count("pk", filter=coming & Q(scheduled_completion__lte=soon_end)),
             next_deadline=Min("scheduled_completion", filter=coming)):
-        tallies[row["organization_id"]] = _Tally(open=row["open"], overdue=row["overdue"],
+        tallies[row["organization_id"]] = _Tally(open=row["open"], overdue=row["overdue"], stale=row["stale"],
                                                  due_soon=row["due_soon"], next_deadline=row["next_deadline"])
-    line = datetime.combine(stale_before, time.min, tzinfo=UTC)  # updated_at.date() < stale_before
-    for organization_id, status_date, updated_at, version in (
-            items.filter(Q(status_date=None) | Q(status_date__lt=stale_before) | Q(updated_at__lt=line))
-            .values_list("organization_id", "status_date", "updated_at", "version")):
-        if metrics.is_stale(last_updated(status_date, updated_at, version), as_of):
-            tallies[organization_id].stale += 1
     nexts = {tally.next_deadline for tally in tallies.values() if tally.next_deadline is not None}
     if nexts:
         for organization_id, due, identifier in (
