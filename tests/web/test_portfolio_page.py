@@ -151,3 +151,16 @@ def test_queries_do_not_grow_with_the_clients(provider, login_as):
     # over the milestones (none has any, so the query for the first one's name is not made).
     assert cold_five - warm_five == 6
     assert _count(browser, _url(provider, "web:portfolio_export")) <= warm_five
+
+
+def test_the_switcher_of_someone_in_many_organizations_stays_short(provider, login_as):
+    """A provider's administrator belongs to every client: the switcher lists the first twenty organizations
+    and links to the full list, whatever their number."""
+    from punchlist.web.context import SWITCHER_SIZE
+
+    for n in range(SWITCHER_SIZE + 2):
+        _client(provider, f"Client {n:02d}")
+    html = login_as(provider.admin).get(_url(provider)).content.decode()
+    switcher = html.split('<details class="switcher">')[1].split("</details>")[0]
+    assert switcher.count("<li>") == SWITCHER_SIZE + 1 and "All your organizations" in switcher
+    assert "Client 00" in switcher and "Client 21" not in switcher
