@@ -164,3 +164,13 @@ def test_the_switcher_of_someone_in_many_organizations_stays_short(provider, log
     switcher = html.split('<details class="switcher">')[1].split("</details>")[0]
     assert switcher.count("<li>") == SWITCHER_SIZE + 1 and "All your organizations" in switcher
     assert "Client 00" in switcher and "Client 21" not in switcher
+
+
+def test_pages_of_fifty(provider, login_as):
+    for n in range(52):
+        _client(provider, f"Client {n:02d}")
+    browser = login_as(provider.admin)
+    first = browser.get(_url(provider)).content.decode()
+    assert first.count('class="portfolio-row"') == 50 and "Page 1 of 2" in first
+    second = browser.get(_url(provider), {"page": 2, "sort": "name"}).content.decode()
+    assert second.count('class="portfolio-row"') == 2 and "Client 51" in second and "rel=\"prev\"" in second
