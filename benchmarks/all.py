@@ -22,6 +22,7 @@ BENCHMARKS = (
     "benchmarks.reports",  # each report's seconds (no target: for scale)
     "benchmarks.exports",  # the workbook against a bare openpyxl dump
     "benchmarks.web",  # the register page's p95 under load
+    "benchmarks.portfolio",  # 500 clients of 200 items against one register page; queries against 2 clients
 )
 
 

@@ -180,3 +180,21 @@ def test_the_printed_totp_command_works_from_any_folder(tmp_path):
     lost = subprocess.run([sys.executable, "-m", "punchlist", "totp", "marcus"], cwd=elsewhere, env=env,
                           capture_output=True, text=True)
     assert lost.returncode == 2 and "--data-dir" in lost.stderr and "Traceback" not in lost.stderr
+
+
+def test_the_demo_has_a_provider_whose_portfolio_shows_its_clients(seeded):
+    """Priya's managed-service provider runs two small clients of its own; Ridgeline's other people see none
+    of it."""
+    from django.contrib.auth import get_user_model
+
+    from punchlist.orgs.models import Organization
+    from punchlist.reports import portfolio
+
+    harbor = Organization.objects.get(slug=demo.PROVIDER_SLUG)
+    people = get_user_model().objects
+    rows = portfolio.portfolio(harbor, people.get(username="priya"), as_of=timezone.localdate())
+    assert [row.name for row in rows] == sorted(demo.PROVIDER_CLIENTS)
+    assert all(row.overdue == 1 and row.verdict == "conditional" and row.previous_score == row.score
+               for row in rows)
+    assert portfolio.portfolio(harbor, people.get(username="marcus"), as_of=timezone.localdate()) == []
+    assert verify_chain(harbor).intact

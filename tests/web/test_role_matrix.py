@@ -18,7 +18,7 @@ from django.urls.resolvers import URLResolver
 from punchlist.audit.models import AuditEvent
 from punchlist.interchange import ColumnMapping
 from punchlist.orgs.models import Membership, Role
-from punchlist.orgs.services import invite_member
+from punchlist.orgs.services import invite_member, make_provider
 from punchlist.register.services import milestones as milestone_services
 from punchlist.register.services.assessments import create_assessment
 from punchlist.register.services.evidence import add_evidence
@@ -49,15 +49,16 @@ def organization_routes():
 
 @pytest.fixture
 def world(team, rival, item, evidence_root):
-    """One organization with something behind every URL: an item with a milestone and evidence, an
-    assessment, a recorded monthly review, an upload waiting to be imported and a mapping profile; and a member
-    of another organization."""
+    """One organization (a managed-service provider) with something behind every URL: an item with a
+    milestone and evidence, an assessment, a recorded monthly review, an upload waiting to be imported and a
+    mapping profile; and a member of another organization."""
     milestone = milestone_services.add_milestone(team.coordinator, item, "Push the lockout GPO", date(2026, 12, 1))
     piece = add_evidence(team.owner, item, name="gpo.txt", content=b"lockout after 5 failures\n")
     assessment = create_assessment(team.coordinator, team.org, assessed_on=date(2026, 10, 1))
     review = record_review(team.admin, team.org, held_on=date(2026, 11, 2), decisions="Keep the dates.",
                            attendees=[team.admin, team.coordinator])
     owner_membership = Membership.objects.get(organization=team.org, user=team.owner2)
+    make_provider(team.admin, team.org)  # a managed-service provider, so that its portfolio is there to read
     # An upload waiting in the import preview: each manager's own, under the same address.
     token = "role-matrix-upload-0001"
     for manager in (team.admin, team.coordinator):
@@ -153,6 +154,10 @@ TABLE = {
     "review_monthly_detail": (EVERYONE, NOBODY),
     "review_quarterly": (EVERYONE, NOBODY),
     "review_quarterly_validate": (None, EVERYONE),  # refused per item: a closed item, not its owner
+    # A provider's members read the portfolio (the clients they are members of; administrators every client).
+    "portfolio": (EVERYONE, NOBODY),
+    "portfolio_export": (EVERYONE, NOBODY),
+    "client_new": (ADMINS, ADMINS),
 }
 
 # A POST that passes form validation, so that a refusal is the permission's and not the form's.

@@ -35,7 +35,12 @@ class AuditError(RuntimeError):
 
 
 def chain_key(organization) -> str:
-    return f"org-{organization.pk}" if organization is not None else SYSTEM_CHAIN
+    return organization_chain_key(organization.pk) if organization is not None else SYSTEM_CHAIN
+
+
+def organization_chain_key(pk: int) -> str:
+    """The chain of the organization with this primary key (for reads over many, without their models)."""
+    return f"org-{pk}"
 
 
 _PLAIN = frozenset({str, int, float, bool})

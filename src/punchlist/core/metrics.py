@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import Enum
 
 from .catalog import Catalog, load_catalog
+from .checks.thresholds import STALE_DAYS
 from .records import Determination, ItemStatus, PoamItem, RequirementResult, Severity
 from .scoring import Level2, score
 
@@ -210,10 +211,22 @@ def open_by_severity(items: Iterable[PoamItem]) -> list[tuple[str, int]]:
     return rows
 
 
+def is_overdue(scheduled_completion: date | None, as_of: date) -> bool:
+    """An open item is overdue from the day after its scheduled completion (the register, the reports, the
+    lint's overdue check and the portfolio all count it so)."""
+    return scheduled_completion is not None and scheduled_completion < as_of
+
+
+def stale_before(as_of: date) -> date:
+    """An open item last updated before this day is stale: untouched for more than STALE_DAYS (the lint's
+    stale-item check and the portfolio count it so)."""
+    return as_of - timedelta(days=STALE_DAYS)
+
+
 def overdue(items: Iterable[PoamItem], as_of: date) -> list[tuple[PoamItem, int]]:
     """Open items past their scheduled completion, with the days they are late, latest first."""
     late = [(item, (as_of - item.scheduled_completion).days) for item in open_items(items)
-            if item.scheduled_completion is not None and item.scheduled_completion < as_of]
+            if is_overdue(item.scheduled_completion, as_of)]
     late.sort(key=lambda pair: (-pair[1], pair[0].id or ""))
     return late
 

@@ -17,6 +17,12 @@ class Organization(models.Model):
     # A random seed drawn once per organization, from which every OSCAL UUID it exports is derived: stable
     # across its exports, different between installations and organizations.
     oscal_seed = models.UUIDField(default=uuid.uuid4, editable=False)
+    # A managed-service provider: its members run the POA&Ms of client organizations and its administrators
+    # see their clients side by side (the portfolio).
+    is_provider = models.BooleanField(default=False, db_default=False)
+    # The provider a client organization is run by; empty for an organization that runs itself. A provider
+    # cannot be deleted while it has clients.
+    provider = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="clients")
 
     class Meta:
         ordering = ["name"]

@@ -90,3 +90,19 @@ rules.add_perm("orgs.view_organization", is_member)
 rules.add_perm("orgs.change_organization", is_admin)
 rules.add_perm("orgs.manage_members", is_admin)
 rules.add_perm("orgs.view_membership", is_member)
+
+
+def _provider_member(roles):
+    def check(user, obj):
+        organization = organization_of(obj)
+        return (organization is not None and organization.is_provider
+                and (role_of(user, organization) in roles if roles else role_of(user, organization) is not None))
+    return check
+
+
+# The portfolio: every member of a provider sees the clients they are members of; its administrators see every
+# client's figures and create new clients (docs/architecture.md, "Managed-service providers").
+is_provider_member = rules.predicate(_provider_member(None), name="is_provider_member")
+is_provider_admin = rules.predicate(_provider_member({Role.ADMIN}), name="is_provider_admin")
+rules.add_perm("orgs.view_portfolio", is_provider_member)
+rules.add_perm("orgs.add_client", is_provider_admin)

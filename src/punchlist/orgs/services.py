@@ -273,3 +273,78 @@ def set_ssp_href(actor, organization, href: str, *, reason: str = "") -> Organiz
                      before={"ssp_href": before}, after={"ssp_href": href}, reason=reason)
     organization.ssp_href = href
     return organization
+
+
+# --- managed-service providers ------------------------------------------------------------------------------------
+
+def make_provider(actor, organization, *, reason: str = "") -> Organization:
+    """Mark an organization as a managed-service provider, whose administrators then see the portfolio of its
+    clients and create new ones. Its own administrators decide it; a client cannot be a provider."""
+    require(actor, "orgs.change_organization", organization)
+    with transaction.atomic():
+        head = chain.lock(organization)
+        fresh = Organization.objects.select_for_update().get(pk=organization.pk)
+        if fresh.provider_id is not None:
+            raise OrganizationError(f"{fresh.name} is a client of another provider; it cannot run clients itself")
+        if not fresh.is_provider:
+            fresh.is_provider = True
+            fresh.save(update_fields=["is_provider"])
+            chain.record(organization=fresh, actor=actor, action="make_provider", obj=fresh, head=head,
+                         before={"is_provider": False}, after={"is_provider": True}, reason=reason)
+    organization.is_provider = True
+    return organization
+
+
+def _record_client(actor, provider, client, heads, *, action: str, reason: str = "") -> None:
+    """The client's link to its provider, in both organizations' audit trails."""
+    after = {"provider": provider.pk, "provider_name": provider.name, "client": client.pk, "client_name": client.name}
+    for organization in (provider, client):
+        chain.record(organization=organization, actor=actor, action=action, obj=client, head=heads[organization.pk],
+                     subject=client.name, after=after, reason=reason)
+
+
+def _locked_heads(*organizations) -> dict:
+    """The chains of several organizations, always taken in the same order so two writers never deadlock."""
+    return {organization.pk: chain.lock(organization)
+            for organization in sorted(organizations, key=lambda organization: organization.pk)}
+
+
+def attach_client(actor, provider, client, *, reason: str = "") -> Organization:
+    """Put an existing organization under a provider. Both sides agree: the actor administers the provider and
+    the client alike (an operator sets it up on the server; a provider cannot claim someone else's tenant)."""
+    require(actor, "orgs.add_client", provider)
+    require(actor, "orgs.change_organization", client)
+    if client.pk == provider.pk:
+        raise OrganizationError("an organization cannot be its own client")
+    with transaction.atomic():
+        heads = _locked_heads(provider, client)
+        fresh = Organization.objects.select_for_update().get(pk=client.pk)
+        if fresh.is_provider:
+            raise OrganizationError(f"{fresh.name} is a provider; a provider is nobody's client")
+        if fresh.provider_id == provider.pk:
+            raise OrganizationError(f"{fresh.name} is a client of {provider.name} already")
+        if fresh.provider_id is not None:
+            raise OrganizationError(f"{fresh.name} is a client of another provider; that provider lets it go first")
+        fresh.provider = provider
+        fresh.save(update_fields=["provider"])
+        _record_client(actor, provider, fresh, heads, action="attach_client", reason=reason)
+    client.provider = provider
+    return client
+
+
+def create_client(actor, provider, *, name: str, slug: str = "", coordinator: str = "") -> tuple[Organization,
+                                                                                                    Invitation | None]:
+    """A new client organization run by ``provider``: the provider administrator who creates it is its first
+    administrator, and the client's POA&M coordinator (``coordinator``, the username they sign in with) is
+    invited, joining when they accept. All in one transaction: a refused invitation creates nothing."""
+    require(actor, "orgs.add_client", provider)
+    with transaction.atomic():
+        client = create_organization(name=name, slug=slug, first_admin=actor)
+        heads = _locked_heads(provider, client)
+        client.provider = provider
+        client.save(update_fields=["provider"])
+        _record_client(actor, provider, client, heads, action="create_client")
+        invitation = None
+        if (coordinator or "").strip():
+            invitation = invite_member(actor, client, coordinator, Role.COORDINATOR)
+    return client, invitation

@@ -90,3 +90,23 @@ def last_updated(status_date: date | None, updated_at, version: int) -> date | N
     if status_date is None or (version > 1 and updated is not None and updated > status_date):
         return updated
     return status_date
+
+
+def updated_before_in_sql(day: date):
+    """``last_updated(...) < day`` as an SQL condition over an item's row, for reads that count over many
+    organizations (the portfolio's stale items) without reading every item. Column comparisons only (no date
+    taken of ``updated_at`` row by row), with ``line`` the start of ``day`` in UTC, where the model's aware
+    datetime takes its day:
+
+    - no status date: the last change is before the line;
+    - a status date before ``day``, and either the item is as imported (version 1) or its last change is before
+      the line too. (A change after the status date wins only when it is later; if it is not later, it is
+      before ``day`` anyway.)
+    """
+    from datetime import UTC, datetime, time
+
+    from django.db.models import Q
+
+    line = datetime.combine(day, time.min, tzinfo=UTC)
+    return (Q(status_date=None, updated_at__lt=line)
+            | Q(status_date__lt=day) & (Q(version=1) | Q(updated_at__lt=line)))

@@ -152,17 +152,19 @@ def item_poam(item: PoamItem) -> records.Poam:
 
 
 def to_result(status: RequirementStatus, planned: set[str] | None = None) -> records.RequirementResult:
-    determination = records.Determination[status.determination.upper()]
+    return result_of(status.requirement, status.determination, status.partial, planned, status.implementation)
+
+
+def result_of(requirement: str, determination: str, partial: bool, planned: set[str] | None = None,
+              implementation: str = "") -> records.RequirementResult:
+    """A stored determination as a core result; ``planned`` (the requirements with an open item) says whether
+    a NOT MET requirement has a plan (R-SCORE-4). For reads that take the columns without the model."""
+    found = records.Determination[determination.upper()]
     has_plan = None
-    if planned is not None and determination is records.Determination.NOT_MET:
-        has_plan = status.requirement in planned
-    return records.RequirementResult(
-        requirement=status.requirement,
-        determination=determination,
-        partial=status.partial,
-        has_plan=has_plan,
-        implementation=status.implementation,
-    )
+    if planned is not None and found is records.Determination.NOT_MET:
+        has_plan = requirement in planned
+    return records.RequirementResult(requirement=requirement, determination=found, partial=partial,
+                                     has_plan=has_plan, implementation=implementation)
 
 
 def planned_requirements(organization) -> set[str]:
@@ -197,4 +199,4 @@ def records_from(items: Iterable[PoamItem]) -> list[records.PoamItem]:
 
 __all__ = ["departed_names", "item_poam", "items_for_records", "lint_organization", "person", "planned_requirements",
            "records_from",
-           "results", "score_assessment", "to_poam", "to_record", "to_result"]
+           "result_of", "results", "score_assessment", "to_poam", "to_record", "to_result"]

@@ -209,6 +209,8 @@ def demo_sign_ins(result, args, folder) -> str:
         role = Role(roles.get(person.username, person.role)).label
         line = f"  {person.username:<8} {person.name + ', ' + person.title:<46} {role}"
         lines.append(line)
+    lines += ["", f"priya also runs {demo.PROVIDER_NAME}, a managed-service provider with two small clients: its "
+                  f"portfolio is at http://{args.host}:{args.port}/o/{demo.PROVIDER_SLUG}/portfolio/"]
     who = "everyone" if len(result.secrets) == len(result.people) else ", ".join(result.secrets)
     lines += ["", f"Two-factor codes ({who} signs in with one after the password):"]
     for username, secret in result.secrets.items():

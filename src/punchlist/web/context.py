@@ -17,15 +17,22 @@ SCREENS = [
 ]
 
 
+SWITCHER_SIZE = 20
+
+
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     memberships = getattr(request, "_punchlist_memberships", None)
     if memberships is None:
+        # The switcher lists the first SWITCHER_SIZE organizations and links to the full list: a provider's
+        # administrator belongs to every client, and no page should pay for five hundred links.
         memberships = list(Membership.objects.filter(user=user).select_related("organization")
-                           .order_by("organization__name"))
+                           .only("role", "organization__name", "organization__slug")
+                           .order_by("organization__name", "organization_id")[:SWITCHER_SIZE + 1])
         request._punchlist_memberships = memberships
+    more = len(memberships) > SWITCHER_SIZE
     organization = getattr(request, "organization", None)
     role = getattr(request, "role", None)
     links = []
@@ -39,7 +46,11 @@ def navigation(request):
             except NoReverseMatch:  # a screen not installed in this build
                 continue
             links.append({"label": label, "url": url, "current": current == name})
-    return {"memberships": memberships, "organization": organization, "role": role, "nav_links": links}
+        if organization.is_provider:  # its clients side by side, first of its screens
+            links.insert(0, {"label": "Portfolio", "url": reverse("web:portfolio", args=[organization.slug]),
+                             "current": current == "portfolio"})
+    return {"memberships": memberships[:SWITCHER_SIZE], "more_memberships": more, "organization": organization,
+            "role": role, "nav_links": links}
 
 
 # The pages that show the closeout countdown: where people plan and report (the item page shows its own

@@ -32,6 +32,16 @@ PASSWORD = "ridgeline demo password"
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 ASSESSMENT_FILE = "ridgeline-assessment.csv"
 POAM_FILE = "ridgeline-poam.csv"
+# Priya's managed-service provider and its two small clients: requirement -> (what to do, due in days).
+PROVIDER_NAME = "Harbor Cyber"
+PROVIDER_SLUG = "harbor-cyber"
+PROVIDER_CLIENTS = {
+    "Cobalt Fasteners": {"3.1.8": ("Lock accounts after five failed logons", -12),
+                         "3.1.10": ("Lock idle sessions after 15 minutes", 40)},
+    "Northfield Coatings": {"3.3.7": ("Sync every clock to the domain's time source", 9),
+                            "3.5.8": ("Refuse the last 24 passwords", 75),
+                            "3.8.9": ("Encrypt the offsite backups", -3)},
+}
 MARKER = "demo-register"  # in the data folder: `punchlist totp` answers only for a demo register
 
 
@@ -381,8 +391,38 @@ class Story:
 
         orgs.add_member(self.u("marcus"), self.org, self.u("alex"), "viewer")
 
+    def harbor(self) -> None:
+        """Priya's own firm, the managed-service provider Harbor Cyber, with two small clients of its own, so
+        that the portfolio has something to show (Ridgeline runs itself, with Priya as its coordinator)."""
+        from punchlist.core.catalog import load_catalog
+        from punchlist.core.records import Determination, RequirementResult
+        from punchlist.orgs import services as orgs
+        from punchlist.register import services
+        from punchlist.register.imports import import_assessment
+        from punchlist.rhythm.services import monthly
+
+        priya = self.u("priya")
+        self.on(self.back(119), 9)
+        harbor = orgs.create_organization(name=PROVIDER_NAME, slug=PROVIDER_SLUG, first_admin=priya)
+        orgs.make_provider(priya, harbor)
+        catalog = load_catalog()
+        for minute, (name, gaps) in enumerate(PROVIDER_CLIENTS.items(), start=1):
+            self.on(self.back(119), 9, minute * 10)
+            client, _ = orgs.create_client(priya, harbor, name=name)
+            results = [RequirementResult(r.id, Determination.NOT_MET if r.id in gaps else Determination.MET,
+                                         implementation="" if r.id in gaps else f"How {name} meets {r.id}")
+                       for r in catalog]
+            import_assessment(priya, client, results, assessed_on=self.back(120), file=f"{client.slug}-sa.csv")
+            for n, (requirement, (title, due_in)) in enumerate(gaps.items()):
+                services.create_item(
+                    priya, client, requirements=[requirement], title=title, status="open",
+                    weakness=f"{title}: not done yet at {name}", remediation=f"{title}, with evidence kept",
+                    primary_owner=priya, start_date=self.back(119), scheduled_completion=self.back(-due_in))
+            monthly.take_snapshot(client, actor=priya, month=self.back(119))
+
     def write(self) -> None:
         self.founding()
+        self.harbor()
         self.assessment_and_scope()
         self.own_items()
         for moment, action in self.events():

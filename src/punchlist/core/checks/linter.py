@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from operator import attrgetter
 
+from .. import metrics
 from ..catalog import Catalog, PoamEligibility, load_catalog
 from ..records import ItemStatus, Poam, PoamItem, RecordKind
 from . import messages
@@ -21,7 +22,7 @@ from .evidence import names_no_artefact
 from .findings import LintFinding, new_finding
 from .owners import judge_owner
 from .remediation import vague_remediation
-from .thresholds import MILESTONE_SPAN_DAYS, STALE_DAYS
+from .thresholds import MILESTONE_SPAN_DAYS
 from .weakness import blended_reason, says_no_encryption
 
 _CLOSED = ItemStatus.CLOSED
@@ -96,7 +97,7 @@ def _check_items(items: list[PoamItem], fields: frozenset[str], as_of: date, lev
     add_owner = open_owners.append
     add_date = open_dates.append
     long_without_milestone_column = closed_without_evidence_column = 0
-    stale_before = as_of - timedelta(days=STALE_DAYS)  # updated before this: more than STALE_DAYS ago
+    stale_before = metrics.stale_before(as_of)  # updated before this: more than STALE_DAYS ago
     has_milestones = "milestones" in fields
     has_evidence = "evidence" in fields
     # A field the source has no column for is spoken of once, for the whole file (file_checks).

@@ -9,6 +9,7 @@ from . import (
     items,
     outcomes,
     people,
+    portfolio,
     register,
     reports,
     reviews,
@@ -17,4 +18,4 @@ from . import (
 )
 
 SCREENS = [home, work, register, items, imports, assessments, outcomes, people, reports, evidence, reviews, rules,
-           exports]
+           exports, portfolio]
