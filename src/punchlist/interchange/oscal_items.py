@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from punchlist.core.controls import read_control
-from punchlist.core.records import ItemStatus, Milestone, PoamItem, RecordKind, Severity
+from punchlist.core.records import EvidenceDetail, ItemStatus, Milestone, PoamItem, RecordKind, Severity
 
 from .oscal import DETAIL_FIELDS, FEDRAMP_NS, PUNCHLIST_NS, ROLE_IDS
 
@@ -270,6 +270,11 @@ def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]
                 setattr(item, field, index.party_name(actor["actor-uuid"]))
     item.evidence = "\n\n".join(
         _evidence_text(evidence, native) for o in observations for evidence in _list(o, "relevant-evidence"))
+    if native:
+        details = [_evidence_detail(evidence, index) for o in observations
+                   for evidence in _list(o, "relevant-evidence")]
+        if any(detail != EvidenceDetail(detail.description) for detail in details):  # words alone: the text says it
+            item.evidence_details = details
 
     if native:  # rich text that its markup would not have given back exactly is in a property
         for name in ("weakness", "remediation", "resources"):
@@ -325,3 +330,34 @@ def _evidence_text(evidence: dict, native: bool) -> str:
     if native or not href or href.startswith("#"):
         return description
     return f"{description} ({href})"
+
+
+def _evidence_detail(evidence: dict, index: Index) -> EvidenceDetail:
+    """One piece of evidence of Punchlist's own export, as the register kept it: its words (exact), and from the
+    back-matter resource it points to, the file (name, SHA-256, size) or the link, and the rest of its record."""
+    text = _evidence_text(evidence, True)
+    href = str(evidence.get("href", ""))
+    resource = index.resources.get(href[1:], {}) if href.startswith("#") else {}
+    ours = Index.ours(resource)
+
+    def one(name: str) -> str:
+        return ours[name][0] if name in ours else ""
+
+    rlink = next(iter(_list(resource, "rlinks")), {})
+    sha256 = next((str(h["value"]).lower() for h in _list(rlink, "hashes")
+                   if str(h.get("algorithm", "")).upper() == "SHA-256"), one("sha-256").lower())
+    filename = one("filename")
+    link = "" if filename or not resource else str(rlink.get("href", ""))
+    description = text
+    if one("name"):  # the register's own record
+        description = one("note")
+    elif filename and description.startswith(f"{filename}: "):
+        description = description[len(filename) + 2:]
+    elif filename and description == filename:
+        description = ""
+    size = one("size")
+    return EvidenceDetail(description, filename, link, sha256, int(size) if size else None,
+                          name=one("name"), reference=one("reference"),
+                          added_by=one("added-by"), added_on=_date(one("added-on")), custodian=one("custodian"),
+                          collected_on=_date(one("collected-on")), review_by=_date(one("review-by")),
+                          file_type=one("file-type"), requirements=ours.get("requirement", []))
