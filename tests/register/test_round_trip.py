@@ -246,3 +246,15 @@ def test_oscal_round_trip_keeps_the_evidence_files_details(team, rival, tmp_path
     assert second.evidence == first.evidence
     for export in (first, second):  # the pieces, not one text
         assert len(export.evidence["POAM-AC-001"]) == 3
+
+
+def test_a_register_s_own_oscal_export_imported_again_adds_no_evidence(team, rival, tmp_path, schema_dir):
+    """Each piece is known by its name: the same pieces, listed again, are nothing new."""
+    from punchlist.register.models import Evidence
+
+    _, second = _oscal_round_trip(team, rival, tmp_path, schema_dir, ".json")
+    before = Evidence.objects.filter(item__organization=rival.org).count()
+    path = write_oscal(second.poam, second.context, tmp_path / "again.json", evidence=second.evidence)
+    result = import_poam(rival.coordinator, rival.org, read_poam_file(path, schema_dir=schema_dir), file=path.name)
+    assert (result.created, result.updated) == ([], [])
+    assert Evidence.objects.filter(item__organization=rival.org).count() == before == 6
