@@ -308,3 +308,29 @@ def test_a_self_assessment_given_for_a_poam_is_named_and_the_reverse(team, tmp_p
     assert _import(team, poam, "--assessment") == 2
     err = capsys.readouterr().err
     assert "this is a POA&M" in err and err.count("\n") == 1
+
+
+# --- OSCAL ----------------------------------------------------------------------------------------------------
+
+# file -> (poam-items in it, operational items among them: those naming no control with a Rev 2 counterpart)
+OSCAL_FILES = {
+    "nist-ifa-poam.json": (2, 2), "nist-ifa-poam.xml": (2, 2), "nist-ifa-poam.yaml": (2, 2),
+    "fedramp-rev5-poam-template.json": (2, 0), "fedramp-rev5-poam-template.xml": (2, 0),
+    "fedramp-awesomecloud-poam.xml": (8, 8), "fedramp-rev5-unit-test-poam.xml": (1, 1),
+    "minimal-valid-poam.json": (1, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OSCAL_FILES))
+def test_every_oscal_poam_item_of_the_file_goes_into_the_register(team, shared_fixture, name, capsys):
+    """Through `punchlist import`, as a new user brings the file: every poam-item becomes an item."""
+    path = shared_fixture(f"oscal/examples/{name}")
+    total, operational = OSCAL_FILES[name]
+    assert _import(team, path, "--accept-derived") == 0, capsys.readouterr().err
+    assert f"{total} item(s) imported" in capsys.readouterr().out
+    items = list(PoamItem.objects.for_organization(team.org).prefetch_related("requirement_links"))
+    assert len(items) == total
+    assert sum(item.kind == Kind.OPERATIONAL_PLAN for item in items) == operational
+    for item in items:  # each addresses a Rev 2 requirement, or says it needs one
+        assert item.requirement_links.exists() or "[needs a requirement:" in item.weakness
+        assert item.title

@@ -18,6 +18,7 @@ from decimal import Decimal
 from punchlist.core.controls import read_control
 from punchlist.core.records import EvidenceDetail, ItemStatus, Milestone, PoamItem, RecordKind, Severity
 
+from .derive import NEEDS_REQUIREMENT
 from .oscal import DETAIL_FIELDS, FEDRAMP_NS, PUNCHLIST_NS, ROLE_IDS
 
 FOREIGN_STATUS = {
@@ -177,8 +178,14 @@ def _requirements(written: list[str], item: PoamItem) -> list[str]:
             notes.append(reading.note)
     if not requirements:
         item.kind = RecordKind.OPERATIONAL_PLAN
+        named = f" (the file names {', '.join(written)})" if written else " (the file names no control)"
         notes.append("no NIST SP 800-171 Rev 2 requirement: an operational plan item that needs a requirement "
-                     "chosen" + (f" (the file names {', '.join(written)})" if written else ""))
+                     "chosen" + named)
+        # As a spreadsheet's control with no Rev 2 counterpart does (``derive``): the item says so itself.
+        why = (f"{', '.join(written)} has no NIST SP 800-171 Rev 2 counterpart" if written
+               else "the file names no control")
+        note = f"[{NEEDS_REQUIREMENT}: {why}; choose the requirement this work serves]"
+        item.weakness = f"{item.weakness}\n\n{note}" if item.weakness else note
     item.requirements = requirements
     return notes
 
@@ -226,8 +233,9 @@ def _has_adjusted(risks: list[dict]) -> bool:
                for r in risks for c in _list(r, "characterizations") for f in _list(c, "facets"))
 
 
-def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]:
-    """The item, and what the person should confirm about how it was read."""
+def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str], str | None]:
+    """The item, what the person should confirm about how it was read, and for an item left with no Rev 2
+    requirement the first control it names ("" for none; None otherwise): what the register numbers it by."""
     native = index.native(entry)
     props = index.ours(entry)
     observations = [index.observations[r["observation-uuid"]] for r in _list(entry, "related-observations")
@@ -294,9 +302,11 @@ def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]
             text = one(name.replace("_", "-"))
             if text is not None:
                 setattr(item, name, _detail(name, text))
-        return item, []
+        return item, [], None
 
-    notes = _requirements(_controls(entry, risks, findings, observations), item)
+    written = _controls(entry, risks, findings, observations)
+    notes = _requirements(written, item)
+    orphan = None if item.requirements else next(iter(written), "")
     if not item.title.strip() and not item.weakness.strip():
         item.title = f"Untitled POA&M item {row}"
         notes.append(f"the file gives this item no title, weakness or description: named {item.title!r}")
@@ -320,7 +330,7 @@ def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]
                   for a in _list(origin, "actors") if a["type"] == "party" and a["actor-uuid"] in index.parties
                   and index.parties[a["actor-uuid"]].get("type") == "person"]
         item.primary_owner = people[0] if people else ""
-    return item, notes
+    return item, notes, orphan
 
 
 def _evidence_text(evidence: dict, native: bool) -> str:
