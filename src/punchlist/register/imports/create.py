@@ -32,8 +32,8 @@ ITEM_COLUMNS = ("organization", "assessment", "identifier", "external_id", "fami
                 "original_scheduled_completion", "completion_date", "verified_by", "verified_at", "version",
                 "created_at", "created_by", "updated_at", "status_date", *DETAILS)
 MILESTONE_COLUMNS = ("item", "description", "due", "original_due", "done_on", "position", "created_at")
-EVIDENCE_COLUMNS = ("id", "item", "name", "file", "sha256", "size", "reference", "description", "added_by",
-                    "added_at", "custodian", "collected_on", "review_by", "file_type")
+EVIDENCE_COLUMNS = ("item", "name", "file", "sha256", "size", "reference", "description", "added_by", "added_at",
+                    "custodian", "collected_on", "review_by", "file_type")
 
 
 NO_OBJECTIVES = RawJSON("[]")
@@ -187,18 +187,20 @@ class _Writer:
         insert_rows(PoamItem, ("id", *ITEM_COLUMNS), items, prepared=True)
         insert_rows(ItemRequirement, ("item", "requirement", "position"), links, prepared=True)
         insert_rows(Milestone, MILESTONE_COLUMNS, milestones, prepared=True)
-        if evidence:
+        if evidence and any(shown_by):  # keys taken beforehand, for the requirements each piece shows met
             keys = reserve_ids(Evidence, len(evidence))
-            insert_rows(Evidence, EVIDENCE_COLUMNS, [(key, *row) for key, row in zip(keys, evidence)],
+            insert_rows(Evidence, ("id", *EVIDENCE_COLUMNS), [(key, *row) for key, row in zip(keys, evidence)],
                         prepared=True)
-            shown = [(key, requirement) for key, requirements in zip(keys, shown_by) for requirement in requirements]
-            if shown:
-                insert_rows(EvidenceRequirement, ("evidence", "requirement"), shown, prepared=True)
+            insert_rows(EvidenceRequirement, ("evidence", "requirement"),
+                        [(key, requirement) for key, shown in zip(keys, shown_by) for requirement in shown],
+                        prepared=True)
+        elif evidence:
+            insert_rows(Evidence, EVIDENCE_COLUMNS, evidence, prepared=True)
         chain.record_many(organization=self.organization, actor=self.actor, entries=events, head=self.head)
 
 
 def evidence_row(pk, detail, added_by, added_at, custodian=None) -> tuple:
-    """An Evidence row (EVIDENCE_COLUMNS but its key) for what an export said of one piece of evidence: a file
+    """An Evidence row (EVIDENCE_COLUMNS) for what an export said of one piece of evidence: a file
     known by its name, SHA-256 and size (its bytes stay where they are), a link, or words; with what the export
     kept of its record (custodian, collection and review dates, the file's type)."""
     identified = bool(detail.sha256) and detail.size is not None
