@@ -40,6 +40,8 @@ HEADERS = [
     # C-PAT / eMASS exports
     ("Control Acronym", "requirements"), ("Raw Severity Value", "severity"), ("Milestone Description", "milestones"),
     ("Planned Start Date", "start_date"), ("Planned Finish Date", "scheduled_completion"),
+    ("Milestone Status", "milestone_status"), ("Milestone Status Comments", None), ("Milestone ID", None),
+    ("Milestone Scheduled Completion Date", "milestone_due"), ("Milestone Completion Date", "milestone_done"),
     ("Assigned To", "primary_owner"), ("Identified By", "source"),
     # CSET and assessment-tool exports read as a POA&M
     ("Requirement ID", "requirements"), ("Security Requirement", "requirements"), ("Plan of Action", "remediation"),

@@ -328,3 +328,35 @@ def test_detail_fields_round_trip_exactly(schema_dir):
     for name in PoamItem.__slots__:
         if name != "row":
             assert getattr(back.items[0], name) == getattr(item, name), name
+
+
+def _with_evidence_prop(name: str, value: str) -> dict:
+    evidence = {"POAM-AC-001": [EvidenceEntry("report.pdf: weekly", filename="report.pdf", sha256="ab" * 32, size=12,
+                                              name="report.pdf", note="weekly")]}
+    document = poam_to_oscal(sample_poam(), CONTEXT, evidence=evidence)
+    resource = next(r for r in root(document)["back-matter"]["resources"]
+                    if any(p["name"] == "evidence-for" for p in r.get("props", [])))
+    for prop in resource["props"]:
+        if prop["name"] == name:
+            prop["value"] = value
+            break
+    else:
+        resource["props"].append({"name": name, "ns": "urn:punchlist:oscal", "value": value})
+    return document
+
+
+def test_each_piece_of_evidence_reads_back_with_its_record(schema_dir):
+    back = oscal_to_poam(_with_evidence_prop("custodian", "Olive Lee"), schema_dir=schema_dir)
+    [piece] = back.items[0].evidence_details
+    assert (piece.name, piece.description, piece.filename, piece.sha256, piece.size, piece.custodian) == (
+        "report.pdf", "weekly", "report.pdf", "ab" * 32, 12, "Olive Lee")
+    assert back.items[0].evidence == "report.pdf: weekly"
+
+
+@pytest.mark.parametrize(("name", "value"), [("size", "twelve"), ("added-on", "last week"),
+                                             ("review-by", "2027-13-45")])
+def test_an_evidence_record_that_is_not_what_it_claims_names_its_item(schema_dir, name, value):
+    with pytest.raises(InputError) as raised:
+        oscal_to_poam(_with_evidence_prop(name, value), schema_dir=schema_dir)
+    assert str(raised.value).startswith("row 1: poam-items[0] (/plan-of-action-and-milestones/poam-items/0) "
+                                        "cannot be read:"), str(raised.value)

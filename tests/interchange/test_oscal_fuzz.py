@@ -49,10 +49,11 @@ def nest(depth: int):
 
 
 @st.composite
-def mutated(draw, base):
+def mutated(draw, base, within=()):
+    """``base`` changed in one to four places (under ``within`` only, where given)."""
     document = copy.deepcopy(base)
     for _ in range(draw(st.integers(1, 4))):
-        places = [p for p, _ in paths(document) if p]
+        places = [p for p, _ in paths(document) if p and p[:len(within)] == within and len(p) > len(within)]
         if not places:
             break
         place = draw(st.sampled_from(places))
@@ -119,6 +120,49 @@ def test_thousands_of_mutated_documents_never_escape_the_reader(base):
     print(f"\nOSCAL fuzz (JSON, YAML): {SEEN['documents']} documents, {SEEN['read']} read, {SEEN['refused']} refused, "
           "0 uncaught exceptions")
     assert SEEN["documents"] >= EXAMPLES and SEEN["refused"] > SEEN["documents"] // 4 and SEEN["read"] > 0
+
+
+@pytest.fixture(scope="module")
+def own_export():
+    """Punchlist's own export, whose items the reader takes exactly from its properties, evidence included."""
+    from datetime import date
+
+    from export_samples import CONTEXT, sample_poam
+
+    from punchlist.interchange.exports import EvidenceEntry
+    from punchlist.interchange.oscal import poam_to_oscal
+
+    poam = sample_poam()
+    evidence = {item.id: [EvidenceEntry("Report:\nweekly", filename="report.pdf", sha256="ab" * 32, size=12,
+                                        added_by="Priya Lee", added_on=date(2026, 11, 1), custodian="Olive Lee",
+                                        collected_on=date(2026, 10, 30), review_by=date(2027, 10, 30),
+                                        file_type="PDF document", requirements=("3.1.1",), name="report.pdf",
+                                        note="Report:\nweekly"),
+                          EvidenceEntry("Ticket", href="https://tickets.example/1", name="Ticket")]
+                for item in poam.items if item.id}
+    return poam_to_oscal(poam, CONTEXT, evidence=evidence)
+
+
+@pytest.mark.parametrize("part", ["back-matter", "observations", "poam-items"])
+def test_mutated_punchlist_exports_never_escape_the_reader(own_export, part):
+    """The evidence's resources, the observations that point at them and the items' own properties, mutated: read
+    or refused in one sentence."""
+    @settings(max_examples=max(EXAMPLES // 3, 100), deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(document=mutated(own_export, within=("plan-of-action-and-milestones", part)))
+    def run(document):
+        try:
+            data = serialise(document, "json")
+        except RecursionError:
+            data = b"[" * 100_000  # too deep to write: as deep a file as a person could bring
+        check(data, "fuzz.json")
+
+    before = dict(SEEN)
+    run()
+    done = SEEN["documents"] - before["documents"]
+    print(f"\nOSCAL fuzz (Punchlist's own export, {part}): {done} documents, {SEEN['read'] - before['read']} read, "
+          "0 uncaught exceptions")
+    assert done >= max(EXAMPLES // 3, 100) and SEEN["read"] > before["read"]
 
 
 XML_MUTATIONS = [

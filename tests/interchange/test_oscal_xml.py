@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import pytest
 from export_samples import CONTEXT, sample_poam
 
-from punchlist.core.records import PoamItem
+from punchlist.core.records import EvidenceDetail, PoamItem
 from punchlist.interchange.exports import EvidenceEntry
 from punchlist.interchange.oscal import poam_to_oscal
 from punchlist.interchange.oscal_formats import load_xml
@@ -50,9 +50,14 @@ def test_the_xml_reads_back_as_the_json_document_and_the_same_items(version, tmp
     assert back.items == from_json.items
     for before, after in zip(poam.items, back.items):
         for name in PoamItem.__slots__:
-            if name not in ("row", "evidence"):
+            if name not in ("row", "evidence", "evidence_details"):  # the evidence was passed beside the items
                 assert getattr(after, name) == getattr(before, name), (before.id, name)
     assert back.items[0].evidence == "Intune report:\nweekly, from the console"
+    # Each piece of the evidence passed comes back as a piece, with its file, hash, size and who added it when.
+    assert back.items[0].evidence_details == [EvidenceDetail(
+        "Intune report:\nweekly, from the console", filename="intune report.pdf", sha256=DIGEST, size=48211,
+        added_by="Priya Shah", added_on=date(2026, 11, 1))]
+    assert all(not item.evidence_details for item in back.items[1:])
     assert not list(tmp_path.glob("*.part"))
 
 

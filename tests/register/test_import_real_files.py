@@ -92,6 +92,38 @@ def test_the_filled_fedramp_template_imports_every_row_of_both_sheets(team, fill
     assert "needs a requirement: PE-13 has no NIST SP 800-171 Rev 2 counterpart" in orphan.weakness
 
 
+def test_a_closed_fedramp_row_written_by_a_person_is_refused_naming_what_to_add(team, shared_fixture, tmp_path,
+                                                                                 capsys):
+    """FedRAMP's template has no column for who approved a closure; Punchlist asks for one (separation of duties:
+    not the owner, not the importer). A person's closed row without it is refused, that row alone named, with the
+    two lines to add to its Comments cell; the rows beside it are checked in the same pass."""
+    workbook = openpyxl.load_workbook(shared_fixture(FEDRAMP))
+    for number, values in enumerate(FEDRAMP_OPEN[:1], 9):
+        for letter, value in values.items():
+            workbook["Open POA&M Items"][f"{letter}{number}"] = value
+    closed = dict(FEDRAMP_CLOSED[0], Z="Moved on 2026-08-30.")
+    for letter, value in closed.items():
+        workbook["Closed POA&M Items"][f"{letter}6"] = value
+    path = tmp_path / "fedramp-by-a-person.xlsx"
+    workbook.save(path)
+    assert _import(team, path, "--accept-derived") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err  # one problem: the open row beside it is fine
+    assert err.startswith(
+        f"{path.name} [Closed POA&M Items], row 6, column 'Comments': closed, but no one is named as approving the "
+        "closure and the file has no column for it: end this row's Comments cell (column Z) with the two lines "
+        '"-- Punchlist --" and "Approval authority: NAME"'), err
+    assert not PoamItem.objects.for_organization(team.org).exists()
+    # Added as the message says, the row comes in closed, with its approver.
+    workbook = openpyxl.load_workbook(path)
+    workbook["Closed POA&M Items"]["Z6"] = "Moved on 2026-08-30.\n-- Punchlist --\nApproval authority: Priya Lee"
+    workbook.save(path)
+    assert _import(team, path, "--accept-derived") == 0, capsys.readouterr().err
+    closed = _items(team)["V-90"]
+    assert (closed.status, closed.approval_authority.get_full_name(), closed.comments) == (
+        Status.CLOSED, "Priya Lee", "Moved on 2026-08-30.")
+
+
 def test_derived_requirements_are_shown_by_check_and_not_taken_without_consent(team, filled_fedramp, capsys):
     assert _import(team, filled_fedramp, "--check") == 0
     out = capsys.readouterr().out
@@ -170,6 +202,60 @@ def test_an_emass_workbook_with_its_items_on_another_sheet_says_which(team, shar
     assert set(_items(team)) == {"1", "2"}
 
 
+# eMASS's own POA&M exports carry a "Milestone Status" beside "Milestone ID" (Pending or Completed): people who fill
+# STIG Manager's layout for eMASS add it after its last column. One status a line, as the Milestone ID lines are;
+# or one milestone a row, the rows below an item holding only its further milestones.
+EMASS_STATUS_ROWS = [
+    {"A": "1", "B": "Passwords only on the VPN", "C": "IA-2(1)", "D": "IT Operations", "F": "Duo licences",
+     "G": date(2027, 4, 5), "H": "1\n2", "I": "Pilot - 2026-10-01\nRoll out - 2027-03-15", "K": "STIG Viewer",
+     "L": "Ongoing", "N": "CAT II", "AA": "Completed\nPending"},
+    {"A": "2", "B": "Audit logs kept 30 days", "C": "AU-11", "D": "IT Operations", "F": "Storage",
+     "G": date(2027, 1, 31), "H": "1", "I": "Extend retention to 1 year - 2026-11-02", "K": "Self-assessment",
+     "L": "Ongoing", "N": "CAT III", "AA": "Completed"},
+    {"A": "3", "B": "USB storage allowed", "C": "MP-7", "D": "IT Operations", "F": "GPO work",
+     "G": date(2027, 2, 28), "H": "1", "I": "Write the GPO - 2026-09-15", "K": "Self-assessment",
+     "L": "Ongoing", "N": "CAT II", "AA": "Completed"},
+    {"H": "2", "I": "Apply the GPO to every PC - 2027-02-15", "AA": "Pending"},
+]
+
+
+def _with_milestone_status(shared_fixture, tmp_path, rows):
+    path = _emass_copy(shared_fixture, tmp_path, rows=rows)
+    workbook = openpyxl.load_workbook(path)
+    workbook["POA&M"]["AA1"] = "Milestone Status"
+    workbook.save(path)
+    return path
+
+
+def test_an_emass_milestone_marked_completed_is_done(team, shared_fixture, tmp_path, capsys):
+    path = _with_milestone_status(shared_fixture, tmp_path, EMASS_STATUS_ROWS)
+    assert _import(team, path, "--accept-derived") == 0, capsys.readouterr().err
+    items = _items(team)
+    assert set(items) == {"1", "2", "3"}
+    milestones = {key: [(m.description, m.due, m.done_on) for m in item.milestones.all()]
+                  for key, item in items.items()}
+    assert milestones == {
+        "1": [("Pilot", date(2026, 10, 1), date(2026, 10, 1)), ("Roll out", date(2027, 3, 15), None)],
+        "2": [("Extend retention to 1 year", date(2026, 11, 2), date(2026, 11, 2))],
+        "3": [("Write the GPO", date(2026, 9, 15), date(2026, 9, 15)),
+              ("Apply the GPO to every PC", date(2027, 2, 15), None)],
+    }
+
+
+def test_an_emass_milestone_status_that_does_not_fit_names_its_row_and_column(team, shared_fixture, tmp_path,
+                                                                             capsys):
+    rows = [dict(EMASS_STATUS_ROWS[0], AA="Completed\nPending\nPending"), dict(EMASS_STATUS_ROWS[1], AA="Maybe"),
+            dict(EMASS_STATUS_ROWS[2], I="Write the GPO", AA="Completed")]
+    path = _with_milestone_status(shared_fixture, tmp_path, rows)
+    assert _import(team, path, "--accept-derived") == 2
+    err = capsys.readouterr().err
+    assert "row 3" in err and "3 milestone statuses for 2 milestone(s)" in err
+    assert "row 4" in err and "'maybe' is not a milestone status" in err
+    assert "row 5" in err and "'Write the GPO' is completed, but no date says when" in err
+    assert err.count("Milestone Status") >= 3, err
+    assert not PoamItem.objects.for_organization(team.org).exists()
+
+
 # --- MCCAST (STIG Manager) ----------------------------------------------------------------------------------
 
 MCCAST_ROWS = [  # B name, C date identified, D source, E status, F estimated completion, G actual start,
@@ -222,3 +308,29 @@ def test_a_self_assessment_given_for_a_poam_is_named_and_the_reverse(team, tmp_p
     assert _import(team, poam, "--assessment") == 2
     err = capsys.readouterr().err
     assert "this is a POA&M" in err and err.count("\n") == 1
+
+
+# --- OSCAL ----------------------------------------------------------------------------------------------------
+
+# file -> (poam-items in it, operational items among them: those naming no control with a Rev 2 counterpart)
+OSCAL_FILES = {
+    "nist-ifa-poam.json": (2, 2), "nist-ifa-poam.xml": (2, 2), "nist-ifa-poam.yaml": (2, 2),
+    "fedramp-rev5-poam-template.json": (2, 0), "fedramp-rev5-poam-template.xml": (2, 0),
+    "fedramp-awesomecloud-poam.xml": (8, 8), "fedramp-rev5-unit-test-poam.xml": (1, 1),
+    "minimal-valid-poam.json": (1, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OSCAL_FILES))
+def test_every_oscal_poam_item_of_the_file_goes_into_the_register(team, shared_fixture, name, capsys):
+    """Through `punchlist import`, as a new user brings the file: every poam-item becomes an item."""
+    path = shared_fixture(f"oscal/examples/{name}")
+    total, operational = OSCAL_FILES[name]
+    assert _import(team, path, "--accept-derived") == 0, capsys.readouterr().err
+    assert f"{total} item(s) imported" in capsys.readouterr().out
+    items = list(PoamItem.objects.for_organization(team.org).prefetch_related("requirement_links"))
+    assert len(items) == total
+    assert sum(item.kind == Kind.OPERATIONAL_PLAN for item in items) == operational
+    for item in items:  # each addresses a Rev 2 requirement, or says it needs one
+        assert item.requirement_links.exists() or "[needs a requirement:" in item.weakness
+        assert item.title

@@ -149,6 +149,15 @@ def test_the_fedramp_round_trip_is_lossless(source_register, rival, tmp_path, sh
         "Olive Lee", "Priya Lee", "Olive Lee", "IT Operations")
     assert v1.milestones[0].done_on == BEFORE + timedelta(days=18)
     assert v1.comments == "Asked Marcus on Monday.\nStill waiting."
+    # A closed item goes to the closed sheet, its approver in the Comments block (the template has no column for
+    # one), and comes back closed, approved by that person (separation of duties: not its owner).
+    closed_sheet = openpyxl.load_workbook(first)["Closed POA&M Items"]
+    row = next(r for r in range(6, 12) if closed_sheet[f"A{r}"].value == "P002")
+    assert "-- Punchlist --" in closed_sheet[f"Z{row}"].value
+    assert "\nApproval authority: Paul Lee" in closed_sheet[f"Z{row}"].value
+    stored = StoredItem.objects.get(organization=rival.org, external_id="P002")
+    assert (stored.status, stored.approval_authority, stored.primary_owner) == (
+        "closed", rival.approver2, rival.owner2)
 
 
 def test_the_csv_round_trip_is_lossless(source_register, rival, tmp_path):

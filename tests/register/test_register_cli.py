@@ -102,13 +102,18 @@ def test_import_takes_an_oscal_poam(team, rival, item, tmp_path, capsys):
     assert list(imported.requirement_links.values_list("requirement", flat=True)) == ["3.1.8"]
 
 
-def test_import_refuses_an_oscal_poam_without_800_171_requirements(team, shared_fixture, capsys):
-    """NIST's example POA&M is about another system's 800-53 controls: every row is refused by name."""
+def test_an_oscal_poam_naming_no_control_imports_as_operational_work_that_needs_a_requirement(team, shared_fixture,
+                                                                                             capsys):
+    """NIST's example POA&M names no control at all: its items are operational plan work, each saying that it
+    needs a requirement chosen, not a refused file."""
     example = shared_fixture("oscal/examples/nist-ifa-poam.json")
-    assert punchlist("import", str(example), "--org", team.org.slug, "--user", team.coordinator.username) == 2
-    # One problem, said once with the rows it is on.
-    assert "nist-ifa-poam.json, rows 1-2, column 'requirement'" in capsys.readouterr().err
-    assert not PoamItem.objects.for_organization(team.org).exists()
+    assert punchlist("import", str(example), "--org", team.org.slug, "--user", team.coordinator.username,
+                     "--create-people") == 0, capsys.readouterr().err
+    items = list(PoamItem.objects.for_organization(team.org).order_by("identifier"))
+    assert [(item.identifier, item.kind) for item in items] == [("OPA-OP-001", "operational_plan"),
+                                                                ("OPA-OP-002", "operational_plan")]
+    assert all("[needs a requirement: the file names no control;" in item.weakness for item in items)
+    assert not any(item.requirement_links.exists() for item in items)
 
 
 def test_import_refuses_a_file_that_is_not_what_its_name_says(team, tmp_path, capsys):

@@ -53,3 +53,31 @@ def test_a_changed_requirement_that_is_no_800_171_id_is_refused(team, login_as):
     assert refused.status_code == 400 and "'AC-3', chosen for AC-2, is not a NIST SP 800-171 Rev 2" in text(refused)
     assert not PoamItem.objects.for_organization(team.org).exists()
     assert reverse("web:import", args=[team.org.slug])
+
+
+def test_a_closed_fedramp_row_with_no_approver_is_named_at_the_check_with_what_to_add(team, login_as, shared_fixture,
+                                                                                      tmp_path):
+    """FedRAMP's template has no column for who approved a closure: the check names the closed sheet's row and
+    the two lines its Comments cell needs, and nothing is written."""
+    from datetime import date
+
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    workbook = openpyxl.load_workbook(shared_fixture("fedramp/FedRAMP-POAM-Template.xlsx"))
+    closed = workbook["Closed POA&M Items"]
+    for letter, value in {"A": "V-90", "B": "SC-8", "C": "Plain FTP to the supplier", "D": "Drawings sent over FTP",
+                          "H": "Marcus Lee", "J": "Move to SFTP", "K": date(2026, 6, 1), "L": date(2026, 9, 1),
+                          "Y": "sftp-config.pdf", "Z": "Moved on 2026-08-30."}.items():
+        closed[f"{letter}6"] = value
+    path = tmp_path / "fedramp.xlsx"
+    workbook.save(path)
+    client = login_as(team.coordinator)
+    url, page = preview(client, team, SimpleUploadedFile(path.name, path.read_bytes()), create_people="on")
+    checked = client.post(url, {**form_data(page), "accept_derived": "1", "action": "check"})
+    assert checked.status_code == 400, text(checked)
+    words = text(checked)
+    assert "1 problem to fix" in words
+    assert "Closed POA&M Items 6 Comments closed, but no one is named as approving the closure" in words, words
+    assert '"-- Punchlist --" and "Approval authority: NAME"' in words.replace("&quot;", '"'), words
+    assert not PoamItem.objects.for_organization(team.org).exists()

@@ -101,13 +101,26 @@ class Milestone:
 @dataclass(slots=True)
 class EvidenceDetail:
     """One piece of evidence as an export lists it: what it shows, and the file (its name, SHA-256 and size) or
-    the link where it lives. The file's bytes never travel in a spreadsheet; what identifies them does."""
+    the link where it lives. The file's bytes never travel in a spreadsheet; what identifies them does. An
+    export that says more of it (OSCAL) gives the rest of the register's record: who added it and when, who
+    keeps it, when it was collected and is to be reviewed, the file's type and the requirements it shows met."""
 
     description: str
     filename: str = ""
     link: str = ""
     sha256: str = ""
     size: int | None = None
+    added_by: str = ""
+    added_on: date | None = None
+    custodian: str = ""
+    collected_on: date | None = None
+    review_by: date | None = None
+    file_type: str = ""
+    requirements: list[str] = field(default_factory=list)
+    # Where the export gave the register's own record: its name and where it lives (words, not a link); then
+    # ``description`` is the register's words about it, not the text shown to people.
+    name: str = ""
+    reference: str = ""
 
 
 @dataclass(slots=True)

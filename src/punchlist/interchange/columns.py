@@ -77,6 +77,7 @@ POAM_COLUMNS: dict[str, tuple[str, ...]] = {
     # eMASS's per-milestone columns: a milestone's dates beside its description, one milestone per row.
     "milestone_due": ("Milestone Scheduled Completion Date", "Milestone Due Date", "Milestone Date"),
     "milestone_done": ("Milestone Completion Date", "Milestone Completed On"),
+    "milestone_status": ("Milestone Status",),
     "status": ("Status", "POA&M Status", "Item Status", "Current Status", "Remediation Status", "State",
                "Item State"),
     "severity": ("Severity", "Original Risk Rating", "Risk Level", "Risk Rating", "Raw Severity",
@@ -100,7 +101,7 @@ OTHER_POAM_HEADERS = (
     "Binding Operational Directive 22-01 tracking", "Binding Operational Directive 22-01 Due Date", "CVE",
     "Service Name",
     # eMASS (Navy, USMC, Army, stig-manager)
-    "Security Checks", "Milestone ID", "Milestone Status", "Milestone Status Comments",
+    "Security Checks", "Milestone ID", "Milestone Status Comments",
     "POA&M Requested Risk Accepted Expiration Date", "Identification Source Details", "Devices Affected",
     "Mitigations", "Mitigations (in-house and in conjunction with the Navy CSSP)", "Predisposing Conditions",
     "Relevance of Threat", "Threat Description", "Likelihood", "Impact", "Impact Description",

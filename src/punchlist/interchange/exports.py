@@ -65,10 +65,9 @@ class ExportContext:
 
 @dataclass(frozen=True, slots=True)
 class EvidenceEntry:
-    """One piece of evidence for an item: what it shows, and where it lives and its hash when known.
-
-    Items hold their evidence as text today; the register will pass stored files (with their SHA-256) here.
-    """
+    """One piece of evidence for an item: what it shows, where it lives and its hash when known, and what the
+    register keeps of it (who added it and when, its custodian, when it was collected and is to be reviewed,
+    the type the vault recognised, the requirements it shows met). An item's text alone is one entry."""
 
     description: str
     href: str | None = None
@@ -78,6 +77,16 @@ class EvidenceEntry:
     size: int | None = None
     added_by: str | None = None
     added_on: date | None = None
+    custodian: str | None = None
+    collected_on: date | None = None
+    review_by: date | None = None
+    file_type: str | None = None
+    requirements: tuple[str, ...] = ()
+    # The register's own record, for a reader that recreates it: its name, where it lives when that is words
+    # rather than a link, and the words about it (``description`` is these put together for a person).
+    name: str | None = None
+    reference: str | None = None
+    note: str | None = None
 
 
 EvidenceMap = Mapping[str, Sequence[EvidenceEntry]]

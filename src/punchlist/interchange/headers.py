@@ -82,6 +82,7 @@ POAM_RULES = _rules(
                        "milestone planned"], {"changed", "change", "status", "comment", "completed"}),
     ("milestone_done", ["milestone completed", "milestone actual", "milestone done"],
      {"change", "status", "comment"}),
+    ("milestone_status", ["milestone status", "milestone state"], {"comment", "change", "date"}),
     ("milestones", ["milestone"], _MILESTONE_PARTS | {"date", "due"}),
     ("requirements", ["control", "requirement", "practice", "800 171", "800 53", "cmmc"],
      _NOT_REQUIREMENT | {"security check", "compensating"}),

@@ -42,6 +42,7 @@ FIELD_LABELS = {
     "milestones": "Milestones",
     "milestone_due": "Milestone due date",
     "milestone_done": "Milestone completion date",
+    "milestone_status": "Milestone status",
     "status": "Status",
     "severity": "Severity",
     "kind": "Record type",

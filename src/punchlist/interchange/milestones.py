@@ -387,3 +387,28 @@ def _ending(lowered_or_text: str, words: tuple[str, ...]) -> str:
             if before < 0 or not lowered[before].isalnum():
                 return word
     return ""
+
+
+# eMASS's "Milestone Status" and the words people put in its place: a milestone is done or it is not.
+_STATE_WORDS = {
+    **dict.fromkeys(("completed", "complete", "done", "closed", "finished", "met", "achieved"), True),
+    **dict.fromkeys(("pending", "ongoing", "open", "planned", "not started", "in progress", "started",
+                     "delayed", "late", "overdue", "on track", "scheduled", "not completed", "incomplete",
+                     "not met"), False),
+}
+
+
+def milestone_states(value) -> tuple[bool, ...]:
+    """Whether each milestone of a row is done, from its status column: one status a line (one per milestone of
+    the row's milestone cell, as its Milestone ID lines are), or one for them all; () for a blank cell."""
+    written = value if type(value) is str else text(value)
+    lines = [" ".join(line.replace("_", " ").split()).strip(" .").lower() for line in written.splitlines()]
+    states = []
+    for line in filter(None, lines):
+        line = line.split(":", 1)[-1].strip() if ":" in line and line.split(":", 1)[0].strip().isdigit() else line
+        state = _STATE_WORDS.get(line)
+        if state is None:
+            raise CellError(f"{line!r} is not a milestone status: write Completed for a milestone reached, or "
+                            "Pending (one status a line, one line a milestone)")
+        states.append(state)
+    return tuple(states)

@@ -3,7 +3,9 @@
 Each item becomes a poam-item with one observation (the weakness), one risk (status, deadline) and one
 planned response (the remediation, its milestones as tasks, the resources as required assets, the four
 people and the responsible unit as the response's originating parties). Evidence goes to back-matter
-resources, with their SHA-256 where known.
+resources that the observation's ``relevant-evidence`` points to: the file's link with its SHA-256 as an OSCAL
+hash where known, and what the register keeps of each piece (its file name, who added it and when, custodian,
+dates, type, requirements) in Punchlist properties, so that an import recreates each piece.
 
 UUIDs are uuid5 from the organization (``ExportContext.identity``) and the item id, so a re-export keeps
 them and a receiver can match items across versions. Every field of an item is carried: where OSCAL has no
@@ -230,10 +232,14 @@ def _resource(item: PoamItem, entry: EvidenceEntry, resource_uuid: str) -> dict:
     resource = {"uuid": resource_uuid, "title": one_line(f"Evidence for {label}", "Evidence"),
                 "description": entry.description}
     props = [prop("evidence-for", item.id)] if item.id is not None else []
-    if entry.added_by:
-        props.append(prop("added-by", entry.added_by))
-    if entry.added_on:
-        props.append(prop("added-on", entry.added_on.isoformat()))
+    if entry.filename:  # the file's own name: the link may point into a package, or be missing
+        props.append(prop("filename", entry.filename))
+    for name in ("name", "reference", "note", "added_by", "added_on", "custodian", "collected_on", "review_by",
+                 "file_type"):
+        value = getattr(entry, name)
+        if value:
+            props.append(prop(name.replace("_", "-"), value.isoformat() if isinstance(value, date) else value))
+    props += [prop("requirement", requirement) for requirement in entry.requirements]
     if entry.size is not None:
         props.append(prop("size", str(entry.size)))
     locator = entry.href or (quote(entry.filename) if entry.filename else None)

@@ -139,15 +139,18 @@ def oscal_to_poam(document, *, source: str = "", schema_dir: str | Path | None =
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise InputError(f"the document's parts cannot be read: {error}", file=file) from None
     items = []
+    needs_requirement: dict[int, str] = {}  # operational items with no Rev 2 requirement -> the control they name
     for row, entry in enumerate(root["poam-items"], 1):
         place = loaded.where(f"/plan-of-action-and-milestones/poam-items/{row - 1}")
         try:
-            item, item_notes = read_item(entry, row, index)
+            item, item_notes, orphan = read_item(entry, row, index)
         except (ValueError, KeyError, TypeError, AttributeError, IndexError, ArithmeticError) as error:
             # valid OSCAL shape, but not what its properties claim
             raise InputError(f"poam-items[{row - 1}] ({place}) cannot be read: {error}", file=file,
                              row=row) from None
         items.append(item)
+        if orphan is not None:
+            needs_requirement[row - 1] = orphan
         label = item.id or f"poam-items[{row - 1}]"
         notes += [f"{label}: {note}" for note in item_notes]
     if all(index.native(entry) for entry in root["poam-items"]):
@@ -157,6 +160,6 @@ def oscal_to_poam(document, *, source: str = "", schema_dir: str | Path | None =
         fields = frozenset({"title", "weakness", "status"} | {
             name for name in PoamItem.__slots__ if name != "row"
             and any(getattr(item, name) != getattr(defaults, name) for item in items)})
-    return Poam(items=items, fields=fields, source=source, notes=list(dict.fromkeys(notes)))
-
+    return Poam(items=items, fields=fields, source=source, notes=list(dict.fromkeys(notes)),
+                needs_requirement=needs_requirement)
 

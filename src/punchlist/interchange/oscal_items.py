@@ -16,8 +16,9 @@ from datetime import date
 from decimal import Decimal
 
 from punchlist.core.controls import read_control
-from punchlist.core.records import ItemStatus, Milestone, PoamItem, RecordKind, Severity
+from punchlist.core.records import EvidenceDetail, ItemStatus, Milestone, PoamItem, RecordKind, Severity
 
+from .derive import NEEDS_REQUIREMENT
 from .oscal import DETAIL_FIELDS, FEDRAMP_NS, PUNCHLIST_NS, ROLE_IDS
 
 FOREIGN_STATUS = {
@@ -177,8 +178,14 @@ def _requirements(written: list[str], item: PoamItem) -> list[str]:
             notes.append(reading.note)
     if not requirements:
         item.kind = RecordKind.OPERATIONAL_PLAN
+        named = f" (the file names {', '.join(written)})" if written else " (the file names no control)"
         notes.append("no NIST SP 800-171 Rev 2 requirement: an operational plan item that needs a requirement "
-                     "chosen" + (f" (the file names {', '.join(written)})" if written else ""))
+                     "chosen" + named)
+        # As a spreadsheet's control with no Rev 2 counterpart does (``derive``): the item says so itself.
+        why = (f"{', '.join(written)} has no NIST SP 800-171 Rev 2 counterpart" if written
+               else "the file names no control")
+        note = f"[{NEEDS_REQUIREMENT}: {why}; choose the requirement this work serves]"
+        item.weakness = f"{item.weakness}\n\n{note}" if item.weakness else note
     item.requirements = requirements
     return notes
 
@@ -226,8 +233,9 @@ def _has_adjusted(risks: list[dict]) -> bool:
                for r in risks for c in _list(r, "characterizations") for f in _list(c, "facets"))
 
 
-def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]:
-    """The item, and what the person should confirm about how it was read."""
+def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str], str | None]:
+    """The item, what the person should confirm about how it was read, and for an item left with no Rev 2
+    requirement the first control it names ("" for none; None otherwise): what the register numbers it by."""
     native = index.native(entry)
     props = index.ours(entry)
     observations = [index.observations[r["observation-uuid"]] for r in _list(entry, "related-observations")
@@ -270,6 +278,11 @@ def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]
                 setattr(item, field, index.party_name(actor["actor-uuid"]))
     item.evidence = "\n\n".join(
         _evidence_text(evidence, native) for o in observations for evidence in _list(o, "relevant-evidence"))
+    if native:
+        details = [_evidence_detail(evidence, index) for o in observations
+                   for evidence in _list(o, "relevant-evidence")]
+        if any(detail != EvidenceDetail(detail.description) for detail in details):  # words alone: the text says it
+            item.evidence_details = details
 
     if native:  # rich text that its markup would not have given back exactly is in a property
         for name in ("weakness", "remediation", "resources"):
@@ -289,9 +302,11 @@ def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]
             text = one(name.replace("_", "-"))
             if text is not None:
                 setattr(item, name, _detail(name, text))
-        return item, []
+        return item, [], None
 
-    notes = _requirements(_controls(entry, risks, findings, observations), item)
+    written = _controls(entry, risks, findings, observations)
+    notes = _requirements(written, item)
+    orphan = None if item.requirements else next(iter(written), "")
     if not item.title.strip() and not item.weakness.strip():
         item.title = f"Untitled POA&M item {row}"
         notes.append(f"the file gives this item no title, weakness or description: named {item.title!r}")
@@ -315,7 +330,7 @@ def read_item(entry: dict, row: int, index: Index) -> tuple[PoamItem, list[str]]
                   for a in _list(origin, "actors") if a["type"] == "party" and a["actor-uuid"] in index.parties
                   and index.parties[a["actor-uuid"]].get("type") == "person"]
         item.primary_owner = people[0] if people else ""
-    return item, notes
+    return item, notes, orphan
 
 
 def _evidence_text(evidence: dict, native: bool) -> str:
@@ -325,3 +340,34 @@ def _evidence_text(evidence: dict, native: bool) -> str:
     if native or not href or href.startswith("#"):
         return description
     return f"{description} ({href})"
+
+
+def _evidence_detail(evidence: dict, index: Index) -> EvidenceDetail:
+    """One piece of evidence of Punchlist's own export, as the register kept it: its words (exact), and from the
+    back-matter resource it points to, the file (name, SHA-256, size) or the link, and the rest of its record."""
+    text = _evidence_text(evidence, True)
+    href = str(evidence.get("href", ""))
+    resource = index.resources.get(href[1:], {}) if href.startswith("#") else {}
+    ours = Index.ours(resource)
+
+    def one(name: str) -> str:
+        return ours[name][0] if name in ours else ""
+
+    rlink = next(iter(_list(resource, "rlinks")), {})
+    sha256 = next((str(h["value"]).lower() for h in _list(rlink, "hashes")
+                   if str(h.get("algorithm", "")).upper() == "SHA-256"), one("sha-256").lower())
+    filename = one("filename")
+    link = "" if filename or not resource else str(rlink.get("href", ""))
+    description = text
+    if one("name"):  # the register's own record
+        description = one("note")
+    elif filename and description.startswith(f"{filename}: "):
+        description = description[len(filename) + 2:]
+    elif filename and description == filename:
+        description = ""
+    size = one("size")
+    return EvidenceDetail(description, filename, link, sha256, int(size) if size else None,
+                          name=one("name"), reference=one("reference"),
+                          added_by=one("added-by"), added_on=_date(one("added-on")), custodian=one("custodian"),
+                          collected_on=_date(one("collected-on")), review_by=_date(one("review-by")),
+                          file_type=one("file-type"), requirements=ours.get("requirement", []))

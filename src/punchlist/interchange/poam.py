@@ -24,7 +24,7 @@ from .details import DETAIL_PARSERS
 from .evidence_sheet import SHEET as EVIDENCE_SHEET
 from .evidence_sheet import attach_evidence
 from .mapping import ColumnMapping
-from .milestones import parse_milestones
+from .milestones import milestone_states, parse_milestones
 from .notes import restore
 from .report import sheet_columns
 from .report import shown_name as _shown_name
@@ -64,13 +64,14 @@ PARSERS = {
     "milestones": parse_milestones,
     "milestone_due": parse_date,
     "milestone_done": parse_date,
+    "milestone_status": milestone_states,
     "status": item_status,
     "kind": record_kind,
     "evidence": text,
     **DETAIL_PARSERS,
 }
 # Columns that describe one milestone of the item above them (eMASS lists one milestone per row).
-_MILESTONE_COLUMNS = ("milestones", "milestone_due", "milestone_done")
+_MILESTONE_COLUMNS = ("milestones", "milestone_due", "milestone_done", "milestone_status")
 # How many rows under the header a template's guidance may take (FedRAMP: descriptions, formats, example).
 _GUIDANCE_ROWS = 5
 
@@ -340,6 +341,8 @@ class _SheetReader:
         # milestone continues the item above it.
         self.due_at = columns.get("milestone_due", [None])[0]
         self.done_at = columns.get("milestone_done", [None])[0]
+        self.status_at = columns.get("milestone_status", [None])[0]
+        self.per_milestone = self.due_at is not None or self.done_at is not None or self.status_at is not None
         self.milestone_places = [p for name in _MILESTONE_COLUMNS for p in columns.get(name, ())]
         self.other_places = [p for p in mapped if p not in self.milestone_places]
         self.identity_places = columns.get("id", [])[:1] + columns.get("requirements", [])[:1]
@@ -379,7 +382,7 @@ class _SheetReader:
         is nothing to do per row but map it. False (and nothing done) where that does not hold.
         """
         rows, first_row = self.rows, self.first_row
-        if self.due_at is not None or self.done_at is not None or not self.identity_places or start >= end:
+        if self.per_milestone or not self.identity_places or start >= end:
             return False
         # Both passes run in C (map, islice, "in"), not a Python loop per row.
         places = self.identity_places
@@ -415,10 +418,14 @@ class _SheetReader:
                     item = self.map_text_row(row, first_row + index)
                 except AttributeError:  # a number or a date in a text column: 12345.0 -> "12345"
                     item = self.map_row(row, first_row + index)
-                if self.due_at is not None or self.done_at is not None:
-                    _attach_milestone_dates(item, row, self.due_at, self.done_at)
-            except CellError:
+                if self.per_milestone:
+                    _attach_milestone_dates(item, row, self.due_at, self.done_at, self.status_at)
+            except CellError as failure:
+                before = len(self.errors)
                 _collect_errors(self.sheet, self.layout, row, first_row + index, self.columns, self.errors)
+                if len(self.errors) == before:  # no cell is wrong alone: the milestones and their statuses differ
+                    self.errors.append(InputError(str(failure), file=self.sheet.label, row=first_row + index,
+                                                  column=self.layout.header(self.status_at)))
                 self.previous = None
                 continue
             previous = self.previous
@@ -430,7 +437,7 @@ class _SheetReader:
             self.previous = item
 
 
-_FIELD = {"milestone_due": "milestones", "milestone_done": "milestones"}
+_FIELD = {"milestone_due": "milestones", "milestone_done": "milestones", "milestone_status": "milestones"}
 
 
 @contextmanager
@@ -533,17 +540,38 @@ def _first_filled(places: list[int]) -> str:
     return expression
 
 
-def _attach_milestone_dates(item: PoamItem, row: list, due_at: int | None, done_at: int | None) -> None:
-    """eMASS's per-milestone columns: the row's milestone gets the dates beside its description."""
+def _attach_milestone_dates(item: PoamItem, row: list, due_at: int | None, done_at: int | None,
+                            status_at: int | None = None) -> None:
+    """eMASS's per-milestone columns: the row's milestone gets the dates beside its description, and its status
+    ("Completed") says it was reached: on its completion date, else on the date the milestone cell gives it
+    (eMASS's "Milestone with Completion Dates")."""
     due = parse_date(row[due_at]) if due_at is not None else None
     done_on = parse_date(row[done_at]) if done_at is not None else None
-    if due is None and done_on is None:
+    states = milestone_states(row[status_at]) if status_at is not None else ()
+    if due is not None or done_on is not None:
+        if not item.milestones:
+            item.milestones.append(Milestone(""))
+        last = item.milestones[-1]
+        last.due = last.due or due
+        last.done_on = last.done_on or done_on
+    if not states:
         return
-    if not item.milestones:
-        item.milestones.append(Milestone(""))
-    last = item.milestones[-1]
-    last.due = last.due or due
-    last.done_on = last.done_on or done_on
+    milestones = item.milestones
+    if len(states) == 1:
+        states = states * len(milestones)  # one status for the row's milestones
+    if len(states) != len(milestones):
+        raise CellError(f"{len(states)} milestone statuses for {len(milestones)} milestone(s): give one status a "
+                        "line, one line a milestone")
+    for milestone, reached in zip(milestones, states):
+        if not reached:
+            if milestone.done_on is not None and done_on is None:
+                raise CellError(f"the milestone {milestone.description!r} is said done on "
+                                f"{milestone.done_on.isoformat()}, but its status says it is not")
+            continue
+        milestone.done_on = milestone.done_on or milestone.due
+        if milestone.done_on is None:
+            raise CellError(f"the milestone {milestone.description!r} is completed, but no date says when: give "
+                            "its completion date")
 
 
 def _collect_errors(sheet: Sheet, layout: Layout, row: list, number: int, columns: dict[str, list[int]],

@@ -22,7 +22,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 FIELDS = ("requirements", "objectives", "id", "title", "weakness", "remediation", "primary_owner",
           "supporting_owner", "approval_authority", "evidence_custodian", "responsible_unit", "resources", "source",
           "start_date", "scheduled_completion", "completion_date", "last_updated", "milestones", "milestone_due",
-          "milestone_done", "status", "severity", "kind", "evidence",
+          "milestone_done", "milestone_status", "status", "severity", "kind", "evidence",
           # the further details (interchange.details)
           "original_id", "assets", "cves", "source_identifier", "interim_mitigation", "comments", "likelihood",
           "impact", "residual_risk", "risk_adjustment", "vendor_dependency", "vendor_product", "vendor_check_in",

@@ -24,7 +24,7 @@ from punchlist.interchange.exports import EvidenceEntry, ExportContext
 from punchlist.orgs.permissions import require
 
 from . import mapping
-from .models import Assessment, Evidence, Kind, PoamItem
+from .models import Assessment, Evidence, EvidenceRequirement, Kind, PoamItem
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 
@@ -81,30 +81,38 @@ def build_export(actor, organization, *, system: str | None = None, generated_at
     return RegisterExport(poam=poam, context=context, evidence=evidence)
 
 
-_EVIDENCE_FIELDS = ("pk", "name", "file", "sha256", "size", "reference", "description", "added_by_id", "added_at")
+_EVIDENCE_FIELDS = ("pk", "name", "file", "sha256", "size", "reference", "description", "added_by_id", "added_at",
+                    "custodian_id", "collected_on", "review_by", "file_type")
 
 
 def _evidence(items) -> dict[str, list[EvidenceEntry]]:
     """Each item's evidence: what was added to it and what was added elsewhere and linked to it (two
-    queries, and one for the names of who added it), oldest first."""
+    queries, one for the requirements each shows met and one for the names of the people), oldest first."""
     selected = items.values("pk")
     rows = set(Evidence.objects.filter(item__in=selected).values_list("item__identifier", *_EVIDENCE_FIELDS))
     rows.update(Evidence.linked_items.through.objects.filter(poamitem__in=selected).values_list(
         "poamitem__identifier", *(f"evidence__{name}" for name in _EVIDENCE_FIELDS)))
     rows = sorted(rows, key=lambda row: (row[0], row[9], row[1]))  # identifier, added_at, pk
+    shown: dict[int, list[str]] = {}
+    for evidence, requirement in EvidenceRequirement.objects.filter(
+            evidence__in={row[1] for row in rows}).values_list("evidence", "requirement"):
+        shown.setdefault(evidence, []).append(requirement)
     people = {pk: f"{first} {last}".strip() or username for pk, first, last, username in
-              get_user_model().objects.filter(pk__in={row[8] for row in rows})
+              get_user_model().objects.filter(pk__in={row[8] for row in rows} | {row[10] for row in rows})
               .values_list("pk", "first_name", "last_name", "username")}
     found: dict[str, list[EvidenceEntry]] = {}
-    for identifier, _, name, file, sha256, size, reference, description, added_by, added_at in rows:
+    for (identifier, pk, name, file, sha256, size, reference, description, added_by, added_at, custodian,
+         collected_on, review_by, file_type) in rows:
         found.setdefault(identifier, []).append(evidence_entry(
             name=name, stored=bool(file), sha256=sha256, size=size, reference=reference, description=description,
-            added_by=people.get(added_by), added_on=timezone.localdate(added_at) if added_at else None))
+            added_by=people.get(added_by), added_on=timezone.localdate(added_at) if added_at else None,
+            custodian=people.get(custodian), collected_on=collected_on, review_by=review_by,
+            file_type=file_type or None, requirements=tuple(shown.get(pk, ()))))
     return found
 
 
 def evidence_entry(*, name: str, stored: bool, sha256: str, size: int | None, reference: str, description: str,
-                   added_by: str | None, added_on) -> EvidenceEntry:
+                   added_by: str | None, added_on, **kept) -> EvidenceEntry:
     """One piece of evidence as exports show it: a stored file by its name and hash, a link as a link, and
     the words about it in full (an import keeps the file's whole text as the reference and its first 255
     characters as the name, so the name is not said twice)."""
@@ -119,7 +127,8 @@ def evidence_entry(*, name: str, stored: bool, sha256: str, size: int | None, re
     known = stored or bool(sha256)  # a file, kept in the vault or known by its hash from an imported export
     return EvidenceEntry(description=text, href=link, filename=name if known else None, sha256=sha256 or None,
                          media_type=mimetypes.guess_type(name)[0] if known else None, size=size,
-                         added_by=added_by, added_on=added_on)
+                         added_by=added_by, added_on=added_on, name=name,
+                         reference=None if link else reference or None, note=description or None, **kept)
 
 
 __all__ = ["EXPORT_KINDS", "RegisterExport", "build_export", "evidence_entry"]

@@ -18,7 +18,8 @@ from punchlist.core import records
 from punchlist.dbinsert import RawJSON, bulk_session, db_value, insert_rows, reserve_ids
 
 from ..details import DETAILS, detail_values
-from ..models import IDENTIFIER_PREFIX, Evidence, ItemRequirement, ItemSequence, Milestone, PoamItem, Status
+from ..models import (IDENTIFIER_PREFIX, Evidence, EvidenceRequirement, ItemRequirement, ItemSequence, Milestone,
+                      PoamItem, Status)
 from ..services._common import one_line
 
 BATCH = 2000
@@ -31,7 +32,8 @@ ITEM_COLUMNS = ("organization", "assessment", "identifier", "external_id", "fami
                 "original_scheduled_completion", "completion_date", "verified_by", "verified_at", "version",
                 "created_at", "created_by", "updated_at", "status_date", *DETAILS)
 MILESTONE_COLUMNS = ("item", "description", "due", "original_due", "done_on", "position", "created_at")
-EVIDENCE_COLUMNS = ("item", "name", "file", "sha256", "size", "reference", "description", "added_by", "added_at")
+EVIDENCE_COLUMNS = ("item", "name", "file", "sha256", "size", "reference", "description", "added_by", "added_at",
+                    "custodian", "collected_on", "review_by", "file_type")
 
 
 NO_OBJECTIVES = RawJSON("[]")
@@ -102,6 +104,17 @@ class _Writer:
         self.assessment_id = assessment.pk if assessment is not None else None
         self.texts, self.dates = _Texts(), _Dates()
         self.details = details
+        self._local_now = timezone.localtime()
+        self._added_at: dict = {None: self.now}
+
+    def added_at(self, day):
+        """When a piece of evidence was added, as its export said (the day, at the import's time of day), so
+        that the register's evidence keeps its dates; the import's own moment where the export gave none."""
+        moment = self._added_at.get(day)
+        if moment is None:
+            moment = self._added_at[day] = db_value(Evidence, "added_at", self._local_now.replace(
+                year=day.year, month=day.month, day=day.day))
+        return moment
 
     def write(self, batch) -> None:
         organization_id, assessment_id, actor_id, now = (self.organization.pk, self.assessment_id, self.actor.pk,
@@ -112,6 +125,7 @@ class _Writer:
         empty = read_details(records.PoamItem())  # the details of a record that has none
         no_details = (None, *empty)
         items, links, milestones, evidence, events = [], [], [], [], []
+        shown_by: list = []  # per evidence row, the requirements it shows met
         for pk, (plan, identifier) in zip(reserve_ids(PoamItem, len(batch)), batch):
             record, status = plan.record, plan.status
             people = plan.people
@@ -151,9 +165,16 @@ class _Writer:
                     position += 1
             text = record.evidence.strip()
             if record.evidence_details:
-                evidence += [evidence_row(pk, detail, actor_id, now) for detail in record.evidence_details]
+                for detail, (added_by, custodian, shown) in zip(record.evidence_details, plan.evidence or (
+                        (None, None, ()),) * len(record.evidence_details)):
+                    if isinstance(custodian, str):
+                        custodian = new_ids[custodian]
+                    shown_by.append(shown)
+                    evidence.append(evidence_row(pk, detail, added_by or actor_id, self.added_at(detail.added_on),
+                                                 custodian))
             elif text:
-                evidence.append((pk, text[:255], "", "", None, text, "", actor_id, now))
+                shown_by.append(())
+                evidence.append((pk, text[:255], "", "", None, text, "", actor_id, now, None, None, None, ""))
             after = AFTER % (
                 texts[people[2]], completion_text, details_text, _text(text), texts[people[3]], _text(external),
                 _text(identifier),
@@ -166,20 +187,34 @@ class _Writer:
         insert_rows(PoamItem, ("id", *ITEM_COLUMNS), items, prepared=True)
         insert_rows(ItemRequirement, ("item", "requirement", "position"), links, prepared=True)
         insert_rows(Milestone, MILESTONE_COLUMNS, milestones, prepared=True)
-        if evidence:
+        if evidence and any(shown_by):  # keys taken beforehand, for the requirements each piece shows met
+            keys = reserve_ids(Evidence, len(evidence))
+            insert_rows(Evidence, ("id", *EVIDENCE_COLUMNS), [(key, *row) for key, row in zip(keys, evidence)],
+                        prepared=True)
+            insert_rows(EvidenceRequirement, ("evidence", "requirement"),
+                        [(key, requirement) for key, shown in zip(keys, shown_by) for requirement in shown],
+                        prepared=True)
+        elif evidence:
             insert_rows(Evidence, EVIDENCE_COLUMNS, evidence, prepared=True)
         chain.record_many(organization=self.organization, actor=self.actor, entries=events, head=self.head)
 
 
-def evidence_row(pk, detail, actor_id, now) -> tuple:
-    """An Evidence row (EVIDENCE_COLUMNS) for what an export said of one piece of evidence: a file known by its
-    name, SHA-256 and size (its bytes stay where they are), a link, or words."""
-    name = (detail.filename or detail.description or detail.link)[:255]
+def evidence_row(pk, detail, added_by, added_at, custodian=None) -> tuple:
+    """An Evidence row (EVIDENCE_COLUMNS) for what an export said of one piece of evidence: a file
+    known by its name, SHA-256 and size (its bytes stay where they are), a link, or words; with what the export
+    kept of its record (custodian, collection and review dates, the file's type)."""
     identified = bool(detail.sha256) and detail.size is not None
-    reference = detail.link or ("" if identified else detail.description or detail.filename)
-    description = detail.description if detail.description != name else ""
+    if detail.name:  # the register's record, as its export gave it
+        name, reference, description = detail.name[:255], detail.link or detail.reference, detail.description
+        if not reference and not identified:  # a stored file whose hash the export did not give: its name says where
+            reference = detail.filename or name
+    else:
+        name = (detail.filename or detail.description or detail.link)[:255]
+        reference = detail.link or ("" if identified else detail.description or detail.filename)
+        description = detail.description if detail.description != name else ""
     return (pk, name, "", detail.sha256 if identified else "", detail.size if identified else None, reference,
-            description, actor_id, now)
+            description, added_by, added_at, custodian, detail.collected_on, detail.review_by,
+            detail.file_type[:60])
 
 
 def _allocate(organization, plans) -> list[str]:

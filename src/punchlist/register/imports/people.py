@@ -42,6 +42,13 @@ class People:
         self.created: dict[str, object] = {}  # short name -> the user made for them
         self._approvers: set[str] = set()  # short names of those made approvers
 
+    def member(self, written: str) -> int | None:
+        """The primary key of the member ``written`` names, whatever their role; None for anyone else."""
+        for key in (_key(written or ""), _short(written or "")):
+            if key in self.known:
+                return self.known[key][0].pk
+        return None
+
     def resolve(self, written: str, column: str, row, file, errors) -> int | str | None:
         """The primary key of the member ``written`` names, the short name of a person to create (a str), or
         None; a problem is added to ``errors`` with the row and column."""

@@ -14,6 +14,7 @@ from punchlist.core.closeout import closeout_deadline, completion_allowed
 from punchlist.audit import chain
 from punchlist.dbinsert import bulk_session
 from punchlist.errors import InputError
+from punchlist.interchange.notes import MARKER
 from punchlist.interchange.poam import PoamStream, errors_of
 from punchlist.orgs.permissions import require
 
@@ -76,6 +77,9 @@ class Plan:
     family: str
     identifier: str | None = None  # our identifier the file already used, kept for a new item
     item: int | None = None  # the primary key of the item this row updates
+    # Per piece of evidence an export listed (``record.evidence_details``): who added it (a member's primary key,
+    # or None for the importer), its custodian (as ``people``) and the requirements it shows met (catalog ids).
+    evidence: list[tuple] = field(default_factory=list)
 
 
 def _governing_conditional(organization, assessment):
@@ -120,7 +124,8 @@ def import_poam(actor, organization, poam: records.Poam | PoamStream, *, file: s
     with writing(organization), bulk_session(PoamItem, rows=min(stream.total, SESSION_ROWS)):
         people = People(organization, create_people)
         checker = RowChecker(organization, people, file=file, assessment=assessment, importer=actor.pk,
-                             fields=stream.fields, needs_requirement=stream.needs_requirement)
+                             fields=stream.fields, needs_requirement=stream.needs_requirement,
+                             columns=stream.columns)
         reopened = frozenset(name.strip() for name in reopen)
         new_people: dict = {}
         for batch in stream.batches(BATCH):
@@ -178,14 +183,40 @@ def check_poam(actor, organization, poam: records.Poam | PoamStream, *, file: st
         return done.result
 
 
-def _check_imported_closure(record, people: tuple, importer, row: int, error) -> None:
+NO_APPROVER = ("closed without an approval authority: name who verified the closure (someone other than its "
+               "owners and than you, who import it), or import the item as ready for verification")
+
+
+def approver_wanted(file: str, columns: list[dict]) -> tuple[str, str, str]:
+    """What to tell of a closed row that names no approver, as (message, file, column): where the file has no
+    column for one (FedRAMP's template), the lines to add to the row's Comments cell, which Punchlist's own
+    FedRAMP export writes (``interchange.notes``); the sheet named where the row's status is the sheet's."""
+    if not columns or any("approval_authority" in sheet["read"] for sheet in columns):
+        return NO_APPROVER, file, "approval_authority"
+    if len(columns) > 1 and "status" not in columns[0]["read"] and columns[-1]["sheet"]:
+        file = f"{file} [{columns[-1]['sheet']}]"  # a closed row is on the closed sheet
+    comments = next((sheet["read"]["comments"][0] for sheet in columns if "comments" in sheet["read"]), None)
+    if comments is None:
+        return ("closed, but no one is named as approving the closure and the file has no column for it: add an "
+                "\"Approval Authority\" column naming who verified the closure (someone other than its owners and "
+                "than you, who import it), or import the item as ready for verification"), file, "approval_authority"
+    return (f"closed, but no one is named as approving the closure and the file has no column for it: end this "
+            f"row's {comments['header'] or 'comments'} cell (column {comments['column']}) with the two lines "
+            f"\"{MARKER}\" and \"Approval authority: NAME\", naming who verified the closure (someone other than "
+            "its owners and than you, who import it), or list the item with the open ones"), file, \
+        comments["header"] or comments["column"]
+
+
+def _check_imported_closure(record, people: tuple, importer, row: int, error, wanted=None) -> None:
     """A closed row names who approved the closure, and that person did none of its work (3.1.4)."""
     approver = people[2]
     if approver is None:
         if not record.approval_authority.strip():
-            error("closed without an approval authority: name who verified the closure (someone other than its "
-                  "owners and than you, who import it), or import the item as ready for verification",
-                  "approval_authority", row)
+            if wanted is None:
+                error(NO_APPROVER, "approval_authority", row)
+            else:
+                message, file, column = wanted
+                error(message, column, row, file)
         return
     evidence = record.evidence.strip()
     conflicts = closure_conflicts(approver, primary_owner=people[0], supporting_owner=people[1],
@@ -206,7 +237,8 @@ def check_rows(organization, poam: records.Poam, people: People, *, file: str, a
     work (``services.separation``), and the importer, who records the closure and adds its evidence, is not.
     """
     return RowChecker(organization, people, file=file, assessment=assessment, importer=importer,
-                      fields=poam.fields, needs_requirement=poam.needs_requirement).check(poam.items, errors)
+                      fields=poam.fields, needs_requirement=poam.needs_requirement,
+                      columns=poam.columns).check(poam.items, errors)
 
 
 class RowChecker:
@@ -214,8 +246,10 @@ class RowChecker:
     once, each item named once, our identifiers kept once) is remembered from batch to batch."""
 
     def __init__(self, organization, people: People, *, file: str, assessment, importer=None,
-                 fields: frozenset[str] = frozenset(), needs_requirement: dict[int, str] | None = None):
+                 fields: frozenset[str] = frozenset(), needs_requirement: dict[int, str] | None = None,
+                 columns: list[dict] | None = None):
         self.organization, self.people, self.file = organization, people, file
+        self.approver_wanted = approver_wanted(file, columns or [])
         # Operational plan items from controls with no 800-171 counterpart, by position (``interchange.derive``).
         self.needs_requirement = needs_requirement if needs_requirement is not None else {}
         self.importer = importer
@@ -245,8 +279,8 @@ class RowChecker:
         closed, ready, accepted = Status.CLOSED.value, Status.READY_FOR_VERIFICATION.value, Status.RISK_ACCEPTED.value
         assessment_poam = Kind.ASSESSMENT_POAM.value
 
-        def error(message, column, row):
-            errors.append(InputError(message, file=file, row=row, column=column))
+        def error(message, column, row, where=file):
+            errors.append(InputError(message, file=where, row=row, column=column))
 
         for index, record in enumerate(items, self.index):
             row = record.row if record.row is not None else index + 1
@@ -308,13 +342,15 @@ class RowChecker:
             start, due = record.start_date, record.scheduled_completion
             if start and due and due < start:
                 error("the scheduled completion is before the start date", "scheduled_completion", row)
+            evidence: list[tuple] = []
             if match is None:
                 # An update's evidence and closeout clock are the stored item's, which its services check.
                 if (status == closed or status == ready) and not record.evidence.strip():
                     error(f"{Status(status).label.lower()} without evidence; say what shows the fix (or where it "
                           "lives) in the evidence column, or import the item as open", "evidence", row)
                 if status == closed:
-                    _check_imported_closure(record, resolved, self.importer, row, error)
+                    _check_imported_closure(record, resolved, self.importer, row, error, self.approver_wanted)
+                evidence = [self._evidence(detail, row, errors) for detail in record.evidence_details]
                 if conditional is not None and status != closed and status != accepted and not completion_allowed(
                         record.kind, due, conditional):
                     error(f"R-CLOSE-1: scheduled completion {due.isoformat()} is after the closeout deadline "
@@ -322,7 +358,8 @@ class RowChecker:
             if len(errors) > before or (first is None and index not in self.needs_requirement):
                 continue
             family = first.family if first is not None else _family_of_control(self.needs_requirement[index])
-            plan = Plan(record, row, requirements, objectives, title, resolved, kind, status, family, item=match)
+            plan = Plan(record, row, requirements, objectives, title, resolved, kind, status, family, item=match,
+                        evidence=evidence)
             if match is None and external:
                 ours = OUR_ID.match(external.upper())
                 if ours and ours[1] == family and external.upper() not in kept:
@@ -340,6 +377,23 @@ class RowChecker:
                 if plan.identifier in taken:
                     plan.identifier = None
         return plans
+
+
+    def _evidence(self, detail: records.EvidenceDetail, row: int, errors) -> tuple:
+        """Who added a piece of evidence (the member of that name, else the importer, who adds it here), who
+        keeps it (a member, as any person column) and the requirements it shows met."""
+        custodian = self.people.resolve(detail.custodian, "evidence_custodian", row, self.file, errors) \
+            if detail.custodian else None
+        shown = []
+        for written in detail.requirements:
+            found = self.catalog.find(written)
+            if found is None:
+                errors.append(InputError(f"the evidence {(detail.filename or detail.description)[:80]!r} names "
+                                         f"{written!r}, not a NIST SP 800-171 Rev 2 requirement",
+                                         file=self.file, row=row, column="evidence"))
+            elif found.id not in shown:
+                shown.append(found.id)
+        return self.people.member(detail.added_by) if detail.added_by else None, custodian, shown
 
 
 def _family_of_control(control: str) -> str:

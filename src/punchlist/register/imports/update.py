@@ -316,7 +316,7 @@ def update_items(actor, organization, plans, fields, new_people, *, reason: str,
         text = plan.record.evidence.strip() if "evidence" in fields else ""
         text = text if text and text not in evidence[plan.item] else ""
         if text and plan.record.evidence_details and all(
-                (d.filename or d.description or d.link)[:255] in evidence[plan.item]
+                (d.name or d.filename or d.description or d.link)[:255] in evidence[plan.item]
                 for d in plan.record.evidence_details):
             text = ""  # an export of this register's own evidence, listed piece by piece: nothing new
         steps = (_status_steps(plan, stored, worked, chosen, notes)
