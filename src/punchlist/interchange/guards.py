@@ -194,7 +194,9 @@ SCANNER_KINDS = frozenset({"NESSUS", "NESSUS_CSV", "OPENVAS", "CKL", "CKLB"})
 # The root element (lower case) of a scanner's XML, by what it is
 _SCANNER_ROOTS = (("<nessusclientdata_v2", "NESSUS"), ("<checklist", "CKL"), ("<report", "OPENVAS"),
                   ("<get_reports_response", "OPENVAS"))
-_XML_PROLOG = re.compile(r"^(?:<\?[^>]*\?>\s*|<!--.*?-->\s*)*", re.DOTALL)
+# What may stand before the root element: declarations, comments and a DOCTYPE (which the reader then refuses)
+_XML_PROLOG = re.compile(r"^(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>\s*)*",
+                         re.DOTALL | re.IGNORECASE)
 
 
 def _scanner_xml(start: str) -> str | None:
@@ -251,7 +253,8 @@ def _text_kind(head: bytes) -> str:
     if lowered.startswith("<"):
         what = ("an Excel 2003 XML spreadsheet" if "urn:schemas-microsoft-com:office:spreadsheet" in lowered
                 else "an XML document")
-        raise _Refused(f"it is {what}, not a spreadsheet this reads; save it as {ACCEPTED}")
+        raise _Refused(f"it is {what}, not a spreadsheet this reads (nor an OSCAL POA&M, a Nessus or OpenVAS report "
+                       f"or a STIG checklist); save it as {ACCEPTED}")
     return "TEXT"
 
 

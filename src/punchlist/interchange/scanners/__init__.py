@@ -27,7 +27,16 @@ __all__ = ["DEFAULT_POLICY", "History", "ScanReport", "Weakness", "read_scan", "
 
 
 def scan_kind(path: str | os.PathLike, *, label: str | None = None, limits: guards.Limits = guards.UPLOAD_LIMITS):
-    """The scanner format of the file (a key of ``READERS``), or None for any other file the guards pass."""
+    """The scanner format of the file (a key of ``READERS``), or None for any other file the guards pass. A
+    workbook (a zip or OLE file) is answered None from its first bytes, its parts left for its own reader's
+    guards to expand."""
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(8)
+    except OSError:
+        start = b""
+    if start.startswith((b"PK", guards._OLE)):
+        return None
     kind = guards.check_upload(path, label=label or os.fspath(path), limits=limits)
     return kind if kind in guards.SCANNER_KINDS else None
 

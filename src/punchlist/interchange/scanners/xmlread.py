@@ -22,7 +22,7 @@ def elements(path, label: str, what: str) -> Iterator[tuple[str, Element]]:
         line, column = getattr(error, "position", (None, None))
         reason = str(error).split(":", 1)[0]
         raise InputError(f"not a readable {what}: the XML is not well-formed at line {line}, column {column} "
-                         f"({reason})", file=label, row=line) from None
+                         f"({reason})", file=label) from None
     except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as error:
         kind = {DTDForbidden: "a DTD", EntitiesForbidden: "entities"}.get(type(error), "external references")
         raise InputError(f"not a readable {what}: it declares {kind}, which no {what} has; refused unread "
