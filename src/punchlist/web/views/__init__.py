@@ -10,6 +10,7 @@ from . import (
     outcomes,
     people,
     register,
+    remediation,
     reports,
     reviews,
     rules,
@@ -17,4 +18,4 @@ from . import (
 )
 
 SCREENS = [home, work, register, items, imports, assessments, outcomes, people, reports, evidence, reviews, rules,
-           exports]
+           exports, remediation]
