@@ -22,6 +22,7 @@ BENCHMARKS = (
     "benchmarks.reports",  # each report's seconds (no target: for scale)
     "benchmarks.exports",  # the workbook against a bare openpyxl dump
     "benchmarks.web",  # the register page's p95 under load
+    "benchmarks.scans",  # a Nessus report of 10,000 findings against defusedxml's parse; its peak memory
 )
 
 

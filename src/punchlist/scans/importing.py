@@ -26,6 +26,7 @@ from django.db import transaction
 
 from punchlist.audit import chain
 from punchlist.core.records import Poam
+from punchlist.dbinsert import insert_rows
 from punchlist.interchange.poam import PoamStream
 from punchlist.interchange.scanners import History, ScanReport, to_poam
 from punchlist.interchange.scanners.grouping import found_pairs
@@ -194,57 +195,61 @@ def _reopen_returned(actor, organization, report: ScanReport, scan: Scan, pairs,
 
 def _record(actor, organization, report: ScanReport, scan: Scan, pairs, outcome: ScanOutcome) -> None:
     """The findings as this scan saw them: new ones added, those seen again brought up to date, those gone
-    from a host it covered fixed; then the items with no finding left open are put forward for closure."""
+    from a host it covered fixed; then the items with no finding left open are put forward for closure.
+
+    Ten thousand findings are read as tuples and written as a few statements (``dbinsert`` for the new ones, one
+    UPDATE per kind of change for the others), never as a model instance each."""
     keys = list(report.weaknesses)
     items: dict[str, tuple[int, str]] = {}
-    existing: dict[tuple[str, str], ScanFinding] = {}
+    existing: dict[tuple[str, str], tuple] = {}
     for chunk in _chunks(keys):
         for pk, identifier, external in PoamItem.objects.for_organization(organization).filter(
                 external_id__in=chunk).values_list("pk", "identifier", "external_id"):
             items.setdefault(external, (pk, identifier))
-        for finding in ScanFinding.objects.for_organization(organization).filter(key__in=chunk).select_related(
-                "fixed_by"):
-            existing[(finding.key, finding.host)] = finding
+        for row in ScanFinding.objects.for_organization(organization).filter(key__in=chunk).values_list(
+                "pk", "key", "host", "state", "first_seen", "last_seen", "last_scan_id", "fixed_by__scanned_on"):
+            existing[(row[1], row[2])] = row
     seen_on = scan.scanned_on
-    new, changed = [], []
+    new, seen, returned, earlier = [], [], [], []
+    fixed_state, open_state = FindingState.FIXED.value, FindingState.OPEN.value
     for key, host in pairs:
-        finding = existing.get((key, host))
-        item_id, identifier = items[key]
-        if finding is None:
-            new.append(ScanFinding(organization=organization, item_id=item_id, key=key, host=host, first_seen=seen_on,
-                                   last_seen=seen_on, last_scan=scan))
+        row = existing.get((key, host))
+        if row is None:
+            new.append((organization.pk, items[key][0], key, host, seen_on, seen_on, scan.pk, open_state, ""))
             continue
-        touched = False
-        if finding.state == FindingState.FIXED and finding.fixed_by.scanned_on <= seen_on:
-            finding.state, finding.fixed_by = FindingState.OPEN, None
-            outcome.returned.append((identifier, key, host))
-            touched = True
-        if seen_on >= finding.last_seen and finding.last_scan_id != scan.pk:
-            finding.last_seen, finding.last_scan = seen_on, scan
-            touched = True
-        if finding.first_seen > seen_on:  # an older scan imported late: it saw the finding first
-            finding.first_seen = seen_on
-            touched = True
+        pk, _, _, state, first_seen, last_seen, last_scan, fixed_on = row
         outcome.seen_again += 1
-        if touched:
-            changed.append(finding)
+        if state == fixed_state and fixed_on <= seen_on:
+            returned.append(pk)
+            outcome.returned.append((items[key][1], key, host))
+        if seen_on >= last_seen and last_scan != scan.pk:
+            seen.append(pk)
+        if first_seen > seen_on:  # an older scan imported late: it saw the finding first
+            earlier.append(pk)
     outcome.new_findings = len(new)
-    ScanFinding.objects.bulk_create(new, batch_size=500)
+    insert_rows(ScanFinding, ("organization", "item", "key", "host", "first_seen", "last_seen", "last_scan", "state",
+                              "reason"), new)
+    findings = ScanFinding.objects.for_organization(organization)
+    for chunk in _chunks(seen):
+        findings.filter(pk__in=chunk).update(last_seen=seen_on, last_scan=scan)
+    for chunk in _chunks(returned):
+        findings.filter(pk__in=chunk).update(state=open_state, fixed_by=None)
+    for chunk in _chunks(earlier):
+        findings.filter(pk__in=chunk).update(first_seen=seen_on)
     # Open findings on the hosts this scan covered, of its kind of scanner, that it no longer finds.
-    fixed: list[ScanFinding] = []
+    fixed: list[tuple[int, int, str, str]] = []  # (finding, item, weakness, host)
     prefix = f"{report.scanner}:"
     for hosts in _chunks(list(report.hosts)):
-        for finding in ScanFinding.objects.for_organization(organization).filter(
-                host__in=hosts, key__startswith=prefix, state=FindingState.OPEN).select_related("item"):
-            pair = (finding.key, finding.host)
-            if pair in pairs or pair in report.unreviewed or finding.last_seen > seen_on:
+        for pk, item_id, identifier, key, host, last_seen in findings.filter(
+                host__in=hosts, key__startswith=prefix, state=open_state).values_list(
+                "pk", "item_id", "item__identifier", "key", "host", "last_seen"):
+            if (key, host) in pairs or (key, host) in report.unreviewed or last_seen > seen_on:
                 continue
-            finding.state, finding.fixed_by = FindingState.FIXED, scan
-            fixed.append(finding)
-            outcome.fixed.append((finding.item.identifier, finding.key, finding.host))
-    ScanFinding.objects.bulk_update(changed + fixed, ["state", "fixed_by", "last_seen", "last_scan", "first_seen"],
-                                    batch_size=500)
-    if new or changed or fixed:
+            fixed.append((pk, item_id, key, host))
+            outcome.fixed.append((identifier, key, host))
+    for chunk in _chunks([f[0] for f in fixed]):
+        findings.filter(pk__in=chunk).update(state=fixed_state, fixed_by=scan)
+    if new or seen or returned or earlier or fixed:
         head = chain.lock(organization)
         chain.record(organization=organization, actor=actor, action="record_scan", obj=scan,
                      subject=scan.file_name, head=head, after={
@@ -255,27 +260,29 @@ def _record(actor, organization, report: ScanReport, scan: Scan, pairs, outcome:
     _put_forward(actor, organization, report, scan, fixed, outcome)
 
 
-def _put_forward(actor, organization, report: ScanReport, scan: Scan, fixed: list[ScanFinding],
+def _put_forward(actor, organization, report: ScanReport, scan: Scan, fixed: list[tuple[int, int, str, str]],
                  outcome: ScanOutcome) -> None:
     """Each item whose findings are now all fixed gets the scan as evidence and is put forward for closure."""
-    by_item: dict[int, list[ScanFinding]] = {}
-    for finding in fixed:
-        by_item.setdefault(finding.item_id, []).append(finding)
+    by_item: dict[int, list[tuple[str, str]]] = {}
+    for _, item_id, key, host in fixed:
+        by_item.setdefault(item_id, []).append((key, host))
     if not by_item:
         return
-    still_open = set(ScanFinding.objects.filter(item_id__in=list(by_item), state=FindingState.OPEN)
-                     .values_list("item_id", flat=True))
-    for item_id, findings in sorted(by_item.items()):
-        if item_id in still_open:
-            continue
-        item = findings[0].item
+    still_open = set()
+    for chunk in _chunks(list(by_item)):
+        still_open |= set(ScanFinding.objects.filter(item_id__in=chunk, state=FindingState.OPEN)
+                          .values_list("item_id", flat=True))
+    done = sorted(item_id for item_id in by_item if item_id not in still_open)
+    for item in (item for chunk in _chunks(done) for item in
+                 PoamItem.objects.for_organization(organization).filter(pk__in=chunk).order_by("pk")):
         if item.status not in (Status.OPEN, Status.IN_PROGRESS, Status.DRAFT):
             continue
-        hosts = ", ".join(sorted({f.host for f in findings}))
+        findings = by_item[item.pk]
+        hosts = ", ".join(sorted({host for _, host in findings}))
         add_evidence(actor, item, name=f"{report.label} scan {_when(scan)}: no longer found",
                      reference=f"{scan.file_name} (SHA-256 {scan.sha256})",
                      description=f"The {report.label} scan of {_day(scan.scanned_on)} covered {hosts} and no "
-                                 f"longer found {findings[0].key} there.")
+                                 f"longer found {findings[0][0]} there.")
         try:
             request_closure(actor, item, note=f"no longer found by the {report.label} scan {_when(scan)}")
         except RegisterError as refused:

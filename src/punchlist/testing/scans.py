@@ -13,7 +13,7 @@ def nessus_xml(path: str | Path, findings: dict[str, list[int]], *, scanned: dat
                severity=None, text: str = "", output: str = "") -> Path:
     """A Nessus v2 report: per host (in ``findings``, and any others in ``hosts``, scanned with nothing found)
     the plugins found on it. ``severity(plugin)`` gives a plugin's Nessus severity (default 2, medium);
-    ``text`` is each item's description, ``output`` its plugin output (per host)."""
+    ``text`` is each item's description (or ``text(plugin)``), ``output`` its plugin output (per host)."""
     severity = severity or (lambda plugin: 2)
     started = f"{scanned:%a %b} {scanned.day:2d} 09:00:00 {scanned.year}"
     path = Path(path)
@@ -29,7 +29,7 @@ def nessus_xml(path: str | Path, findings: dict[str, list[int]], *, scanned: dat
                 out.write(f'<ReportItem port="443" svc_name="www" protocol="tcp" severity="{level}" '
                           f'pluginID="{plugin}" pluginName="Test weakness {plugin}" pluginFamily="General">'
                           f'<risk_factor>{LEVELS[level]}</risk_factor><synopsis>Weakness {plugin}.</synopsis>'
-                          f'<description>{escape(text)}</description><solution>Patch {plugin}.</solution>'
+                          f'<description>{escape(text(plugin) if callable(text) else text)}</description><solution>Patch {plugin}.</solution>'
                           f'<plugin_output>{escape(output)}</plugin_output></ReportItem>\n')
             out.write("</ReportHost>\n")
         out.write("</Report>\n</NessusClientData_v2>\n")
