@@ -89,3 +89,48 @@ def test_a_stig_checklist_needs_its_derived_requirements_confirmed(team, shared_
     assert _requirements(audit) == ("3.3.1", "3.3.8")
     assert (audit.severity, audit.source_identifier) == ("high", "STIG V-71849 (SV-86473r2_rule)")  # CAT I
     assert "CAT I" in audit.weakness and "CCI-001494" in audit.weakness
+
+
+def _findings_command(*argv: str) -> int:
+    import argparse
+
+    from punchlist.scans.cli import add_commands
+
+    parser = argparse.ArgumentParser(prog="punchlist")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+@pytest.mark.django_db
+def test_findings_are_listed_and_decided_on_the_command_line(team, shared_fixture, capsys):
+    assert _import(team, shared_fixture("scanners/mitre-saf_sample.nessus")) == 0
+    capsys.readouterr()
+    item = next(i for i in PoamItem.objects.for_organization(team.org) if len(i.assets.splitlines()) > 1)
+    who = ("--org", team.org.slug, "--user", team.coordinator.username)
+    assert _findings_command("findings", item.identifier, *who) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == 2 and all("open; first seen 22 Mar 2022" in line for line in listed)
+    host = listed[0].split(":")[0]
+    assert _findings_command("findings", item.identifier, *who, "--false-positive", "--host", host) == 2
+    assert "needs a reason" in capsys.readouterr().err
+    assert _findings_command("findings", item.identifier, *who, "--operational", "--host", host,
+                             "--reason", "the appliance's vendor ships this version") == 0
+    out = capsys.readouterr().out
+    assert "1 finding(s) recorded as operational requirement" in out
+    assert f"{host}: operational requirement;" in out and "decided by" in out and "vendor ships" in out
+    assert _findings_command("findings", item.identifier, "--org", team.org.slug, "--user", team.owner.username,
+                             "--open", "--reason", "no") == 2  # an owner does not decide on findings
+    assert ScanFinding.objects.get(item=item, host=host).state == FindingState.OPERATIONAL
+
+
+@pytest.mark.django_db
+def test_a_malformed_report_on_the_command_line_is_one_error_and_nothing_written(team, tmp_path, capsys):
+    bad = tmp_path / "bad.ckl"
+    bad.write_text("<CHECKLIST><ASSET><HOST_NAME>h</HOST_NAME></ASSET><STIGS><iSTIG><VULN><STATUS>Open</STATUS>"
+                   "</VULN></iSTIG></STIGS></CHECKLIST>")
+    assert _import(team, bad) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == ("bad.ckl, column '/CHECKLIST/STIGS/iSTIG/VULN[1]': not a readable STIG checklist: a rule "
+                           "has no Vuln ID")
+    assert not PoamItem.objects.for_organization(team.org).exists() and not Scan.objects.exists()
