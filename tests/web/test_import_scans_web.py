@@ -94,3 +94,29 @@ def test_a_malformed_report_is_refused_naming_the_place(team, login_as, tmp_path
     assert refused.status_code == 400
     assert "a ReportItem of host 'h1' has no pluginID" in text(refused)
     assert "/NessusClientData_v2/Report/ReportHost[1]" in text(refused)
+
+
+def test_the_item_page_shows_its_findings_and_takes_a_decision(team, login_as, tmp_path):
+    from django.urls import reverse
+
+    from punchlist.audit.models import AuditEvent
+    from punchlist.scans.models import FindingState
+
+    client = login_as(team.coordinator)
+    scan = nessus_xml(tmp_path / "week1.nessus", {"h1": [1001], "h2": [1001]}, scanned=date(2026, 11, 2))
+    url, page = preview(client, team, _file(scan))
+    assert client.post(url, {**form_data(page), "action": "import"}).status_code == 200
+    item = PoamItem.objects.get(external_id="nessus:1001")
+    page_url = reverse("web:item", args=[team.org.slug, item.identifier])
+    words = text(client.get(page_url))
+    assert "Scan findings" in words and "h1 Open 2 Nov 2026 2 Nov 2026 (week1.nessus)" in words
+    decide = reverse("web:item_findings_decide", args=[team.org.slug, item.identifier])
+    done = client.post(decide, {"findings-decision": "false_positive", "findings-hosts": "h2",
+                                "findings-reason": "h2 is the patched build"}, follow=True)
+    assert "1 finding(s) recorded as false positive" in text(done)
+    assert ScanFinding.objects.get(item=item, host="h2").state == FindingState.FALSE_POSITIVE
+    assert "False positive" in text(done) and "h2 is the patched build" in text(done)
+    assert AuditEvent.objects.filter(action="decide_finding", subject=item.identifier).exists()
+    refused = login_as(team.viewer).post(decide, {"findings-decision": "operational", "findings-reason": "x"})
+    assert refused.status_code == 403
+    assert "Record a false positive" not in text(login_as(team.viewer).get(page_url))

@@ -154,6 +154,7 @@ TABLE = {
     "review_quarterly": (EVERYONE, NOBODY),
     "review_quarterly_validate": (None, EVERYONE),  # refused per item: a closed item, not its owner
     "remediation_policy": (EVERYONE, MANAGERS),  # scans.change_policy
+    "item_findings_decide": (None, MANAGERS),  # scans.decide_finding
 }
 
 # A POST that passes form validation, so that a refusal is the permission's and not the form's.
@@ -164,7 +165,7 @@ def post_data(world):
             "decisions": "Keep the dates", "held_on": "2026-11-02", "attendees": [team.admin.pk],
             "note": "Checked", "items": world["values"]["identifier"], "requirements": "3.1.1",
             "role": "viewer", "username": "someone", "first_name": "Pat", "last_name": "Lee",
-            "critical_days": 30, "high_days": 30, "moderate_days": 90, "low_days": 180}
+            "decision": "false_positive", "critical_days": 30, "high_days": 30, "moderate_days": 90, "low_days": 180}
 
 
 def test_every_view_is_in_the_role_table():

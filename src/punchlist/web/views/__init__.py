@@ -14,8 +14,9 @@ from . import (
     reports,
     reviews,
     rules,
+    scan_findings,
     work,
 )
 
 SCREENS = [home, work, register, items, imports, assessments, outcomes, people, reports, evidence, reviews, rules,
-           exports, remediation]
+           exports, remediation, scan_findings]
