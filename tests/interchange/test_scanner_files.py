@@ -131,3 +131,9 @@ def test_a_large_report_is_read_a_host_at_a_time(tmp_path):
     hosts = {f"10.0.{n // 250}.{n % 250}": [1000 + n % 7, 2000 + n % 3] for n in range(600)}
     report = read_scan(nessus_xml(tmp_path / "big.nessus", hosts, scanned=date(2026, 11, 2), text="x" * 500))
     assert len(report.hosts) == 600 and len(report.found) == 1200 and len(report.weaknesses) == 10
+
+
+def test_a_host_name_longer_than_the_register_keeps_is_refused(tmp_path):
+    path = nessus_xml(tmp_path / "long.nessus", {"h" * 300: [1]}, scanned=date(2026, 11, 2))
+    with pytest.raises(InputError, match="a host is named in 300 characters"):
+        read_scan(path)

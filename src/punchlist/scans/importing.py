@@ -19,12 +19,14 @@ and last seen, the scan that last saw it), and:
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
 
 from punchlist.audit import chain
+from punchlist.audit.models import AuditEvent
 from punchlist.core.records import Poam
 from punchlist.dbinsert import insert_rows
 from punchlist.interchange.poam import PoamStream
@@ -43,6 +45,7 @@ from .policy import policy_of
 
 CHUNK = 900  # values per IN (...), under every database's limit on bound parameters
 LISTED = 200  # findings named in the audit event and the outcome, per kind
+SUBJECT = AuditEvent._meta.get_field("subject").max_length
 
 
 @dataclass
@@ -133,14 +136,16 @@ def import_scan(actor, organization, report: ScanReport, poam: Poam | PoamStream
     the scan."""
     require(actor, "register.add_item", organization)
     digest = file_digest(path)
+    file = file or os.path.basename(report.file)
     try:
         with transaction.atomic():
-            scan, same = _scan(actor, organization, report, file or report.file, digest)
+            chain.lock(organization)  # as every writer of the organization: two imports of a scan queue up
+            scan, same = _scan(actor, organization, report, file, digest)
             pairs = found_pairs(report)
             outcome = ScanOutcome(report.scanner, scan.file_name, scan.scanned_on, len(report.hosts), len(pairs),
                                   report.informational, same_scan=same)
             _reopen_returned(actor, organization, report, scan, pairs, outcome)
-            result = import_poam(actor, organization, poam, file=file or report.file, progress=progress, keep=keep)
+            result = import_poam(actor, organization, poam, file=file, progress=progress, keep=keep)
             _record(actor, organization, report, scan, pairs, outcome)
             if not write:
                 raise _RolledBack((result, outcome))
@@ -252,7 +257,7 @@ def _record(actor, organization, report: ScanReport, scan: Scan, pairs, outcome:
     if new or seen or returned or earlier or fixed:
         head = chain.lock(organization)
         chain.record(organization=organization, actor=actor, action="record_scan", obj=scan,
-                     subject=scan.file_name, head=head, after={
+                     subject=scan.file_name[:SUBJECT], head=head, after={
                          "scanner": report.scanner, "sha256": scan.sha256, "scanned_on": seen_on,
                          "hosts": len(report.hosts), "new": len(new), "seen_again": outcome.seen_again,
                          "fixed": [f"{k} on {h}" for _, k, h in outcome.fixed[:LISTED]],
@@ -279,7 +284,7 @@ def _put_forward(actor, organization, report: ScanReport, scan: Scan, fixed: lis
             continue
         findings = by_item[item.pk]
         hosts = ", ".join(sorted({host for _, host in findings}))
-        add_evidence(actor, item, name=f"{report.label} scan {_when(scan)}: no longer found",
+        add_evidence(actor, item, name=f"{report.label} scan {_when(scan)}: no longer found"[:255],
                      reference=f"{scan.file_name} (SHA-256 {scan.sha256})",
                      description=f"The {report.label} scan of {_day(scan.scanned_on)} covered {hosts} and no "
                                  f"longer found {findings[0][0]} there.")

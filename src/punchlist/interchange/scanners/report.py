@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from punchlist.core.records import Severity
+from punchlist.errors import InputError
 
 NESSUS, OPENVAS, STIG = "nessus", "openvas", "stig"
+HOST_LENGTH = 255  # what the register keeps of a host's name (a DNS name has at most 253 characters)
 SCANNERS = {NESSUS: "Nessus", OPENVAS: "OpenVAS / Greenbone", STIG: "STIG checklist"}
 
 
@@ -61,8 +63,11 @@ class ScanReport:
         return SCANNERS[self.scanner]
 
     def add_host(self, host: str) -> None:
-        if host:
-            self.hosts.setdefault(host)
+        if host and host not in self.hosts:
+            if len(host) > HOST_LENGTH:
+                raise InputError(f"a host is named in {len(host):,} characters ({host[:40]!r}...); a host name "
+                                 f"has at most {HOST_LENGTH}", file=self.file)
+            self.hosts[host] = None
 
 
 def severity_of_cvss(score: float) -> Severity | None:
