@@ -71,6 +71,15 @@ def test_a_checklist_rule_is_a_finding_only_when_open(tmp_path):
     assert "no CCI given" in items["stig:V-4"].weakness
 
 
+def test_a_checklist_severity_override_is_taken_and_said(tmp_path):
+    path = _ckl(tmp_path, ("V-1", "high", "Open", ["CCI-000366"]))
+    path.write_text(path.read_text().replace("<STATUS>Open</STATUS>", "<STATUS>Open</STATUS><SEVERITY_OVERRIDE>low"
+                                             "</SEVERITY_OVERRIDE><SEVERITY_JUSTIFICATION>No network access"
+                                             "</SEVERITY_JUSTIFICATION>"))
+    [item] = to_poam(read_scan(path)).items
+    assert item.severity.value == "low" and "CAT III, overridden from CAT I: No network access" in item.weakness
+
+
 def test_a_cklb_checklist_reads_as_its_ckl_would(tmp_path):
     report = read_scan(_cklb(tmp_path, [
         {"group_id": "V-253256", "rule_id": "SV-253256r1_rule", "rule_version": "WN11-00-000005",

@@ -83,13 +83,16 @@ def to_poam(report: ScanReport, *, history: History | None = None, policy: dict 
         lines = [weakness.description] if weakness.description else []
         lines.append(f"Found by {report.label} ({weakness.reference}"
                      + (f", {weakness.rating}" if weakness.rating else "")
-                     + (f"; {why}" if why else "") + f") on {len(assets)} host(s); first seen {first.isoformat()}.")
+                     + (f"; {why}" if why else "") + f") on {len(assets)} host(s); first seen {first.day} {first:%b %Y}.")
         items.append(PoamItem(
             id=key, requirements=requirements or [], title=weakness.title[:300], weakness="\n\n".join(lines),
             severity=severity, remediation=weakness.solution, source=f"{report.label} scan",
             assets="\n".join(assets), cves=", ".join(weakness.cves), source_identifier=weakness.reference,
             start_date=first, scheduled_completion=due, row=position))
     notes += rev5.values()
+    if report.details:
+        notes.append(f"{report.details} finding(s) carry their own output for their host (plugin output, finding "
+                     "details); the items do not copy it: the scan file, kept as the evidence, holds it")
     if report.informational:
         notes.append(f"{report.informational} informational result(s) "
                      + ("included" if report.include_informational else "left out (include them on request)"))

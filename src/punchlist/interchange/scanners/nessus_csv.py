@@ -30,6 +30,7 @@ HEADERS = {
     "description": ("description",),
     "solution": ("solution",),
     "seen": ("last observed", "last seen"),
+    "output": ("plugin output", "plugin text"),
 }
 _RISKS = {"critical": Severity.CRITICAL, "high": Severity.HIGH, "medium": Severity.MODERATE,
           "moderate": Severity.MODERATE, "low": Severity.LOW, "none": None, "info": None, "informational": None}
@@ -103,6 +104,8 @@ def read_nessus_csv(path, label: str, *, include_informational: bool = False) ->
                 severity, rating = rated(cell("cvss3"), cell("cvss2"), fallback, f"Nessus {risk or 'info'}")
                 weakness.rate(severity, rating)
                 report.found.append((key, host))
+                if cell("output"):
+                    report.details += 1
         except csv.Error as error:
             raise guards.csv_error(error, label, number + 1) from None
     report.scanned_on = latest

@@ -93,6 +93,8 @@ def _item(report: ScanReport, element, host: str, host_number: int, include_info
                              _LEVELS[level], _WORDS[level])
     weakness.rate(severity, rating)
     report.found.append((key, host))
+    if text(element, "plugin_output"):
+        report.details += 1
 
 
 def _day(value: str):

@@ -88,6 +88,8 @@ def _result(report: ScanReport, element, position: int, include_informational: b
         report.weaknesses[key] = weakness
     weakness.rate(severity, f"OpenVAS severity {score:g}" if score is not None else "")
     report.found.append((key, host))
+    if text(element, "description"):
+        report.details += 1
     return "found"
 
 

@@ -56,6 +56,7 @@ class ScanReport:
     passed: set[tuple[str, str]] = field(default_factory=set)
     informational: int = 0
     include_informational: bool = False
+    details: int = 0  # findings with per-host output (plugin output, finding details), which items do not copy
     notes: list[str] = field(default_factory=list)
 
     @property

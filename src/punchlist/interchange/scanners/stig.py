@@ -47,6 +47,16 @@ def _rule(report: ScanReport, host: str, values: dict, status: str, where: str) 
     if state == "open" and severity is None:
         raise InputError(f"rule {vuln}: {values.get('severity', '')!r} is not a STIG severity (high, medium, low)",
                          file=report.file, column=where)
+    override = values.get("severity_override", "").strip().lower()
+    if override and state == "open":
+        if override not in _CATEGORY:
+            raise InputError(f"rule {vuln}: the severity override {override!r} is not a STIG severity (high, "
+                             "medium, low)", file=report.file, column=where)
+        why = values.get("severity_justification", "").strip()
+        severity, overridden = _CATEGORY[override]
+        category = f"{overridden}, overridden from {category}" + (f": {why}" if why else "")
+    if values.get("details", "").strip() and state == "open":
+        report.details += 1
     if state == "passed":
         report.passed.add((key, host))
         return
@@ -104,6 +114,9 @@ def read_ckl(path, label: str, *, include_informational: bool = False) -> ScanRe
                         values["cci"].append(value)
                 else:
                     values.setdefault(name, value)
+            values["severity_override"] = text(element, "SEVERITY_OVERRIDE")
+            values["severity_justification"] = text(element, "SEVERITY_JUSTIFICATION")
+            values["details"] = text(element, "FINDING_DETAILS") + text(element, "COMMENTS")
             _rule(report, host, values, text(element, "STATUS"), f"/CHECKLIST/STIGS/iSTIG/VULN[{vulns}]")
             element.clear()
     if first:
@@ -143,6 +156,7 @@ def read_cklb(path, label: str, *, include_informational: bool = False) -> ScanR
                       "rule_ver": str(rule.get("rule_version") or ""), "rule_title": str(rule.get("rule_title") or ""),
                       "rule_id": str(rule.get("rule_id") or ""), "vuln_discuss": str(rule.get("discussion") or ""),
                       "fix_text": str(rule.get("fix_text") or ""),
+                      "details": str(rule.get("finding_details") or "") + str(rule.get("comments") or ""),
                       "cci": [str(c) for c in ccis] if isinstance(ccis, list) else []}
             _rule(report, host, values, str(rule.get("status") or ""), where)
     return _finish(report)
