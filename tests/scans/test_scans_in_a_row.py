@@ -148,3 +148,18 @@ def test_false_positives_are_recorded_with_who_and_why_and_do_not_reopen(team, t
     assert outcome.put_forward == ["POAM-SI-001"] and _findings("nessus:1001")["h2"].state == "false_positive"
     with pytest.raises(Exception):
         decide_findings(team.owner, web, decision="operational", reason="needed", hosts=["h2"])
+
+
+def test_a_second_export_of_an_unchanged_scan_creates_and_closes_nothing(team, tmp_path):
+    findings = {"h1": [WEB, TLS], "h2": [WEB]}
+    _scan(team, nessus_xml(tmp_path / "export-1.nessus", findings, scanned=date(2026, 11, 2)))
+    items = {i.pk: (i.status, i.version, i.assets) for i in PoamItem.objects.all()}
+    again = nessus_xml(tmp_path / "export-2.nessus", findings, scanned=date(2026, 11, 2))
+    again.write_text(again.read_text().replace('<Report name="Weekly scan">', '<Report name="Weekly scan, again">'))
+    result, outcome = _scan(team, again)
+    assert (result.created, outcome.new_findings, outcome.fixed, outcome.returned, outcome.put_forward) == (
+        [], 0, [], [], [])
+    assert outcome.seen_again == 3 and not outcome.same_scan
+    assert result.updated == [] and len(result.unchanged) == 2
+    assert {i.pk: (i.status, i.version, i.assets) for i in PoamItem.objects.all()} == items
+    assert ScanFinding.objects.filter(state=FindingState.OPEN).count() == 3
