@@ -163,3 +163,29 @@ def test_a_second_export_of_an_unchanged_scan_creates_and_closes_nothing(team, t
     assert result.updated == [] and len(result.unchanged) == 2
     assert {i.pk: (i.status, i.version, i.assets) for i in PoamItem.objects.all()} == items
     assert ScanFinding.objects.filter(state=FindingState.OPEN).count() == 3
+
+
+def test_a_weakness_found_on_a_new_host_sends_its_item_back_from_verification(team, tmp_path):
+    _scan(team, nessus_xml(tmp_path / "a.nessus", {"h1": [TLS]}, scanned=date(2026, 11, 2)))
+    tls = PoamItem.objects.get(external_id="nessus:1002")
+    update_item(team.coordinator, tls, approval_authority=team.approver, reason="assign the verifier")
+    _, outcome = _scan(team, nessus_xml(tmp_path / "b.nessus", {"h1": []}, scanned=date(2026, 11, 9)))
+    assert outcome.put_forward == [tls.identifier]
+    _, outcome = _scan(team, nessus_xml(tmp_path / "c.nessus", {"h1": [], "h9": [TLS]}, scanned=date(2026, 11, 16)))
+    assert outcome.reopened == [tls.identifier] and outcome.new_findings == 1
+    tls = PoamItem.objects.get(pk=tls.pk)
+    assert tls.status == Status.IN_PROGRESS and tls.assets == "h9"
+    event = AuditEvent.objects.get(action="reject_closure", subject=tls.identifier)
+    assert "found again by the Nessus scan c.nessus of 16 Nov 2026: nessus:1002 on h9" in event.reason
+
+
+def test_a_risk_accepted_item_stays_accepted_when_its_finding_is_seen(team, tmp_path):
+    from punchlist.register.services.workflow import accept_risk
+
+    _scan(team, nessus_xml(tmp_path / "a.nessus", {"h1": [TLS]}, scanned=date(2026, 11, 2)))
+    tls = PoamItem.objects.get(external_id="nessus:1002")
+    update_item(team.coordinator, tls, kind="operational_plan", approval_authority=team.approver,
+                reason="kept for a legacy supplier link")
+    accept_risk(team.approver, PoamItem.objects.get(pk=tls.pk), reason="the supplier's link needs TLS 1.0")
+    _, outcome = _scan(team, nessus_xml(tmp_path / "b.nessus", {"h1": [TLS], "h2": [TLS]}, scanned=date(2026, 11, 9)))
+    assert outcome.reopened == [] and PoamItem.objects.get(pk=tls.pk).status == Status.RISK_ACCEPTED

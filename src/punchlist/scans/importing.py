@@ -174,28 +174,42 @@ def _when(scan: Scan) -> str:
 
 
 def _reopen_returned(actor, organization, report: ScanReport, scan: Scan, pairs, outcome: ScanOutcome) -> None:
-    """Items closed (or waiting for verification) whose fixed finding this scan finds again go back to work,
-    with the reason, before the import updates them."""
-    back: dict[int, list[tuple[str, str]]] = {}
+    """Items closed (or waiting for verification) whose weakness this scan finds again, on a host where a scan
+    had fixed it or on a host new to it, go back to work with the reason, before the import updates them. A
+    risk-accepted item stays as it is: its risk was accepted, not fixed."""
+    finished = (Status.CLOSED.value, Status.READY_FOR_VERIFICATION.value)
+    items: dict[str, PoamItem] = {}
+    recorded: dict[tuple[str, str], tuple[str, date | None]] = {}
     for keys in _chunks(list(report.weaknesses)):
-        for item_id, key, host in ScanFinding.objects.for_organization(organization).filter(
-                key__in=keys, state=FindingState.FIXED, fixed_by__scanned_on__lte=scan.scanned_on).values_list(
-                "item_id", "key", "host"):
-            if (key, host) in pairs:
-                back.setdefault(item_id, []).append((key, host))
-    if not back:
-        return
+        for item in PoamItem.objects.for_organization(organization).filter(external_id__in=keys,
+                                                                            status__in=finished):
+            items.setdefault(item.external_id, item)
+    for keys in _chunks(list(items)):
+        for key, host, state, fixed_on in ScanFinding.objects.for_organization(organization).filter(
+                key__in=keys).values_list("key", "host", "state", "fixed_by__scanned_on"):
+            recorded[(key, host)] = (state, fixed_on)
+    back: dict[str, list[tuple[str, str]]] = {}
+    for key, host in pairs:
+        item = items.get(key)
+        if item is None:
+            continue
+        state, fixed_on = recorded.get((key, host), (None, None))
+        if state is None:
+            if item.completion_date is not None and scan.scanned_on < item.completion_date:
+                continue  # a scan from before the closure, imported late
+        elif state != FindingState.FIXED or fixed_on is None or fixed_on > scan.scanned_on:
+            continue
+        back.setdefault(key, []).append((key, host))
     label = report.label
-    for item in PoamItem.objects.for_organization(organization).filter(pk__in=list(back)).order_by("pk"):
-        found = back[item.pk]
+    for key, found in sorted(back.items(), key=lambda entry: items[entry[0]].pk):
+        item = items[key]
         reason = (f"found again by the {label} scan {_when(scan)}: "
-                  + ", ".join(f"{key} on {host}" for key, host in found[:20]))
-        if item.status in (Status.CLOSED, Status.RISK_ACCEPTED):
+                  + ", ".join(f"{k} on {host}" for k, host in found[:20]) + (" ..." if len(found) > 20 else ""))
+        if item.status == Status.CLOSED:
             reopen_item(actor, item, reason=reason, status=Status.IN_PROGRESS)
-            outcome.reopened.append(item.identifier)
-        elif item.status == Status.READY_FOR_VERIFICATION:
+        else:
             reject_closure(actor, item, reason=reason, status=Status.IN_PROGRESS)
-            outcome.reopened.append(item.identifier)
+        outcome.reopened.append(item.identifier)
 
 
 def _record(actor, organization, report: ScanReport, scan: Scan, pairs, outcome: ScanOutcome) -> None:
