@@ -146,3 +146,24 @@ def test_a_host_name_longer_than_the_register_keeps_is_refused(tmp_path):
     path = nessus_xml(tmp_path / "long.nessus", {"h" * 300: [1]}, scanned=date(2026, 11, 2))
     with pytest.raises(InputError, match="a host is named in 300 characters"):
         read_scan(path)
+
+
+def test_nessus_own_csv_export_repeats_a_finding_per_cve_and_is_one_finding(tmp_path):
+    path = tmp_path / "nessus.csv"
+    path.write_text(
+        "Plugin ID,CVE,CVSS v2.0 Base Score,CVSS v3.0 Base Score,Risk,Host,Protocol,Port,Name,Synopsis,Description,"
+        "Solution,See Also,Plugin Output\n"
+        "97833,CVE-2017-0143,9.3,8.1,Critical,10.0.0.5,tcp,445,MS17-010,SMB flaw.,Remote code execution.,"
+        "Apply MS17-010.,,smb output\n"
+        "97833,CVE-2017-0144,9.3,8.1,Critical,10.0.0.5,tcp,445,MS17-010,SMB flaw.,Remote code execution.,"
+        "Apply MS17-010.,,smb output\n"
+        "19506,,,,None,10.0.0.5,tcp,0,Nessus Scan Information,Info.,Info.,n/a,,\n"
+        "97833,CVE-2017-0143,9.3,8.1,Critical,10.0.0.6,tcp,445,MS17-010,SMB flaw.,Remote code execution.,"
+        "Apply MS17-010.,,smb output\n")
+    assert check_upload(path) == "NESSUS_CSV"
+    report = read_scan(path)
+    assert report.informational == 1 and list(report.hosts) == ["10.0.0.5", "10.0.0.6"]
+    [item] = to_poam(report).items
+    assert (item.id, item.assets, item.cves) == ("nessus:97833", "10.0.0.5\n10.0.0.6", "CVE-2017-0143, CVE-2017-0144")
+    assert item.severity.value == "high" and "CVSS v3 8.1" in item.weakness  # v3 before Nessus's own "Critical"
+    assert item.remediation == "Apply MS17-010."
