@@ -50,6 +50,14 @@ def test_each_format_is_told_apart_by_content(tmp_path, shared_fixture):
     assert inspection.is_scan and not inspection.has_columns
 
 
+def test_a_poam_of_scanner_findings_with_a_requirement_column_is_a_poam(tmp_path):
+    path = tmp_path / "tracker.csv"
+    path.write_text("Plugin ID,Host,Risk,Control,Weakness\n97833,10.0.0.5,High,3.14.1,SMB flaw\n")
+    assert check_upload(path) == "TEXT"
+    [item] = read_poam_file(path).items
+    assert item.requirements == ["3.14.1"]
+
+
 def test_a_scan_read_outside_the_register_is_items_first_seen_in_it(shared_fixture):
     poam = read_poam_file(shared_fixture("scanners/defectdojo_many_vuln.xml"))
     assert len(poam.items) == 40 and {tuple(i.requirements) for i in poam.items} == {("3.14.1", "3.11.2")}

@@ -37,9 +37,15 @@ _RISKS = {"critical": Severity.CRITICAL, "high": Severity.HIGH, "medium": Severi
 
 
 def looks_like_nessus_csv(head: str) -> bool:
-    """Whether the first line of a CSV file is a Nessus export's header row."""
+    """Whether the first line of a CSV file is a Nessus export's header row. A POA&M of one's own that lists
+    scanner findings with a requirement column ("Control", "Requirement") is a POA&M, read as one."""
+    from ..columns import REQUIREMENT_NAMES
+    from ..values import key
+
     first = next(csv.reader([head.splitlines()[0] if head.splitlines() else ""]), [])
     names = {cell.strip().lower() for cell in first}
+    if {key(name) for name in names} & {key(name) for name in REQUIREMENT_NAMES}:
+        return False
     return bool(names & {"plugin id", "plugin"}) and bool(names & set(HEADERS["host"])) \
         and bool(names & set(HEADERS["risk"]))
 
