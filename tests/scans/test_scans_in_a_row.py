@@ -80,12 +80,18 @@ def test_scans_in_a_row(team, tmp_path):
     assert _findings("nessus:1002")["h1"].state == FindingState.FIXED
     assert PoamItem.objects.get(pk=web.pk).status == Status.OPEN
 
-    # A narrower scan (h1 only, the web weakness gone there): h2 and h3 were not scanned, so nothing closes.
+    # The web weakness fixed on h2 only: its assets are the hosts it is still on.
+    _scan(team, nessus_xml(tmp_path / "week3b.nessus", {"h1": [WEB], "h2": [], "h3": [WEB]},
+                           scanned=date(2026, 11, 17)))
+    assert PoamItem.objects.get(pk=web.pk).assets == "h1\nh3"
+    assert _findings("nessus:1001")["h2"].state == FindingState.FIXED
+
+    # A narrower scan (h1 only, the web weakness gone there): h3 was not scanned, so nothing closes.
     fourth = nessus_xml(tmp_path / "week4.nessus", {"h1": []}, scanned=date(2026, 11, 20))
     result, outcome = _scan(team, fourth)
     assert outcome.fixed == [("POAM-SI-001", "nessus:1001", "h1")] and outcome.put_forward == []
     found = _findings("nessus:1001")
-    assert (found["h1"].state, found["h2"].state, found["h3"].state) == ("fixed", "open", "open")
+    assert (found["h1"].state, found["h2"].state, found["h3"].state) == ("fixed", "fixed", "open")
     assert PoamItem.objects.get(pk=web.pk).status == Status.OPEN
 
     # The TLS item closed by its approval authority; the weakness comes back: reopened, with the reason.

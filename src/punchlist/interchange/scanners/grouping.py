@@ -64,7 +64,10 @@ def to_poam(report: ScanReport, *, history: History | None = None, policy: dict 
     for position, (key, hosts) in enumerate(hosts_of.items(), 1):
         weakness = report.weaknesses[key]
         first = min([history.first_seen.get((key, host), seen_on) for host in hosts])
-        assets = sorted(set(hosts) | history.open_hosts.get(key, set()))
+        # the hosts found now, and those still open from earlier scans on hosts this scan did not look at
+        elsewhere = {host for host in history.open_hosts.get(key, ()) if host not in report.hosts
+                     or (key, host) in report.unreviewed}
+        assets = sorted(set(hosts) | elsewhere)
         if report.scanner == STIG:
             requirements = []
             for cci in weakness.cci:
