@@ -54,20 +54,28 @@ class FindingState(models.TextChoices):
 
 
 class ScanFinding(models.Model):
-    """One weakness on one host, as the scans saw it: the item it belongs to, when first and last seen."""
+    """One weakness on one host, as the scans saw it: the item it belongs to, when first and last seen.
 
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
-    item = models.ForeignKey("register.PoamItem", on_delete=models.CASCADE, related_name="scan_findings")
+    Ten thousand of these go in with one scan: each index costs its write, so the table keeps three (one
+    finding per weakness and host, which also serves the organization's; a host's findings; an item's by
+    state) and none of its own on the foreign keys those lead with or that are never searched by (scans and
+    people are never deleted)."""
+
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+",
+                                     db_index=False)
+    item = models.ForeignKey("register.PoamItem", on_delete=models.CASCADE, related_name="scan_findings",
+                             db_index=False)
     key = models.CharField(max_length=200)  # the weakness: "nessus:19506", "stig:V-71849"
     host = models.CharField(max_length=255)
     first_seen = models.DateField()
     last_seen = models.DateField()
-    last_scan = models.ForeignKey(Scan, on_delete=models.PROTECT, related_name="+")
+    last_scan = models.ForeignKey(Scan, on_delete=models.PROTECT, related_name="+", db_index=False)
     state = models.CharField(max_length=20, choices=FindingState.choices, default=FindingState.OPEN)
-    fixed_by = models.ForeignKey(Scan, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    fixed_by = models.ForeignKey(Scan, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 db_index=False)
     # A person's decision that the finding is a false positive or an operational requirement: who, when, why.
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True, default="")
 

@@ -22,43 +22,36 @@ _WORDS = {"4": "Nessus critical", "3": "Nessus high", "2": "Nessus medium", "1":
 
 def read_nessus_xml(path, label: str, *, include_informational: bool = False) -> ScanReport:
     report = ScanReport(NESSUS, label)
-    root = parent = None
-    host = ""
-    hosts_read = items_read = 0
+    element = None
+    hosts_read = 0
     started = None
-    for event, element in elements(path, label, WHAT):
+    # End events only (half the parser's calls): a host's results are read once its ReportHost is complete, and
+    # the host is then emptied, so that memory holds one host's results at a time.
+    for _, element in elements(path, label, WHAT, events=("end",)):
         tag = element.tag
-        if event == "start":
-            if root is None:
-                root = element
-                if tag != "NessusClientData_v2":
-                    raise InputError(f"not a {WHAT}: its root element is <{tag}>, not <NessusClientData_v2>",
-                                     file=label)
-            elif tag == "ReportHost":
-                hosts_read += 1
-                host = (element.get("name") or "").strip()
-                if not host:
-                    raise InputError(f"not a readable {WHAT}: ReportHost number {hosts_read} has no name",
-                                     file=label, column=f"/NessusClientData_v2/Report/ReportHost[{hosts_read}]")
-                report.add_host(host)
-            elif tag == "Report":
-                parent = element
-                report.name = report.name or (element.get("name") or "").strip()
-            continue
-        if tag == "ReportItem":
-            items_read += 1
-            _item(report, element, host, hosts_read, include_informational)
+        if tag == "ReportHost":
+            hosts_read += 1
+            host = (element.get("name") or "").strip()
+            if not host:
+                raise InputError(f"not a readable {WHAT}: ReportHost number {hosts_read} has no name",
+                                 file=label, column=f"/NessusClientData_v2/Report/ReportHost[{hosts_read}]")
+            report.add_host(host)
+            properties = element.find("HostProperties")
+            if started is None and properties is not None:
+                started = next((_day(text(tag)) for tag in properties.iter("tag")
+                                if tag.get("name") == "HOST_START"), None)
+            for item in element.iterfind("ReportItem"):
+                _item(report, item, host, hosts_read, include_informational)
             element.clear()
-        elif tag == "tag" and host and element.get("name") == "HOST_START" and started is None:
-            started = _day(text(element))
-        elif tag == "ReportHost":
-            element.clear()
-            if parent is not None:
-                parent.remove(element)  # a host's results are done with once read
         elif tag == "Policy":
             element.clear()
+        elif tag == "Report":
+            report.name = (element.get("name") or "").strip()
+    root = element  # the last element to end is the document's root
     if root is None:
         raise InputError(f"not a {WHAT}: the file holds no XML element", file=label)
+    if root.tag != "NessusClientData_v2":
+        raise InputError(f"not a {WHAT}: its root element is <{root.tag}>, not <NessusClientData_v2>", file=label)
     if not hosts_read:
         raise InputError(f"the {WHAT} holds no ReportHost: no host was scanned", file=label)
     report.scanned_on = started

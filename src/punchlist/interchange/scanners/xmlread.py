@@ -12,11 +12,11 @@ from defusedxml.ElementTree import iterparse
 from punchlist.errors import InputError
 
 
-def elements(path, label: str, what: str) -> Iterator[tuple[str, Element]]:
-    """("start" or "end", element) as the file is read; InputError naming the file and the line for a document
-    that is not well-formed XML, or that declares a DTD, entities or external references."""
+def elements(path, label: str, what: str, events=("start", "end")) -> Iterator[tuple[str, Element]]:
+    """(event, element) as the file is read; InputError naming the file and the line for a document that is
+    not well-formed XML, or that declares a DTD, entities or external references."""
     try:
-        for event, element in iterparse(path, events=("start", "end"), forbid_dtd=True):
+        for event, element in iterparse(path, events=events, forbid_dtd=True):
             yield event, element
     except ParseError as error:
         line, column = getattr(error, "position", (None, None))
