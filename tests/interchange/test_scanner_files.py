@@ -110,7 +110,8 @@ MALFORMED = [
     ("cut.nessus", '<?xml version="1.0"?>\n<NessusClientData_v2>\n<Report name="x">\n<ReportHost name="h1">',
      "cut.nessus: not a readable Nessus v2 XML report: the XML is not well-formed at line 4"),
     ("laughs.nessus", '<?xml version="1.0"?>\n<!DOCTYPE l [<!ENTITY l "lol">]>\n<NessusClientData_v2>&l;'
-                      '</NessusClientData_v2>', "laughs.nessus: not a readable Nessus v2 XML report: it declares a DTD"),
+                      '</NessusClientData_v2>',
+     "laughs.nessus: not a readable Nessus v2 XML report: it declares a DTD"),
     ("noplugin.nessus", '<NessusClientData_v2><Report name="x"><ReportHost name="h1"><ReportItem severity="2"/>'
                         '</ReportHost></Report></NessusClientData_v2>',
      "noplugin.nessus, column '/NessusClientData_v2/Report/ReportHost[1] (h1)': not a readable Nessus v2 XML "

@@ -29,7 +29,8 @@ def nessus_xml(path: str | Path, findings: dict[str, list[int]], *, scanned: dat
                 out.write(f'<ReportItem port="443" svc_name="www" protocol="tcp" severity="{level}" '
                           f'pluginID="{plugin}" pluginName="Test weakness {plugin}" pluginFamily="General">'
                           f'<risk_factor>{LEVELS[level]}</risk_factor><synopsis>Weakness {plugin}.</synopsis>'
-                          f'<description>{escape(text(plugin) if callable(text) else text)}</description><solution>Patch {plugin}.</solution>'
+                          f'<description>{escape(text(plugin) if callable(text) else text)}</description>'
+                          f'<solution>Patch {plugin}.</solution>'
                           f'<plugin_output>{escape(output)}</plugin_output></ReportItem>\n')
             out.write("</ReportHost>\n")
         out.write("</Report>\n</NessusClientData_v2>\n")

@@ -86,7 +86,8 @@ def to_poam(report: ScanReport, *, history: History | None = None, policy: dict 
         lines = [weakness.description] if weakness.description else []
         lines.append(f"Found by {report.label} ({weakness.reference}"
                      + (f", {weakness.rating}" if weakness.rating else "")
-                     + (f"; {why}" if why else "") + f") on {len(assets)} host(s); first seen {first.day} {first:%b %Y}.")
+                     + (f"; {why}" if why else "")
+                     + f") on {len(assets)} host(s); first seen {first.day} {first:%b %Y}.")
         items.append(PoamItem(
             id=key, requirements=requirements or [], title=weakness.title[:300], weakness="\n\n".join(lines),
             severity=severity, remediation=weakness.solution, source=f"{report.label} scan",
