@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "punchlist.audit",
     "punchlist.register",
     "punchlist.rhythm",
+    "punchlist.scans",
     "django_tasks",
     "django_tasks_db",
 ]

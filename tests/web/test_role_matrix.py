@@ -158,6 +158,8 @@ TABLE = {
     "portfolio": (EVERYONE, NOBODY),
     "portfolio_export": (EVERYONE, NOBODY),
     "client_new": (ADMINS, ADMINS),
+    "remediation_policy": (EVERYONE, MANAGERS),  # scans.change_policy
+    "item_findings_decide": (None, MANAGERS),  # scans.decide_finding
 }
 
 # A POST that passes form validation, so that a refusal is the permission's and not the form's.
@@ -167,7 +169,8 @@ def post_data(world):
             "collected_on": "2026-11-01", "review_by": "2027-11-01", "reason": "Role no longer needed",
             "decisions": "Keep the dates", "held_on": "2026-11-02", "attendees": [team.admin.pk],
             "note": "Checked", "items": world["values"]["identifier"], "requirements": "3.1.1",
-            "role": "viewer", "username": "someone", "first_name": "Pat", "last_name": "Lee"}
+            "role": "viewer", "username": "someone", "first_name": "Pat", "last_name": "Lee",
+            "decision": "false_positive", "critical_days": 30, "high_days": 30, "moderate_days": 90, "low_days": 180}
 
 
 def test_every_view_is_in_the_role_table():

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     assessment_cli.add_commands(commands)
     report_cli.add_commands(commands)
     orgs_cli.add_commands(commands)
+    __import__("punchlist.scans.cli", fromlist=["add_commands"]).add_commands(commands)  # findings
     __import__("punchlist.web.cli", fromlist=["add_commands"]).add_commands(commands)  # serve, demo, totp
     return parser
 

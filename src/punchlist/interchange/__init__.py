@@ -1,4 +1,5 @@
-"""Files to and from core records: a contractor's own XLSX, XLS, ODS and CSV files, and OSCAL POA&M (JSON, XML, YAML).
+"""Files to and from core records: a contractor's own XLSX, XLS, ODS and CSV files, OSCAL POA&M (JSON, XML, YAML),
+and scanners' reports and STIG checklists (``scanners``).
 
 No business rules live here (no scoring, no lint judgements), only the mapping of cells to records, with an
 InputError naming file, row and column for whatever cannot be mapped. Every file passes ``guards`` first.
@@ -55,6 +56,14 @@ def stream_poam_file(path: str | os.PathLike, *, schema_dir: str | os.PathLike |
         from .oscal_import import read_oscal_poam
 
         return PoamStream.of(read_oscal_poam(path, schema_dir=schema_dir, max_bytes=limits.file_bytes))
+    if kind in guards.SCANNER_KINDS:
+        if mapping is not None and (mapping.columns or mapping.header_row or mapping.sheet):
+            raise InputError(f"{guards.describe(kind)} names its fields itself: it has no columns to map", file=label)
+        # Read without the register's scan history: each finding first seen in this scan. An import into the
+        # register goes through ``register.scans``, which gives the history.
+        from .scanners import read_scan, to_poam
+
+        return PoamStream.of(to_poam(read_scan(path, label=label, limits=limits)))
     stream = stream_poam(path, mapping, whole=whole, keep=keep)
     # XLS, XLSB and CSV cells, which expand_parts cannot see, as each batch is read
     stream.check = lambda batch: guards.check_items(Poam(items=batch), label, limits)

@@ -128,7 +128,14 @@ def check_upload(path: str | os.PathLike, *, label: str | None = None, limits: L
     that holds something else is refused too, rather than read as whatever it is."""
     label = label or os.fspath(path)
     kind = check_file(path, label=label, limits=limits)
-    named = {".json": "JSON", ".xml": "XML", ".yaml": "YAML", ".yml": "YAML"}.get(Path(path).suffix.lower())
+    suffix = Path(path).suffix.lower()
+    if kind == "TEXT" and suffix == ".csv" and _nessus_csv(path):
+        return "NESSUS_CSV"
+    if kind == "JSON" and (suffix == ".cklb" or _cklb(path)):
+        return "CKLB"
+    if kind in SCANNER_KINDS and suffix in (".xml", ".nessus", ".ckl"):
+        return kind
+    named = {".json": "JSON", ".xml": "XML", ".yaml": "YAML", ".yml": "YAML"}.get(suffix)
     if named and kind != named:
         raise InputError(f"the file is named {Path(path).suffix.lower()} but holds {describe(kind)}, not OSCAL "
                          f"{named}; give it its own suffix", file=label)
@@ -145,9 +152,13 @@ def check_size(size: int, *, label: str, limits: Limits = LIMITS) -> None:
 ACCEPTED = "XLSX, XLSM, XLSB, XLS, ODS or CSV"
 _DESCRIPTIONS = {"XLSX": "an XLSX workbook", "XLSB": "an XLSB workbook", "XLS": "an XLS workbook",
                  "ODS": "an ODS spreadsheet", "TEXT": "text (CSV?)", "JSON": "a JSON document",
-                 "XML": "an OSCAL POA&M XML document", "YAML": "an OSCAL POA&M YAML document"}
+                 "XML": "an OSCAL POA&M XML document", "YAML": "an OSCAL POA&M YAML document",
+                 "NESSUS": "a Nessus v2 XML report", "NESSUS_CSV": "a Nessus CSV export",
+                 "OPENVAS": "an OpenVAS / Greenbone XML report", "CKL": "a STIG Viewer checklist (.ckl)",
+                 "CKLB": "a STIG Viewer checklist (.cklb)"}
 _SUFFIX = {"XLSX": ".xlsx", "XLSB": ".xlsb", "XLS": ".xls or .xlsx", "ODS": ".ods", "TEXT": ".csv",
-           "JSON": ".json", "XML": ".xml", "YAML": ".yaml"}
+           "JSON": ".json", "XML": ".xml", "YAML": ".yaml", "NESSUS": ".nessus", "OPENVAS": ".xml", "CKL": ".ckl",
+           "CKLB": ".cklb"}
 
 
 def describe(kind: str) -> str:
@@ -178,6 +189,41 @@ def _what(file: Path, head: bytes, suffix: str, limits: Limits) -> str:
 _OSCAL_YAML = re.compile(r"^(?:---\s*\n(?:#[^\n]*\n|\s*\n)*)?plan-of-action-and-milestones\s*:", re.MULTILINE)
 # What check_file calls the OSCAL POA&M serialisations NIST publishes.
 OSCAL_KINDS = frozenset({"JSON", "XML", "YAML"})
+# What check_upload calls scanners' reports and STIG checklists (``interchange.scanners``).
+SCANNER_KINDS = frozenset({"NESSUS", "NESSUS_CSV", "OPENVAS", "CKL", "CKLB"})
+# The root element (lower case) of a scanner's XML, by what it is
+_SCANNER_ROOTS = (("<nessusclientdata_v2", "NESSUS"), ("<checklist", "CKL"), ("<report", "OPENVAS"),
+                  ("<get_reports_response", "OPENVAS"))
+# What may stand before the root element: declarations, comments and a DOCTYPE (which the reader then refuses)
+_XML_PROLOG = re.compile(r"^(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^\[>]*(?:\[.*?\])?\s*>\s*)*",
+                         re.DOTALL | re.IGNORECASE)
+
+
+def _scanner_xml(start: str) -> str | None:
+    """The scanner format whose root element the XML document opens with, if any."""
+    body = start[_XML_PROLOG.match(start).end():].lower()
+    for root, kind in _SCANNER_ROOTS:
+        if body.startswith(root) and body[len(root):len(root) + 1] in (">", " ", "\t", "\r", "\n", "/"):
+            return kind
+    return None
+
+
+def _nessus_csv(path) -> bool:
+    from .scanners.nessus_csv import looks_like_nessus_csv
+
+    with open(path, "rb") as stream:
+        head = stream.read(8192)
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return looks_like_nessus_csv(head[len(bom):].decode(encoding, errors="ignore"))
+    return looks_like_nessus_csv(head.decode("latin-1"))
+
+
+def _cklb(path) -> bool:
+    """A STIG Viewer 3 checklist saved under another name than .cklb: its keys say so."""
+    with open(path, "rb") as stream:
+        head = stream.read(4096).decode("utf-8", errors="ignore")
+    return '"stigs"' in head and ('"target_data"' in head or '"cklb_version"' in head)
 
 
 def _text_kind(head: bytes) -> str:
@@ -201,10 +247,14 @@ def _text_kind(head: bytes) -> str:
         return "XML"  # an OSCAL POA&M in NIST's XML
     if _OSCAL_YAML.search(start[:4096]):
         return "YAML"  # an OSCAL POA&M in NIST's YAML
+    scanner = _scanner_xml(start) if lowered.startswith("<") else None
+    if scanner is not None:
+        return scanner  # a scanner's report or a STIG checklist (``check_upload`` takes them)
     if lowered.startswith("<"):
         what = ("an Excel 2003 XML spreadsheet" if "urn:schemas-microsoft-com:office:spreadsheet" in lowered
                 else "an XML document")
-        raise _Refused(f"it is {what}, not a spreadsheet this reads; save it as {ACCEPTED}")
+        raise _Refused(f"it is {what}, not a spreadsheet this reads (nor an OSCAL POA&M, a Nessus or OpenVAS report "
+                       f"or a STIG checklist); save it as {ACCEPTED}")
     return "TEXT"
 
 

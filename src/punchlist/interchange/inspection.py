@@ -53,7 +53,12 @@ class Inspection:
 
     @property
     def has_columns(self) -> bool:
-        return self.kind not in guards.OSCAL_KINDS
+        return self.kind not in guards.OSCAL_KINDS and self.kind not in guards.SCANNER_KINDS
+
+    @property
+    def is_scan(self) -> bool:
+        """A scanner's report or a STIG checklist (``interchange.scanners``)."""
+        return self.kind in guards.SCANNER_KINDS
 
     def column(self, index: int) -> Column | None:
         return next((column for column in self.columns if column.index == index), None)
@@ -88,7 +93,7 @@ def inspect_poam_file(path: str | os.PathLike, mapping: ColumnMapping | None = N
     """
     label = label or os.fspath(path)
     kind = guards.check_upload(path, label=label, limits=limits)
-    if kind in guards.OSCAL_KINDS:
+    if kind in guards.OSCAL_KINDS or kind in guards.SCANNER_KINDS:
         return Inspection(file=label, kind=kind)
     book = open_book(path)
     wanted = mapping or ColumnMapping()

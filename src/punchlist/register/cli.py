@@ -43,7 +43,8 @@ def add_commands(commands) -> None:
 
     load = commands.add_parser("import", help="import a POA&M or a self-assessment into the register: all "
                                               "rows or none",
-                               description="Read FILE (XLSX, XLS, ODS or CSV) and add its items (or, with "
+                               description="Read FILE (XLSX, XLS, ODS or CSV, OSCAL POA&M, a Nessus, OpenVAS or "
+                                           "Greenbone report, a STIG Viewer checklist) and add its items (or, with "
                                            "--assessment, its determinations) to the organization in one "
                                            "transaction. Items the register already holds (the same id as "
                                            "before, or our POAM-... identifier) are updated, through the same "
@@ -86,6 +87,9 @@ def add_commands(commands) -> None:
     load.add_argument("--reopen", action="append", default=[], metavar="ITEM",
                       help="reopen the closed item ITEM (its POAM-... identifier or its id in FILE) if FILE says "
                            "it is open; without it a closed item stays closed; repeatable")
+    load.add_argument("--include-informational", action="store_true",
+                      help="for a scanner's report: make items of its informational results (Nessus severity 0, "
+                           "OpenVAS log) too; without it they are left out, and counted")
     load.set_defaults(run=run_import)
 
     items = commands.add_parser("items", help="list the organization's POA&M items")
@@ -224,6 +228,12 @@ def run_import(args) -> int:
         progress.done()
         print(f"{len(results)} determinations imported into assessment {assessment.pk} of {organization.name}")
     else:
+        from punchlist.interchange.scanners import scan_kind
+
+        if scan_kind(args.file, label=label) is not None:  # a scanner's report or a STIG checklist
+            from punchlist.scans.cli import run_scan_import
+
+            return run_scan_import(args, organization, actor, label, progress, _derive)
         mapping = _column_mapping(args, organization, actor)
         # A spreadsheet or OSCAL POA&M JSON, through the upload guards.
         poam = read_poam_file(args.file, mapping=mapping)

@@ -18,9 +18,11 @@ PROFILE_NAME_LENGTH = ImportProfile._meta.get_field("name").max_length
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="POA&M file", help_text="XLSX, XLSM, XLSB, XLS, ODS, CSV or OSCAL POA&M JSON",
+    file = forms.FileField(label="POA&M file", help_text="XLSX, XLSM, XLSB, XLS, ODS, CSV or OSCAL POA&M JSON; a "
+                                                         "Nessus, OpenVAS or Greenbone report, a STIG checklist",
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.xlsb,.xls,.ods,.csv,.tsv,"
-                                                                            ".txt,.json"}))
+                                                                            ".txt,.json,.xml,.yaml,.yml,.nessus,"
+                                                                            ".ckl,.cklb"}))
     profile = forms.ModelChoiceField(queryset=ImportProfile.objects.none(), required=False,
                                      label="Mapping profile", empty_label="None: find the columns by their headers")
     create_people = forms.BooleanField(required=False, label="Add people named in the file who are not members "
@@ -66,6 +68,8 @@ class MappingForm(forms.Form):
     shown_row = forms.IntegerField(required=False, widget=forms.HiddenInput)
     create_people = forms.BooleanField(required=False, label="Add people named in the file who are not members "
                                                              "yet (without sign-in)")
+    include_informational = forms.BooleanField(
+        required=False, label="Make items of the scan's informational results too (Nessus severity 0, OpenVAS log)")
     profile_name = forms.CharField(required=False, max_length=PROFILE_NAME_LENGTH, label="Save this mapping as",
                                    help_text="A name for files of this layout, e.g. “Monthly eMASS export”; a "
                                              "profile of the same name is replaced")

@@ -20,6 +20,8 @@ from django_tasks import task
 from punchlist.errors import InputError, rows_text
 from punchlist.interchange import ColumnMapping, stream_poam_file
 from punchlist.interchange.guards import Limits
+from punchlist.interchange.poam import PoamStream
+from punchlist.interchange.scanners import read_scan, scan_kind
 from punchlist.register.errors import RegisterError
 from punchlist.register.imports import check_poam, import_poam
 from punchlist.register.imports.update import NOT_REOPENED
@@ -53,15 +55,17 @@ def mapping_of(data: dict) -> ColumnMapping | None:
 
 
 def start(user, organization, upload, mapping: ColumnMapping | None, *, headers: dict, write: bool,
-          create_people: bool, reopen=(), derive: dict | None = None, accept_derived: bool = False) -> ImportJob:
+          create_people: bool, reopen=(), derive: dict | None = None, accept_derived: bool = False,
+          include_informational: bool = False) -> ImportJob:
     """Make the job and run it: at once for a small file (the immediate backend), else by the worker.
     ``reopen``: the closed items the person chose to reopen as the file says; ``derive``: their requirements
     for SP 800-53 / Rev 3 ids (control -> requirement ids), ``accept_derived`` whether they confirmed them
-    (kept with the mapping)."""
+    (kept with the mapping); ``include_informational``: a scanner's informational results made items too."""
     job = ImportJob.objects.create(organization=organization, user=user, token=upload.token, file_name=upload.name,
                                    write=write, create_people=create_people,
                                    mapping={**mapping_data(mapping, headers), "reopen": list(reopen),
-                                            "derive": derive or {}, "accept_derived": accept_derived})
+                                            "derive": derive or {}, "accept_derived": accept_derived,
+                                            "include_informational": include_informational})
     inline = upload.size <= settings.PUNCHLIST_IMPORT_INLINE_BYTES
     run_import_job.using(backend="inline" if inline else "default").enqueue(job.pk)
     job.refresh_from_db()
@@ -102,21 +106,36 @@ def run_import_job(job_id: int) -> None:
     def progress(done: int, about: int) -> None:
         _say(job.pk, f"{verb} the rows", done, about)
 
-    stream, chosen = None, {}
+    stream, chosen, scan = None, {}, None
     try:
-        # Read a batch of rows at a time, each checked and written before the next is read (bounded memory).
-        stream = stream_poam_file(upload.path, limits=upload_limits(), mapping=mapping_of(job.mapping),
-                                  keep=PROBLEMS_KEPT)
+        if scan_kind(upload.path, label=upload.name, limits=upload_limits()) is not None:
+            # A scanner's report: its items as the scan history makes them (``scans.importing``).
+            from punchlist.scans.importing import scan_poam
+
+            report = read_scan(upload.path, label=upload.name, limits=upload_limits(),
+                               include_informational=job.mapping.get("include_informational", False))
+            stream = PoamStream.of(scan_poam(job.organization, report))
+        else:
+            report = None
+            # Read a batch of rows at a time, each checked and written before the next is read (bounded memory).
+            stream = stream_poam_file(upload.path, limits=upload_limits(), mapping=mapping_of(job.mapping),
+                                      keep=PROBLEMS_KEPT)
         chosen = {control: tuple(ids) for control, ids in job.mapping.get("derive", {}).items()}
         stream.derive_choices = chosen
         if job.write and not job.mapping.get("accept_derived"):
             stream.unconfirmed = ("Requirements were derived from the file's SP 800-53 (or Rev 3) ids: confirm them "
                                   "(or change them) below, then import.")
         _say(job.pk, f"{verb} the rows", 0, stream.total)
-        run = import_poam if job.write else check_poam
         reopen = job.mapping.get("reopen", [])
-        result = run(job.user, job.organization, stream, file=upload.name, create_people=job.create_people,
-                     progress=progress, keep=PROBLEMS_KEPT, reopen=reopen)
+        if report is not None:
+            from punchlist.scans.importing import import_scan
+
+            result, scan = import_scan(job.user, job.organization, report, stream, path=upload.path,
+                                       file=upload.name, write=job.write, progress=progress, keep=PROBLEMS_KEPT)
+        else:
+            run = import_poam if job.write else check_poam
+            result = run(job.user, job.organization, stream, file=upload.name, create_people=job.create_people,
+                         progress=progress, keep=PROBLEMS_KEPT, reopen=reopen)
     except InputError as exc:
         _finish(job, {**outcome("problems", exc, job.mapping.get("headers"), written=False),
                       "derived": derived_shown(stream, chosen) if stream is not None else []})
@@ -132,7 +151,8 @@ def run_import_job(job_id: int) -> None:
         for name, values in (("created", result.created), ("updated", result.updated),
                              ("unchanged", result.unchanged), ("people_added", result.people_added))},
         **changes_of(result), "kept": any(c.kept for changes in result.changes.values() for c in changes),
-        "reopen": reopen, "not_reopened": NOT_REOPENED, "derived": derived_shown(stream, chosen)})
+        "reopen": reopen, "not_reopened": NOT_REOPENED, "derived": derived_shown(stream, chosen),
+        "notes": stream.notes, "scan": scan.as_json() if scan is not None else None})
 
 
 def derived_shown(stream, chosen: dict) -> list[dict]:

@@ -11,11 +11,13 @@ from . import (
     people,
     portfolio,
     register,
+    remediation,
     reports,
     reviews,
     rules,
+    scan_findings,
     work,
 )
 
 SCREENS = [home, work, register, items, imports, assessments, outcomes, people, reports, evidence, reviews, rules,
-           exports, portfolio]
+           exports, portfolio, remediation, scan_findings]

@@ -209,14 +209,24 @@ def _preview_page(request, upload, inspection, form, *, outcome=None, note="", s
         "sample_rows": [(number, [column.samples[i] for column in inspection.columns])
                         for i, number in enumerate(inspection.rows)],
         "columns": [(column, [FIELD_LABELS[name] for name in column.fields]) for column in inspection.columns],
-        "kind_words": f"OSCAL POA&M {inspection.kind}" if inspection.kind in OSCAL_KINDS else describe(inspection.kind).capitalize()
-        if inspection.kind != "TEXT" else "Text (CSV)",
+        "kind_words": _kind_words(inspection),
         "preview_url": reverse("web:import_preview", args=[request.organization.slug, upload.token]),
         "derived": derived,
     }
     if getattr(request, "htmx", False):
         status = 200  # htmx swaps 200s only: the refused form comes back with what was chosen and why
     return render(request, "web/import_preview.html", context, status=status)
+
+
+def _kind_words(inspection) -> str:
+    if inspection.kind in OSCAL_KINDS:
+        return f"OSCAL POA&M {inspection.kind}"
+    if inspection.kind == "TEXT":
+        return "Text (CSV)"
+    if inspection.is_scan:
+        words = describe(inspection.kind)
+        return words[:1].upper() + words[1:]
+    return describe(inspection.kind).capitalize()
 
 
 def _gone(request):
@@ -281,7 +291,7 @@ def _preview_post(request, upload):
         inspection = inspect_poam_file(upload.path, mapping, limits=_limits(), label=upload.name)
     except InputError as exc:
         return _unreadable(request, upload, exc)
-    if inspection.kind in OSCAL_KINDS:
+    if not inspection.has_columns:  # OSCAL, or a scanner's report: the file names its fields
         mapping = None
     elif form.layout_changed():
         keep = {"create_people": form.cleaned_data["create_people"], "profile_name": form.cleaned_data["profile_name"]}
@@ -325,7 +335,8 @@ def _check_or_import(request, upload, inspection, form, mapping, *, write: bool)
                             headers=_headers_by_field(inspection), write=write,
                             create_people=form.cleaned_data["create_people"], reopen=reopen,
                             derive={control: list(ids) for control, ids in chosen.items()},
-                            accept_derived=request.POST.get("accept_derived") == "1")
+                            accept_derived=request.POST.get("accept_derived") == "1",
+                            include_informational=bool(form.cleaned_data.get("include_informational")))
     if job.state != ImportJob.State.DONE:
         return redirect(reverse("web:import_job", args=[request.organization.slug, job.pk]))
     done = job.outcome
@@ -346,6 +357,7 @@ def _result_page(request, job):
         "more_created": max(0, result["created"]["count"] - ITEMS_LISTED),
         "more_updated": max(0, result["updated"]["count"] - ITEMS_LISTED),
         "changes": job.outcome.get("changes", []), "more_changes": job.outcome.get("more_changes", 0),
+        "scan": job.outcome.get("scan"), "notes": job.outcome.get("notes", []),
     }
     return render(request, "web/import_result.html", context)
 

@@ -35,6 +35,7 @@ from punchlist.web.downloads import evidence_file_response
 from punchlist.web.forms import PEOPLE, PERSON_LABELS
 from punchlist.web.outcome_forms import DropMilestoneForm
 from punchlist.web.tenancy import denied, member_view
+from punchlist.web.views.scan_findings import findings_of
 
 from .item_parts import (
     FIELD_LABELS,
@@ -162,6 +163,7 @@ def _page(request, identifier: str, *, bound: dict | None = None, status: int = 
         "refusal": _refusal(bound),
         "max_upload": settings.PUNCHLIST_MAX_UPLOAD_BYTES,
         "weekly": _weekly(user, item, weekly),
+        "scan_findings": findings_of(item, user),
     }
     return render(request, "web/item.html", context, status=status)
 
