@@ -14,10 +14,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from punchlist.core.catalog import load_catalog
 from punchlist.register import services as register
 from punchlist.register.models import Status
 from punchlist.register.services import evidence as vault
-from punchlist.rhythm.models import ManagementReview, QuarterlyValidation, WeeklyUpdate
+from punchlist.rhythm import services as rhythm
+from punchlist.rhythm.models import ManagementReview, QuarterlyValidation, ScoreSnapshot, WeeklyUpdate
+from punchlist.rhythm.periods import month_of, previous_month
 from punchlist.rhythm.queries import unupdated_items
 from punchlist.testing import make_item
 
@@ -133,6 +136,39 @@ def test_the_monthly_agenda_and_its_record(team, item, login_as):
     assert "Ada Acme Machining" in detail and "Overdue items (1)" in detail
     assert "This month's review was recorded" in text(client.get(url("review_monthly", team)))
     assert review.agenda["overdue_items"][0]["identifier"] == late.identifier
+
+
+def test_a_new_organizations_agenda_says_why_the_score_has_no_change_yet(team, login_as):
+    """No earlier month's score in the register: the agenda says so in words, and what will give next month's
+    agenda a change to show; never a badge against a month that has no score."""
+    client = login_as(team.coordinator)
+    shown = text(client.get(url("review_monthly", team)))
+    assert "No assessment in the register yet, so there is no SPRS score to review" in shown
+    assert "imported on the Assessment page" in shown
+
+    assessment = register.create_assessment(team.coordinator, team.org, assessed_on=TODAY - timedelta(days=3))
+    for requirement in load_catalog():
+        register.set_requirement_status(team.coordinator, assessment, requirement.id, "met")
+    shown = text(client.get(url("review_monthly", team)))
+    assert "SPRS score 110" in shown and not re.search(r"\d since", shown)  # no change badge
+    assert "No change to show yet: this is the first month whose score is kept." in shown
+    assert "Recording this month's review keeps today's score, so next month's agenda shows how far it moved." \
+        in shown
+
+    rhythm.take_snapshot(team.org)  # the daily reminders keep the month's score
+    shown = text(client.get(url("review_monthly", team)))
+    assert "This month's score is kept, so next month's agenda shows how far it moved." in shown
+
+
+def test_an_earlier_month_without_a_score_is_named(team, login_as):
+    before = previous_month(month_of(TODAY))
+    ScoreSnapshot.objects.create(organization=team.org, month=before, score=None)  # kept before any assessment
+    assessment = register.create_assessment(team.coordinator, team.org, assessed_on=TODAY - timedelta(days=3))
+    for requirement in load_catalog():
+        register.set_requirement_status(team.coordinator, assessment, requirement.id, "met")
+    shown = text(login_as(team.viewer).get(url("review_monthly", team)))
+    assert (f"No change to show: in {before:%B %Y}, the last month whose score was kept, the register held no "
+            "assessment to score.") in shown
 
 
 def test_a_refused_record_keeps_what_was_typed(team, login_as):
