@@ -331,18 +331,7 @@ def item_milestone_done(request, identifier, pk):
             error = f"Not saved: {exc}"
     else:
         error = "Not saved: " + " ".join(e for errors in form.errors.values() for e in errors)
-    if request.htmx:
-        milestone.error = error
-        context = {"item": item, "m": milestone, "can": {"change": True}}
-        if error is None:  # the page's history gains the tick too, swapped in out of band
-            milestones = list(item.milestones.order_by("position", "pk"))
-            context["history"], _ = history(item, list(AuditEvent.objects.for_item(item)), milestones,
-                                            _evidence(item))
-            context["history_oob"] = True
-        return render(request, "web/item_milestone_ticked.html", context)
-    if error:
-        return _page(request, identifier, bound={f"tick-{pk}": error}, status=400)
-    return _done(request, item, f"Milestone “{milestone.description}” done.", "#milestones")
+    return _milestone_answer(request, identifier, milestone, error, f"Milestone “{milestone.description}” done.")
 
 
 @member_view
@@ -358,6 +347,14 @@ def item_milestone_undo(request, identifier, pk):
         services.reopen_milestone(request.user, milestone)
     except RegisterError as exc:
         error = f"Not saved: {exc}"
+    return _milestone_answer(request, identifier, milestone, error,
+                             f"Milestone “{milestone.description}” is not done after all.")
+
+
+def _milestone_answer(request, identifier, milestone: Milestone, error: str | None, done: str):
+    """What a tick or an untick answers: with htmx the milestone's row (its refusal in it), and on success the
+    page's history swapped in out of band; else the item's page, with the refusal or the ``done`` message."""
+    item = milestone.item
     if request.htmx:
         milestone.error = error
         context = {"item": item, "m": milestone, "can": {"change": True}}
@@ -368,8 +365,8 @@ def item_milestone_undo(request, identifier, pk):
             context["history_oob"] = True
         return render(request, "web/item_milestone_ticked.html", context)
     if error:
-        return _page(request, identifier, bound={f"tick-{pk}": error}, status=400)
-    return _done(request, item, f"Milestone “{milestone.description}” is not done after all.", "#milestones")
+        return _page(request, identifier, bound={f"tick-{milestone.pk}": error}, status=400)
+    return _done(request, item, done, "#milestones")
 
 
 @member_view
