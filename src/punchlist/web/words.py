@@ -95,6 +95,11 @@ def dates_written(text: str) -> str:
     return ISO_DATE.sub(_written, text)
 
 
+def not_saved(error) -> str:
+    """A service's refusal as a screen says it: "Not saved: " and its words, dates as a person writes them."""
+    return f"Not saved: {dates_written(str(error))}"
+
+
 def moment(value) -> str:
     """A date and time as a person writes it, to the minute: 11 Dec 2026, 09:05."""
     if isinstance(value, datetime):

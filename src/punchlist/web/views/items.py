@@ -35,6 +35,7 @@ from punchlist.web.downloads import evidence_file_response
 from punchlist.web.forms import PEOPLE, PERSON_LABELS
 from punchlist.web.outcome_forms import DropMilestoneForm
 from punchlist.web.tenancy import denied, member_view
+from punchlist.web.words import day, not_saved
 
 from .item_parts import (
     FIELD_LABELS,
@@ -259,7 +260,7 @@ def item_move(request, identifier, move):
         form.add_error(None, conflict_message(exc))
         return _page(request, identifier, bound={prefix: form}, status=409)
     except RegisterError as exc:
-        form.add_error(None, f"Not saved: {exc}")
+        form.add_error(None, not_saved(exc))
         return _page(request, identifier, bound={prefix: form}, status=400)
     return _done(request, item, f"{item.identifier}: {move.label.lower()} — now {item.get_status_display().lower()}.")
 
@@ -282,9 +283,9 @@ def item_due(request, identifier):
         form.add_error(None, conflict_message(exc))
         return _page(request, identifier, bound={"due": form}, status=409)
     except RegisterError as exc:
-        form.add_error(None, f"Not saved: {exc}")
+        form.add_error(None, not_saved(exc))
         return _page(request, identifier, bound={"due": form}, status=400)
-    due = item.scheduled_completion.isoformat() if item.scheduled_completion else "no date"
+    due = day(item.scheduled_completion) if item.scheduled_completion else "no date"
     return _done(request, item, f"{item.identifier} is now scheduled for {due}.")
 
 
@@ -299,7 +300,7 @@ def item_milestone_add(request, identifier):
         try:
             services.add_milestone(request.user, item, form.cleaned_data["description"], form.cleaned_data["due"])
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             return _done(request, item, "Milestone added.", "#milestones")
     return _page(request, identifier, bound={"milestone": form}, status=400)
@@ -328,7 +329,7 @@ def item_milestone_done(request, identifier, pk):
             error = conflict_message(exc)
             milestone.refresh_from_db()
         except RegisterError as exc:
-            error = f"Not saved: {exc}"
+            error = not_saved(exc)
     else:
         error = "Not saved: " + " ".join(e for errors in form.errors.values() for e in errors)
     return _milestone_answer(request, identifier, milestone, error, f"Milestone “{milestone.description}” done.")
@@ -346,7 +347,7 @@ def item_milestone_undo(request, identifier, pk):
     try:
         services.reopen_milestone(request.user, milestone)
     except RegisterError as exc:
-        error = f"Not saved: {exc}"
+        error = not_saved(exc)
     return _milestone_answer(request, identifier, milestone, error,
                              f"Milestone “{milestone.description}” is not done after all.")
 
@@ -385,10 +386,10 @@ def item_milestone_slip(request, identifier, pk):
             form = _rebound(item_forms.SlipForm, form, exc.current_version)
             form.add_error(None, conflict_message(exc))
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             return _done(request, milestone.item, f"Milestone “{milestone.description}” now due "
-                                                  f"{milestone.due.isoformat()}.", "#milestones")
+                                                  f"{day(milestone.due)}.", "#milestones")
     return _page(request, identifier, bound={prefix: form}, status=400)
 
 
@@ -408,7 +409,7 @@ def item_milestone_drop(request, identifier, pk):
             form = _rebound(DropMilestoneForm, form, exc.current_version)
             form.add_error(None, conflict_message(exc))
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             return _done(request, milestone.item, f"Milestone “{milestone.description}” dropped.", "#milestones")
     return _page(request, identifier, bound={f"drop-{pk}": form}, status=400)
@@ -436,7 +437,7 @@ def _evidence_add(request, identifier, limit: UploadLimit):
             evidence = services.add_evidence(request.user, item, name=data["name"], content=data["file"],
                                              reference=data["reference"], description=data["description"])
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             return _done(request, item, f"Evidence “{evidence.name}” added.", "#evidence")
     return _page(request, identifier, bound={"evidence": form}, status=400)
@@ -511,7 +512,7 @@ def item_edit(request, identifier):
             form.add_error(None, conflict_message(exc))
             status = 409
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             labels = ", ".join(FIELD_LABELS.get(name, name).lower() for name in changes)
             return _done(request, item, f"{item.identifier} saved ({labels}).")
@@ -538,7 +539,7 @@ def item_new(request):
                 objectives=data["objectives"], start_date=data["start_date"],
                 scheduled_completion=data["scheduled_completion"], **fields)
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             return _done(request, item, f"{item.identifier} added.")
     return render(request, "web/item_new.html", {"form": form}, status=400)
