@@ -217,6 +217,16 @@ def test_the_quarterly_list_sign_off_and_failure(team, login_as, evidence_root):
     assert "1 of 1 closed item signed off" in shown and "Passed for" in shown
 
 
+def test_a_problem_of_the_quarterly_check_writes_its_date_as_people_do(team, login_as, evidence_root):
+    item = closed_item(team)
+    due = TODAY - timedelta(days=35)
+    vault.add_evidence(team.owner, item, name="Change ticket", reference="CHG0041",
+                       collected_on=TODAY - timedelta(days=400), review_by=due)
+    shown = text(login_as(team.coordinator).get(url("review_quarterly", team)))
+    assert f"was due for review on {due.day} {due:%b %Y}" in shown and f"review by {due.day} {due:%b %Y}" in shown
+    assert due.isoformat() not in shown
+
+
 def test_a_failure_needs_a_reason_and_owners_cannot_validate(team, login_as):
     item = closed_item(team)
     client = login_as(team.coordinator)

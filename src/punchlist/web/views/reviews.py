@@ -262,7 +262,7 @@ def _quarterly_page(request, *, bound: dict | None = None, status=200):
         rows.append({"check": check, "refusal": refusal,
                      "can_validate": request.user.has_perm("rhythm.validate_item", check.item),
                      "form": form or FailForm(prefix=f"q{check.item.pk}",
-                                              initial={"reason": "; ".join(check.problems)})})
+                                              initial={"reason": dates_written("; ".join(check.problems))})})
     passed = QuarterlyValidation.objects.filter(item=OuterRef("pk"), quarter=quarter, outcome=Outcome.PASSED)
     # A pass made before the item's latest closure is about a closure that no longer stands.
     signed_off = closed_items(organization).filter(
