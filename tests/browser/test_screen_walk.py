@@ -9,7 +9,7 @@ test's own temporary folder (JPEG: encoding 300 full-width PNGs took most of the
   instead, or
 - shows template syntax ("{#", "{%", "{{") in its HTML, or
 - writes a date as a machine does (2026-11-23) in the text a person reads (dates are written "23 Nov 2026";
-  a date field's value is the browser's, not text).
+  a date field's value is the browser's, and what people wrote themselves is shown as they wrote it).
 
 A screen a role may not see is walked too: the refusal is a screen of its own and must read as well.
 """
@@ -32,6 +32,19 @@ DEMO_DAY = date(2026, 12, 7)
 VIEWPORTS = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 TEMPLATE_SYNTAX = re.compile(r"\{[#%{]")
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# The text a person reads, less what people wrote themselves (an implementation statement may say "SSP v4.1
+# (2026-09-15)": their words are shown as they wrote them).
+THEIR_OWN_WORDS = ".assessment-implementation"
+SHOWN_TEXT = """(theirs) => {
+  const parts = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const holder = node.parentElement;
+    if (!holder || holder.closest("script, style, template, textarea, " + theirs)) continue;
+    if (!holder.getClientRects().length) continue;
+    parts.push(node.data);
+  }
+  return parts.join(" ");
+}"""
 SHOT_HEIGHT = 1800
 # The outermost elements that stick out past the window's right edge (not those in the flow of a box that
 # scrolls or clips; a positioned one may escape it), named as "tag.class#id": what a page that overflows must
@@ -150,7 +163,7 @@ def test_every_screen_for_every_role_on_a_desk_and_a_phone(browser, demo, live_s
                 if broken:
                     problems.append(f"{where}: {len(broken)} word(s) of table cells broken across lines, e.g. "
                                     + ", ".join(repr(word) for word in broken[:5]))
-                shown = page.inner_text("body")
+                shown = page.evaluate(SHOWN_TEXT, THEIR_OWN_WORDS)
                 machine = [shown[max(m.start() - 30, 0):m.end()] for m in ISO_DATE.finditer(shown)]
                 if machine:
                     problems.append(f"{where}: {len(machine)} ISO date(s) in the text, e.g. {machine[:3]!r}")

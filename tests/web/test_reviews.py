@@ -123,6 +123,9 @@ def test_the_monthly_agenda_and_its_record(team, item, login_as):
     client = login_as(team.coordinator)
     page = client.get(url("review_monthly", team))
     assert page.status_code == 200
+    # Each item on the agenda leads to its page, where what to do about it is done.
+    assert f'<a href="{reverse("web:item", args=[team.org.slug, late.identifier])}">{late.identifier}</a>' \
+        in page.content.decode()
     shown = text(page)
     assert "Overdue items (1)" in shown and late.identifier in shown and "No assessment in the register yet" in shown
     assert "No Conditional status: no closeout clock is running" in shown
