@@ -24,6 +24,7 @@ from punchlist.register import mapping, services
 from punchlist.register.imports import import_assessment
 from punchlist.register.models import RequirementStatus, Status
 from punchlist.testing import make_item
+from punchlist.web.words import day
 
 TODAY = date.today()
 PLAIN_HTTP = {"SECURE_SSL_REDIRECT": False, "SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False,
@@ -118,8 +119,8 @@ def test_from_a_self_assessment_at_92_to_the_official_poam(team, at_92, open_as)
     outcome(coordinator, "conditional", TODAY.isoformat())
     expect(coordinator.locator(".messages")).to_contain_text("Outcome recorded.")
     expect(coordinator.locator(".outcome-recorded")).to_contain_text(
-        f"score 107, Conditional Level 2 status from {TODAY.isoformat()}")
-    deadline = (TODAY + timedelta(days=180)).isoformat()
+        f"score 107, Conditional Level 2 status from {day(TODAY)}")
+    deadline = day(TODAY + timedelta(days=180))
     for address in (f"/o/{slug}/assessment/{assessment.pk}/", f"/o/{slug}/work/", f"/o/{slug}/register/"):
         coordinator.goto(address)
         expect(coordinator.locator(".closeout-banner")).to_contain_text(f"180 days left")

@@ -4,8 +4,12 @@ pinned day). Each screen is saved as an image, to $PUNCHLIST_SCREENSHOTS when se
 test's own temporary folder (JPEG: encoding 300 full-width PNGs took most of the walk's time), and the walk fails on any screen that
 
 - answers with a server error,
-- is wider than the window (document.documentElement.scrollWidth > window.innerWidth), or
-- shows template syntax ("{#", "{%", "{{") in its HTML.
+- is wider than the window (document.documentElement.scrollWidth > window.innerWidth),
+- breaks a word of a table cell across lines ("Ite / m", "202 / 6"): a wide table scrolls in its own box
+  instead, or
+- shows template syntax ("{#", "{%", "{{") in its HTML, or
+- writes a date as a machine does (2026-11-23) in the text a person reads (dates are written "23 Nov 2026";
+  a date field's value is the browser's, and what people wrote themselves is shown as they wrote it).
 
 A screen a role may not see is walked too: the refusal is a screen of its own and must read as well.
 """
@@ -27,7 +31,59 @@ pytestmark = pytest.mark.browser
 DEMO_DAY = date(2026, 12, 7)
 VIEWPORTS = {"desk": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 TEMPLATE_SYNTAX = re.compile(r"\{[#%{]")
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# The text a person reads, less what people wrote themselves (an implementation statement may say "SSP v4.1
+# (2026-09-15)": their words are shown as they wrote them).
+THEIR_OWN_WORDS = ".assessment-implementation"
+SHOWN_TEXT = """(theirs) => {
+  const parts = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const holder = node.parentElement;
+    if (!holder || holder.closest("script, style, template, textarea, " + theirs)) continue;
+    if (!holder.getClientRects().length) continue;
+    parts.push(node.data);
+  }
+  return parts.join(" ");
+}"""
 SHOT_HEIGHT = 1800
+# The outermost elements that stick out past the window's right edge (not those in the flow of a box that
+# scrolls or clips; a positioned one may escape it), named as "tag.class#id": what a page that overflows must
+# mend.
+STICKING_OUT = """() => {
+  const edge = window.innerWidth, found = [];
+  const clipped = el => { for (let up = el.parentElement; up; up = up.parentElement) {
+    if (getComputedStyle(up).overflowX !== "visible") return up !== document.documentElement && up !== document.body;
+  } return false; };
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.getBoundingClientRect().right <= edge) continue;
+    if (!["absolute", "fixed"].includes(getComputedStyle(el).position) && clipped(el)) continue;
+    if (found.some(outer => outer.contains(el))) continue;
+    found.push(el);
+  }
+  return found.slice(0, 3).map(el => el.tagName.toLowerCase() + (el.className ? "." + String(el.className).trim()
+    .replace(/\\s+/g, ".") : "") + (el.id ? "#" + el.id : ""));
+}"""
+# The words of the table cells that the browser laid out over more than one line. A word is a run between
+# the places a line may break anyway (spaces, hyphens, slashes); one drawn on two lines has two rectangles
+# at different heights. Runs over 24 characters (a hash, an address) may break where they must.
+BROKEN_WORDS = """() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll("main td, main th")) {
+    if (!cell.offsetParent) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/[^\\s\\-\\/\\u2010-\\u2015\\u00b7,;:()]{2,}/g)) {
+        if (match[0].length > 24) continue;
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const tops = [...range.getClientRects()].filter(r => r.width > 0).map(r => r.top);
+        if (tops.length > 1 && Math.max(...tops) - Math.min(...tops) > 4) broken.push(match[0]);
+      }
+    }
+  }
+  return broken;
+}"""
 
 
 @pytest.fixture
@@ -101,7 +157,16 @@ def test_every_screen_for_every_role_on_a_desk_and_a_phone(browser, demo, live_s
                     continue
                 wide, window = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
                 if wide > window:
-                    problems.append(f"{where}: {wide} px wide in a {window} px window")
+                    problems.append(f"{where}: {wide} px wide in a {window} px window, past its edge: "
+                                    + ", ".join(page.evaluate(STICKING_OUT)))
+                broken = page.evaluate(BROKEN_WORDS)
+                if broken:
+                    problems.append(f"{where}: {len(broken)} word(s) of table cells broken across lines, e.g. "
+                                    + ", ".join(repr(word) for word in broken[:5]))
+                shown = page.evaluate(SHOWN_TEXT, THEIR_OWN_WORDS)
+                machine = [shown[max(m.start() - 30, 0):m.end()] for m in ISO_DATE.finditer(shown)]
+                if machine:
+                    problems.append(f"{where}: {len(machine)} ISO date(s) in the text, e.g. {machine[:3]!r}")
                 html = response.text()  # the HTML as the server sent it, where a template would leak
                 leaked = TEMPLATE_SYNTAX.search(html)
                 if leaked:

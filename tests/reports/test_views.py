@@ -168,3 +168,11 @@ def test_the_leadership_and_operations_views_total_the_budgets(acme, login_as):
     assert f"(2 of {open_items} open items carry a budget)" in text(client.get(url))
     operations = client.get(reverse("web:report_operations", args=[acme.org.slug])).content.decode()
     assert 'data-figure="budget-money">13,500.50<' in operations
+
+
+@pytest.mark.parametrize("name", VIEWS)
+def test_rule_ids_sit_in_why_links_not_in_the_sentences(acme, login_as, name):
+    page = login_as(acme.team.viewer).get(reverse(f"web:{name}", args=[acme.org.slug]))
+    shown = text(page)
+    assert not re.findall(r".{40}\bR-[A-Z]+-\d+", shown), re.findall(r".{40}\bR-[A-Z]+-\d+", shown)
+    assert "why?" in shown

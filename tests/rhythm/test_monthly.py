@@ -70,7 +70,7 @@ def test_the_agenda_is_generated_from_the_register(team, assessment):
     assert agenda["not_updated_this_week"] == 2  # late and old; on_time has its update, done is closed
     # The only NOT MET requirement (3.1.8) has a plan of action; no earlier month to compare with.
     assert agenda["score"] == {"assessment": str(assessment), "current": SCORE, "verdict": "conditional",
-                               "previous": None, "previous_month": None, "change": None}
+                               "previous": None, "previous_month": None, "change": None, "kept": False}
     assert agenda["closeout"] is None  # no Conditional status yet
 
 

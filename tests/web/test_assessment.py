@@ -136,6 +136,8 @@ def test_a_coordinator_changes_a_determination_inline_and_the_score_follows(team
     status = RequirementStatus.objects.get(assessment=assessment, requirement="3.1.1")
     assert status.determination == "met" and status.updated_by == team.coordinator
     assert status.implementation == "How 3.1.1 is met"  # the statement is kept
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", row(response, "3.1.1"))).split())
+    assert f"{team.coordinator.get_full_name()}, {status.updated_at.day} {status.updated_at:%b %Y}" in shown
     event = AuditEvent.objects.filter(action="set_requirement_status", subject="3.1.1").latest("seq")
     assert event.before == {"determination": "not_met", "version": 1}
     assert event.after == {"determination": "met", "version": 2}

@@ -234,10 +234,14 @@ def test_later_due_date_needs_a_reason_earlier_does_not(team, item, login_as):
                                                   "due-reason": ""})
     assert refused.status_code == 400
     assert "is a slip and needs a reason" in text(refused)
+    # The service's words, shared with the CLI, with their dates as a person writes them.
+    assert f"from {written(original)} to {written(original + timedelta(days=30))}" in text(refused)
     assert f'value="{later}"' in refused.content.decode()
     earlier = (original - timedelta(days=10)).isoformat()
-    assert client.post(url("item_due", item), {"due-version": item.version, "due-scheduled_completion": earlier}
-                       ).status_code == 302
+    moved = client.post(url("item_due", item), {"due-version": item.version, "due-scheduled_completion": earlier},
+                        follow=True)
+    assert moved.redirect_chain[0][1] == 302
+    assert f"is now scheduled for {written(original - timedelta(days=10))}." in text(moved)
     item.refresh_from_db()
     assert item.scheduled_completion.isoformat() == earlier and item.original_scheduled_completion == original
     assert client.post(url("item_due", item), {"due-version": item.version, "due-scheduled_completion": later,

@@ -4,6 +4,7 @@ updates of the table alone, and the same few queries whatever the number of item
 from __future__ import annotations
 
 import html
+import logging
 import re
 from datetime import date, timedelta
 
@@ -218,6 +219,26 @@ def test_every_member_reads_nobody_else_and_nothing_is_posted(team, rival, varie
     assert login_as(rival.admin).get(register_url(team)).status_code == 404
     assert client.get(register_url(team)).status_code == 302
     assert login_as(team.viewer).post(register_url(team)).status_code == 405
+
+
+def test_the_registers_export_is_a_download_written_to_the_security_log(team, rival, varied, login_as, caplog):
+    """The Register's Export buttons send the POA&M as an attachment, and the security log says who took which
+    file of which organization, from where, as it does for every file that leaves Punchlist (3.3.1)."""
+    caplog.set_level(logging.INFO, logger="punchlist.security")
+    client = login_as(team.viewer)
+    export = reverse("web:register_export", args=[team.org.slug])
+    csv_file = client.get(export, {"format": "csv"})
+    workbook = client.get(export, {"format": "xlsx"})
+    assert "attachment" in csv_file["Content-Disposition"] and "attachment" in workbook["Content-Disposition"]
+    assert varied["cui"].identifier in b"".join(csv_file.streaming_content).decode("utf-8-sig")
+    assert b"".join(workbook.streaming_content).startswith(b"PK")
+    assert login_as(rival.viewer).get(export, {"format": "csv"}).status_code == 404
+    lines = [record.getMessage() for record in caplog.records if record.name == "punchlist.security"]
+    name = f"{team.org.slug}-poam-{TODAY.isoformat()}"
+    who = f"downloaded: username={team.viewer.username!r} org={team.org.slug} file="
+    assert [line for line in lines if line.startswith("downloaded:")] == [
+        f"{who}'{name}.csv (Internal tracking document, {len(varied)} items)' ip=127.0.0.1",
+        f"{who}'{name}.xlsx (Internal tracking document, {len(varied)} items)' ip=127.0.0.1"]
 
 
 def _count(client, url, **headers) -> int:

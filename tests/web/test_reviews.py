@@ -14,10 +14,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from punchlist.core.catalog import load_catalog
 from punchlist.register import services as register
 from punchlist.register.models import Status
 from punchlist.register.services import evidence as vault
-from punchlist.rhythm.models import ManagementReview, QuarterlyValidation, WeeklyUpdate
+from punchlist.rhythm import services as rhythm
+from punchlist.rhythm.models import ManagementReview, QuarterlyValidation, ScoreSnapshot, WeeklyUpdate
+from punchlist.rhythm.periods import month_of, previous_month
 from punchlist.rhythm.queries import unupdated_items
 from punchlist.testing import make_item
 
@@ -120,6 +123,9 @@ def test_the_monthly_agenda_and_its_record(team, item, login_as):
     client = login_as(team.coordinator)
     page = client.get(url("review_monthly", team))
     assert page.status_code == 200
+    # Each item on the agenda leads to its page, where what to do about it is done.
+    assert f'<a href="{reverse("web:item", args=[team.org.slug, late.identifier])}">{late.identifier}</a>' \
+        in page.content.decode()
     shown = text(page)
     assert "Overdue items (1)" in shown and late.identifier in shown and "No assessment in the register yet" in shown
     assert "No Conditional status: no closeout clock is running" in shown
@@ -133,6 +139,39 @@ def test_the_monthly_agenda_and_its_record(team, item, login_as):
     assert "Ada Acme Machining" in detail and "Overdue items (1)" in detail
     assert "This month's review was recorded" in text(client.get(url("review_monthly", team)))
     assert review.agenda["overdue_items"][0]["identifier"] == late.identifier
+
+
+def test_a_new_organizations_agenda_says_why_the_score_has_no_change_yet(team, login_as):
+    """No earlier month's score in the register: the agenda says so in words, and what will give next month's
+    agenda a change to show; never a badge against a month that has no score."""
+    client = login_as(team.coordinator)
+    shown = text(client.get(url("review_monthly", team)))
+    assert "No assessment in the register yet, so there is no SPRS score to review" in shown
+    assert "imported on the Assessment page" in shown
+
+    assessment = register.create_assessment(team.coordinator, team.org, assessed_on=TODAY - timedelta(days=3))
+    for requirement in load_catalog():
+        register.set_requirement_status(team.coordinator, assessment, requirement.id, "met")
+    shown = text(client.get(url("review_monthly", team)))
+    assert "SPRS score 110" in shown and not re.search(r"\d since", shown)  # no change badge
+    assert "No change to show yet: this is the first month whose score is kept." in shown
+    assert "Recording this month's review keeps today's score, so next month's agenda shows how far it moved." \
+        in shown
+
+    rhythm.take_snapshot(team.org)  # the daily reminders keep the month's score
+    shown = text(client.get(url("review_monthly", team)))
+    assert "This month's score is kept, so next month's agenda shows how far it moved." in shown
+
+
+def test_an_earlier_month_without_a_score_is_named(team, login_as):
+    before = previous_month(month_of(TODAY))
+    ScoreSnapshot.objects.create(organization=team.org, month=before, score=None)  # kept before any assessment
+    assessment = register.create_assessment(team.coordinator, team.org, assessed_on=TODAY - timedelta(days=3))
+    for requirement in load_catalog():
+        register.set_requirement_status(team.coordinator, assessment, requirement.id, "met")
+    shown = text(login_as(team.viewer).get(url("review_monthly", team)))
+    assert (f"No change to show: in {before:%B %Y}, the last month whose score was kept, the register held no "
+            "assessment to score.") in shown
 
 
 def test_a_refused_record_keeps_what_was_typed(team, login_as):
@@ -179,6 +218,16 @@ def test_the_quarterly_list_sign_off_and_failure(team, login_as, evidence_root):
     assert bad.status == Status.IN_PROGRESS
     shown = text(client.get(url("review_quarterly", team)))
     assert "1 of 1 closed item signed off" in shown and "Passed for" in shown
+
+
+def test_a_problem_of_the_quarterly_check_writes_its_date_as_people_do(team, login_as, evidence_root):
+    item = closed_item(team)
+    due = TODAY - timedelta(days=35)
+    vault.add_evidence(team.owner, item, name="Change ticket", reference="CHG0041",
+                       collected_on=TODAY - timedelta(days=400), review_by=due)
+    shown = text(login_as(team.coordinator).get(url("review_quarterly", team)))
+    assert f"was due for review on {due.day} {due:%b %Y}" in shown and f"review by {due.day} {due:%b %Y}" in shown
+    assert due.isoformat() not in shown
 
 
 def test_a_failure_needs_a_reason_and_owners_cannot_validate(team, login_as):

@@ -7,19 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .columns import Layout
-
-
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def _header(cell) -> str:
-    return " ".join(str(cell).split()) if cell not in (None, "") else ""
+from .mapping import cell_header, column_letter
 
 
 def sheet_columns(sheet_name: str, header_number: int, header_row: Sequence, layout: Layout,
@@ -29,17 +17,17 @@ def sheet_columns(sheet_name: str, header_number: int, header_row: Sequence, lay
     read: dict[str, list[dict]] = {}
     used = set()
     for name, places in layout.columns.items():
-        read[name] = [{"header": _header(header_row[p]) if p < len(header_row) else "", "column": _letter(p)}
-                      for p in places]
+        read[name] = [{"header": cell_header(header_row[p]) if p < len(header_row) else "",
+                       "column": column_letter(p)} for p in places]
         used.update(places)
     unread = []
     width = max([len(header_row)] + [len(row) for row in rows[:50]])
     for index in range(width):
         if index in used:
             continue
-        header = _header(header_row[index]) if index < len(header_row) else ""
+        header = cell_header(header_row[index]) if index < len(header_row) else ""
         if header or any(index < len(row) and row[index] not in ("", None) for row in rows[:50]):
-            unread.append({"header": header, "column": _letter(index)})
+            unread.append({"header": header, "column": column_letter(index)})
     return {"sheet": sheet_name, "header_row": header_number, "read": read, "unread": unread}
 
 

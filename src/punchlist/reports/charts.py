@@ -15,6 +15,7 @@ from datetime import date
 
 from punchlist.core.metrics import BurndownPoint, CellState, FamilyRow, OwnerLoad, ScorePoint
 from punchlist.core.scoring import CONDITIONAL_THRESHOLD, MIN_SCORE
+from punchlist.web.words import day
 
 _ids = itertools.count(1)
 
@@ -143,14 +144,14 @@ def _x_scale(days: list[date], left: float, right: float):
     first, last = min(days), max(days)
     span = max((last - first).days, 1)
     if first == last:
-        return lambda day: (left + right) / 2
-    return lambda day: left + (right - left) * (day - first).days / span
+        return lambda on: (left + right) / 2
+    return lambda on: left + (right - left) * (on - first).days / span
 
 
 def score_chart(history: dict[str, list[ScorePoint]], as_of: date) -> LineChart:
     width, height, left, right, top, bottom = 640, 260, 48, 620, 16, 220
     every = [p for p in history["all"] if p.score is not None]
-    rows = [[p.on.isoformat(), "no score" if p.score is None else str(p.score), p.level2.value,
+    rows = [[day(p.on), "no score" if p.score is None else str(p.score), p.level2.value,
              p.label or "recorded change"] for p in history["all"]]
     headers = ["Date", "SPRS score", "Level 2", "Source"]
     chart_id = _id("score")
@@ -177,7 +178,7 @@ def score_chart(history: dict[str, list[ScorePoint]], as_of: date) -> LineChart:
         y_ticks.append(Tick(y(low), str(low)))
     x_ticks = _date_ticks(min(days), max(days), x)
     first, last = every[0], every[-1]
-    desc = (f"SPRS score from {first.score} on {first.on.isoformat()} to {last.score} on {last.on.isoformat()}, "
+    desc = (f"SPRS score from {first.score} on {day(first.on)} to {last.score} on {day(last.on)}, "
             f"{len(every)} point(s); the Conditional Level 2 threshold is {CONDITIONAL_THRESHOLD}.")
     return LineChart(chart_id, "SPRS score over time", desc, width, height, left, right, top, bottom, series,
                      x_ticks, y_ticks, headers, rows,
@@ -187,10 +188,10 @@ def score_chart(history: dict[str, list[ScorePoint]], as_of: date) -> LineChart:
 
 def _date_ticks(first: date, last: date, x, count: int = 5) -> list[Tick]:
     if first == last:
-        return [Tick(x(first), first.isoformat())]
+        return [Tick(x(first), day(first))]
     span = (last - first).days
     days = sorted({first.toordinal() + round(span * n / (count - 1)) for n in range(count)})
-    ticks = [Tick(x(date.fromordinal(d)), date.fromordinal(d).isoformat()) for d in days]
+    ticks = [Tick(x(date.fromordinal(d)), day(date.fromordinal(d))) for d in days]
     ticks[0].anchor, ticks[-1].anchor = "start", "end"
     return ticks
 
@@ -200,7 +201,7 @@ def _date_ticks(first: date, last: date, x, count: int = 5) -> list[Tick]:
 def burndown_chart(points: list[BurndownPoint], as_of: date, period: str = "week") -> LineChart:
     width, height, left, right, top, bottom = 640, 260, 48, 620, 16, 220
     headers = [f"{period.title()} starting", "Planned open", "Actually open"]
-    rows = [[p.on.isoformat(), str(p.planned), "" if p.actual is None else str(p.actual)] for p in points]
+    rows = [[day(p.on), str(p.planned), "" if p.actual is None else str(p.actual)] for p in points]
     chart_id = _id("burndown")
     high = max([p.planned for p in points] + [p.actual or 0 for p in points] + [1])
     step = _nice_step(high)
@@ -216,10 +217,10 @@ def burndown_chart(points: list[BurndownPoint], as_of: date, period: str = "week
     x_ticks = _date_ticks(points[0].on, points[-1].on, x)
     now = [p for p in points if p.actual is not None]
     current = now[-1] if now else None
-    desc = (f"Open items per {period} from {points[0].on.isoformat()} to {points[-1].on.isoformat()}: "
-            + (f"{current.actual} open in the {period} of {current.on.isoformat()} against {current.planned} "
+    desc = (f"Open items per {period} from {day(points[0].on)} to {day(points[-1].on)}: "
+            + (f"{current.actual} open in the {period} of {day(current.on)} against {current.planned} "
                "planned; " if current else "")
-            + f"the plan reaches {points[-1].planned} by {points[-1].on.isoformat()}.")
+            + f"the plan reaches {points[-1].planned} by {day(points[-1].on)}.")
     return LineChart(chart_id, "Burndown of open items: planned against actual", desc, width, height, left, right,
                      top, bottom, [planned, actual], x_ticks, y_ticks, headers, rows, today=x(as_of))
 

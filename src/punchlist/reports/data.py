@@ -23,6 +23,7 @@ from punchlist.core.scoring import Deduction, Level2, ScoreReport, score
 from punchlist.interchange.exports import MARKING_ASSESSMENT, MARKING_INTERNAL
 from punchlist.register import mapping
 from punchlist.register.models import Assessment, Milestone, PoamItem, RequirementStatus
+from punchlist.web.words import day
 
 DUE_DAYS = 14  # "what is due in the next 14 days"
 LIST_LIMIT = 25  # rows of a list in a report; the counts always cover everything
@@ -46,7 +47,7 @@ class AssessmentRow:
     is_the_assessment_poam: bool
 
     def __str__(self) -> str:
-        return self.title or f"Level {self.level} assessment of {self.assessed_on.isoformat()}"
+        return self.title or f"Level {self.level} assessment of {day(self.assessed_on)}"
 
 
 @dataclass(frozen=True, slots=True)

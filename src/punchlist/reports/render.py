@@ -12,6 +12,8 @@ from importlib import resources
 
 from django.template.loader import render_to_string
 
+from punchlist.web.words import day
+
 from . import charts, data, sections
 
 
@@ -68,7 +70,7 @@ def render_html(key: str, snap: data.Snapshot) -> str:
     """The report as one self-contained HTML document."""
     kind = KINDS[key]
     figures, made = section_data(key, snap)
-    as_of = snap.as_of.isoformat()
+    as_of = day(snap.as_of)
     return render_to_string("reports/document.html", {
         "kind": key, "title": kind.title, "section": kind.section, "data": figures, "charts": made,
         "organization": snap.organization, "marking": snap.marking, "as_of": snap.as_of,

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from punchlist.core import metrics, records
 from punchlist.core.metrics import ScorePoint
 from punchlist.core.scoring import CONDITIONAL_THRESHOLD, Deduction, describe
+from punchlist.web.words import day
 
 from .data import (DUE_DAYS, LIST_LIMIT, MONTH, Headline, LintGroup, Listing, ReviewRecord, Snapshot, blocking,
                    burndown, due_soon, family_grid, headline, ineligible_items, lint_groups, listing, score_history, slip,
@@ -115,11 +116,11 @@ def _decisions(lead: Leadership, ops: Operations) -> list[str]:
     if head.countdown is not None:
         clock = head.countdown.clock
         if clock.expired:
-            points.append(f"The closeout deadline {clock.deadline.isoformat()} has passed: the Conditional status "
+            points.append(f"The closeout deadline {day(clock.deadline)} has passed: the Conditional status "
                           "has expired (R-CLOSE-1)")
         elif head.countdown.past_deadline:
             points.append(f"Bring forward {len(head.countdown.past_deadline)} item(s) scheduled after the closeout "
-                          f"deadline {clock.deadline.isoformat()}")
+                          f"deadline {day(clock.deadline)}")
     if head.overdue:
         points.append(f"Re-plan or resource the {head.overdue} overdue item(s)")
     if lead.slip.slipped:

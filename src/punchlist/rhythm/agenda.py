@@ -108,8 +108,8 @@ def build_agenda(organization, as_of: date) -> dict:
 
     assessment, score, verdict = score_now(organization)
     month = month_of(as_of)
-    before = (ScoreSnapshot.objects.for_organization(organization).filter(month__lt=month)
-              .order_by("-month").first())
+    snapshots = ScoreSnapshot.objects.for_organization(organization)
+    before = snapshots.filter(month__lt=month).order_by("-month").first()
     change = (score - before.score if score is not None and before is not None and before.score is not None
               else None)
     return {
@@ -128,7 +128,9 @@ def build_agenda(organization, as_of: date) -> dict:
         "score": {"assessment": str(assessment) if assessment else None, "current": score, "verdict": verdict,
                   "previous": before.score if before is not None else None,
                   "previous_month": before.month.isoformat() if before is not None else None,
-                  "change": change},
+                  "change": change,
+                  # whether this month's score is kept already, so next month's agenda can compare with it
+                  "kept": snapshots.filter(month=month).exists()},
         "closeout": closeout_status(organization, as_of),
     }
 

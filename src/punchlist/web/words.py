@@ -4,6 +4,7 @@ person writes them."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from html import escape
@@ -50,7 +51,7 @@ def plainly_html(text: str) -> str:
     """The sentence, escaped, with its rule ids moved to one "why" link (the rules in its tooltip) and its
     advice labelled in words."""
     said, rules = plain(text)
-    html = escape(said).replace(escape(ADVICE), f'<span class="advice">{escape(ADVICE_LABEL)}</span>')
+    html = escape(dates_written(said)).replace(escape(ADVICE), f'<span class="advice">{escape(ADVICE_LABEL)}</span>')
     if rules:
         tip = " ".join(f"{rule.says} ({rule.source}, {rule.id})" for rule in rules)
         html += (f' <a class="why" href="{rules_url()}#{rules[0].id}" title="{escape(tip)}" '
@@ -66,6 +67,37 @@ def day(value) -> str:
     if isinstance(value, date):
         return f"{value.day} {value:%b %Y}"
     return "" if value is None else str(value)
+
+
+def month(value) -> str:
+    """A month as a person writes it: October 2026 (from a date, or the ISO text an agenda keeps)."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value if len(value) == 10 else f"{value[:7]}-01")
+        except ValueError:
+            return value
+    return "" if value is None else f"{value:%B %Y}"
+
+
+ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _written(match: re.Match) -> str:
+    try:
+        return day(date(int(match[1]), int(match[2]), int(match[3])))
+    except ValueError:
+        return match[0]
+
+
+def dates_written(text: str) -> str:
+    """``text`` with the ISO dates in it (a check's or a service's sentence, shared with the CLI and the JSON
+    output, says 2026-11-26) as a person writes them: 26 Nov 2026."""
+    return ISO_DATE.sub(_written, text)
+
+
+def not_saved(error) -> str:
+    """A service's refusal as a screen says it: "Not saved: " and its words, dates as a person writes them."""
+    return f"Not saved: {dates_written(str(error))}"
 
 
 def moment(value) -> str:

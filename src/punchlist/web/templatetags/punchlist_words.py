@@ -29,3 +29,15 @@ def written(value) -> str:
         except ValueError:
             return value
     return words.day(value)
+
+
+@register.filter
+def written_month(value) -> str:
+    """A month (a date, or the ISO text an agenda keeps) as a person writes it: October 2026."""
+    return words.month(value)
+
+
+@register.filter
+def dates_written(text) -> str:
+    """A sentence with its ISO dates (an assessment's name, a service's message) as a person writes them."""
+    return words.dates_written(str(text or ""))

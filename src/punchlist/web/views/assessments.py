@@ -34,6 +34,7 @@ from punchlist.register.models import Assessment, Determination, RequirementStat
 from punchlist.web import queries
 from punchlist.web.tenancy import member_view
 from punchlist.web.views.item_parts import conflict_message
+from punchlist.web.words import day, not_saved
 
 VERDICTS = {
     Level2.FINAL: ("Final Level 2 status", "ok"),
@@ -178,7 +179,7 @@ def row_html(row: dict, *, csrf: str, register_url: str) -> SafeString:
     if status and status.updated_by_id:
         who = status.updated_by
         statement += (f'<br><small class="muted">{e(who.get_full_name() or who.username)}, '
-                      f'{status.updated_at.date().isoformat()}</small>')
+                      f'{day(status.updated_at)}</small>')
     count = row["open_items"]
     if count:
         plan = (f'<a href="{e(register_url)}?requirement={rid}&amp;status=active">{count} open '
@@ -307,7 +308,7 @@ def assessment_status(request, pk, requirement):
         except ConflictError as exc:
             error = conflict_message(exc)
         except RegisterError as exc:
-            error = f"Not saved: {exc}"
+            error = not_saved(exc)
     htmx = getattr(request, "htmx", None)
     if not htmx:
         if error:

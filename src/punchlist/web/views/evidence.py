@@ -21,6 +21,7 @@ from punchlist.rhythm.forms import DeleteEvidenceForm, EvidenceForm, EvidenceLin
 from punchlist.web.downloads import evidence_file_response
 from punchlist.web.views.item_parts import conflict_message
 from punchlist.web.tenancy import denied, member_view
+from punchlist.web.words import dates_written
 
 
 def _piece(request, pk) -> Evidence:
@@ -106,7 +107,7 @@ def evidence_edit(request, pk):
             return _page(request, _piece(request, pk), form=form, status=409,
                          refusal=conflict_message(exc).removeprefix("Not saved: "))
         except RegisterError as exc:
-            return _page(request, evidence, form=form, refusal=str(exc), status=400)
+            return _page(request, evidence, form=form, refusal=dates_written(str(exc)), status=400)
         return _done(request, evidence, f"Evidence “{evidence.name}” saved.")
     return _page(request, evidence, form=form, status=400)
 
@@ -135,7 +136,7 @@ def evidence_links(request, pk):
             return _page(request, _piece(request, pk), links=form, status=409,
                          refusal=conflict_message(exc).removeprefix("Not saved: "))
         except RegisterError as exc:
-            return _page(request, evidence, links=form, refusal=str(exc), status=400)
+            return _page(request, evidence, links=form, refusal=dates_written(str(exc)), status=400)
         return _done(request, evidence, f"Links of “{evidence.name}” saved.")
     return _page(request, evidence, links=form, status=400)
 
@@ -152,7 +153,7 @@ def evidence_delete(request, pk):
         except PermissionDenied as exc:
             return denied(request, exc)
         except RegisterError as exc:
-            return _page(request, evidence, delete=form, refusal=str(exc), status=400)
+            return _page(request, evidence, delete=form, refusal=dates_written(str(exc)), status=400)
         messages.success(request, f"Evidence “{evidence.name}” deleted.")
         try:
             return redirect(reverse("web:item", args=[request.organization.slug, item.identifier]))

@@ -36,6 +36,7 @@ from punchlist.web.forms import PEOPLE, PERSON_LABELS
 from punchlist.web.outcome_forms import DropMilestoneForm
 from punchlist.web.tenancy import denied, member_view
 from punchlist.web.views.scan_findings import findings_of
+from punchlist.web.words import day, not_saved
 
 from .item_parts import (
     FIELD_LABELS,
@@ -261,7 +262,7 @@ def item_move(request, identifier, move):
         form.add_error(None, conflict_message(exc))
         return _page(request, identifier, bound={prefix: form}, status=409)
     except RegisterError as exc:
-        form.add_error(None, f"Not saved: {exc}")
+        form.add_error(None, not_saved(exc))
         return _page(request, identifier, bound={prefix: form}, status=400)
     return _done(request, item, f"{item.identifier}: {move.label.lower()} — now {item.get_status_display().lower()}.")
 
@@ -284,9 +285,9 @@ def item_due(request, identifier):
         form.add_error(None, conflict_message(exc))
         return _page(request, identifier, bound={"due": form}, status=409)
     except RegisterError as exc:
-        form.add_error(None, f"Not saved: {exc}")
+        form.add_error(None, not_saved(exc))
         return _page(request, identifier, bound={"due": form}, status=400)
-    due = item.scheduled_completion.isoformat() if item.scheduled_completion else "no date"
+    due = day(item.scheduled_completion) if item.scheduled_completion else "no date"
     return _done(request, item, f"{item.identifier} is now scheduled for {due}.")
 
 
@@ -301,7 +302,7 @@ def item_milestone_add(request, identifier):
         try:
             services.add_milestone(request.user, item, form.cleaned_data["description"], form.cleaned_data["due"])
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             return _done(request, item, "Milestone added.", "#milestones")
     return _page(request, identifier, bound={"milestone": form}, status=400)
@@ -330,21 +331,10 @@ def item_milestone_done(request, identifier, pk):
             error = conflict_message(exc)
             milestone.refresh_from_db()
         except RegisterError as exc:
-            error = f"Not saved: {exc}"
+            error = not_saved(exc)
     else:
         error = "Not saved: " + " ".join(e for errors in form.errors.values() for e in errors)
-    if request.htmx:
-        milestone.error = error
-        context = {"item": item, "m": milestone, "can": {"change": True}}
-        if error is None:  # the page's history gains the tick too, swapped in out of band
-            milestones = list(item.milestones.order_by("position", "pk"))
-            context["history"], _ = history(item, list(AuditEvent.objects.for_item(item)), milestones,
-                                            _evidence(item))
-            context["history_oob"] = True
-        return render(request, "web/item_milestone_ticked.html", context)
-    if error:
-        return _page(request, identifier, bound={f"tick-{pk}": error}, status=400)
-    return _done(request, item, f"Milestone “{milestone.description}” done.", "#milestones")
+    return _milestone_answer(request, identifier, milestone, error, f"Milestone “{milestone.description}” done.")
 
 
 @member_view
@@ -359,7 +349,15 @@ def item_milestone_undo(request, identifier, pk):
     try:
         services.reopen_milestone(request.user, milestone)
     except RegisterError as exc:
-        error = f"Not saved: {exc}"
+        error = not_saved(exc)
+    return _milestone_answer(request, identifier, milestone, error,
+                             f"Milestone “{milestone.description}” is not done after all.")
+
+
+def _milestone_answer(request, identifier, milestone: Milestone, error: str | None, done: str):
+    """What a tick or an untick answers: with htmx the milestone's row (its refusal in it), and on success the
+    page's history swapped in out of band; else the item's page, with the refusal or the ``done`` message."""
+    item = milestone.item
     if request.htmx:
         milestone.error = error
         context = {"item": item, "m": milestone, "can": {"change": True}}
@@ -370,8 +368,8 @@ def item_milestone_undo(request, identifier, pk):
             context["history_oob"] = True
         return render(request, "web/item_milestone_ticked.html", context)
     if error:
-        return _page(request, identifier, bound={f"tick-{pk}": error}, status=400)
-    return _done(request, item, f"Milestone “{milestone.description}” is not done after all.", "#milestones")
+        return _page(request, identifier, bound={f"tick-{milestone.pk}": error}, status=400)
+    return _done(request, item, done, "#milestones")
 
 
 @member_view
@@ -390,10 +388,10 @@ def item_milestone_slip(request, identifier, pk):
             form = _rebound(item_forms.SlipForm, form, exc.current_version)
             form.add_error(None, conflict_message(exc))
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             return _done(request, milestone.item, f"Milestone “{milestone.description}” now due "
-                                                  f"{milestone.due.isoformat()}.", "#milestones")
+                                                  f"{day(milestone.due)}.", "#milestones")
     return _page(request, identifier, bound={prefix: form}, status=400)
 
 
@@ -413,7 +411,7 @@ def item_milestone_drop(request, identifier, pk):
             form = _rebound(DropMilestoneForm, form, exc.current_version)
             form.add_error(None, conflict_message(exc))
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             return _done(request, milestone.item, f"Milestone “{milestone.description}” dropped.", "#milestones")
     return _page(request, identifier, bound={f"drop-{pk}": form}, status=400)
@@ -441,7 +439,7 @@ def _evidence_add(request, identifier, limit: UploadLimit):
             evidence = services.add_evidence(request.user, item, name=data["name"], content=data["file"],
                                              reference=data["reference"], description=data["description"])
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             return _done(request, item, f"Evidence “{evidence.name}” added.", "#evidence")
     return _page(request, identifier, bound={"evidence": form}, status=400)
@@ -516,7 +514,7 @@ def item_edit(request, identifier):
             form.add_error(None, conflict_message(exc))
             status = 409
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             labels = ", ".join(FIELD_LABELS.get(name, name).lower() for name in changes)
             return _done(request, item, f"{item.identifier} saved ({labels}).")
@@ -543,7 +541,7 @@ def item_new(request):
                 objectives=data["objectives"], start_date=data["start_date"],
                 scheduled_completion=data["scheduled_completion"], **fields)
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             return _done(request, item, f"{item.identifier} added.")
     return render(request, "web/item_new.html", {"form": form}, status=400)

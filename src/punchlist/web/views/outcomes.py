@@ -17,6 +17,7 @@ from punchlist.register.errors import RegisterError
 from punchlist.register.models import Determination
 from punchlist.web.outcome_forms import ObjectiveForm, OutcomeForm
 from punchlist.web.tenancy import member_view
+from punchlist.web.words import not_saved
 
 from .assessments import _get_assessment, _page, anchor
 
@@ -50,7 +51,7 @@ def assessment_outcome(request, pk):
             return _page(request, _get_assessment(request, pk), status=400,
                          outcome={"form": form, "refused": exc})
         except RegisterError as exc:
-            form.add_error(None, f"Not saved: {exc}")
+            form.add_error(None, not_saved(exc))
         else:
             messages.success(request, "Outcome recorded.")
             return _back(request, assessment, "#outcome")
@@ -97,7 +98,7 @@ def assessment_objectives(request, pk, requirement):
                 services.set_objective_status(request.user, assessment, objective,
                                               form.cleaned_data["determination"])
             except RegisterError as exc:
-                error, status = f"Not saved: {exc}", 400
+                error, status = not_saved(exc), 400
             else:
                 messages.success(request, f"{objective} recorded.")
                 return redirect(request.path)

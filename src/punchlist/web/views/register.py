@@ -169,46 +169,25 @@ def register(request):
     return response
 
 
-EXPORTS = {"xlsx": ("workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-           "csv": ("csv", "text/csv; charset=utf-8")}
+EXPORT_FORMATS = {"xlsx": "workbook", "csv": "csv"}  # the Register's buttons' names for the export's formats
 
 
 @member_view
 @require_GET
 def register_export(request):
-    """The POA&M as a workbook or CSV file, as `punchlist export` writes it (the items the person may read),
-    logged as a download like every file that leaves Punchlist."""
-    import tempfile
-    from pathlib import Path
+    """The Register's Export buttons: the POA&M as a workbook or CSV file, as `punchlist export` writes it (the
+    items the person may read), sent and logged by the export view's own code."""
+    from django.http import Http404
 
-    from django.http import Http404, HttpResponse
-
-    from punchlist.register.exports import EXPORT_KINDS, build_export
-    from punchlist.web.downloads import log_download
+    from punchlist.register.exports import EXPORT_KINDS
+    from punchlist.web.views.exports import export_response
 
     fmt = request.GET.get("format", "xlsx")
     kind = request.GET.get("kind", "assessment_poam")  # one kind of item, open items, unless asked (as `export`)
-    if fmt not in EXPORTS or kind not in EXPORT_KINDS:
+    if fmt not in EXPORT_FORMATS or kind not in EXPORT_KINDS:
         raise Http404("No such export format")
-    closed = request.GET.get("closed") in ("1", "yes", "on", "true")
-    export = build_export(request.user, request.organization, kind=kind, include_closed=closed)
-    with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / f"poam.{fmt}"
-        if fmt == "xlsx":
-            from punchlist.interchange.workbook import write_workbook
-
-            write_workbook(export.poam, export.context, out, evidence=export.evidence)
-        else:
-            from punchlist.interchange.csv_export import write_csv
-
-            write_csv(export.poam, export.context, out)
-        body = out.read_bytes()
-    name = f"{request.organization.slug}-poam-{timezone.localdate().isoformat()}.{fmt}"
-    log_download(request, f"register export {name} ({len(export.poam.items)} items)")
-    response = HttpResponse(body, content_type=EXPORTS[fmt][1])
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return export_response(request, EXPORT_FORMATS[fmt], kind,
+                           closed=request.GET.get("closed") in ("1", "yes", "on", "true"))
 
 
 organization_patterns = [

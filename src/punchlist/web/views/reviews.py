@@ -30,6 +30,7 @@ from punchlist.rhythm.queries import owned_items, unupdated_items
 from punchlist.rhythm.services.calendar import feed_for_token
 from punchlist.rhythm.services.quarterly import checks, closed_items
 from punchlist.web.tenancy import denied, member_view
+from punchlist.web.words import dates_written
 
 PAGE = 50
 TABS = [("Weekly update", "review_weekly"), ("Monthly review", "review_monthly"),
@@ -128,7 +129,7 @@ def review_weekly_update(request, identifier):
         except PermissionDenied as exc:
             return denied(request, exc)
         except RegisterError as exc:
-            refusal = str(exc)
+            refusal = dates_written(str(exc))
         else:
             if request.htmx:  # the row, and the page's count of what is still to update (out of band)
                 fresh = _weekly_rows(request, week).get(pk=item.pk)
@@ -221,7 +222,7 @@ def review_monthly(request):
             except PermissionDenied as exc:
                 return denied(request, exc)
             except RegisterError as exc:
-                refusal = str(exc)
+                refusal = dates_written(str(exc))
             else:
                 messages.success(request, f"The management review of {review.month:%B %Y} is recorded.")
                 return redirect(reverse("web:review_monthly_detail", args=[organization.slug, review.pk]))
@@ -261,7 +262,7 @@ def _quarterly_page(request, *, bound: dict | None = None, status=200):
         rows.append({"check": check, "refusal": refusal,
                      "can_validate": request.user.has_perm("rhythm.validate_item", check.item),
                      "form": form or FailForm(prefix=f"q{check.item.pk}",
-                                              initial={"reason": "; ".join(check.problems)})})
+                                              initial={"reason": dates_written("; ".join(check.problems))})})
     passed = QuarterlyValidation.objects.filter(item=OuterRef("pk"), quarter=quarter, outcome=Outcome.PASSED)
     # A pass made before the item's latest closure is about a closure that no longer stands.
     signed_off = closed_items(organization).filter(
@@ -293,7 +294,7 @@ def review_quarterly_validate(request, identifier):
     except PermissionDenied as exc:
         return denied(request, exc)
     except RegisterError as exc:
-        return _quarterly_page(request, bound={item.pk: (form, str(exc))}, status=400)
+        return _quarterly_page(request, bound={item.pk: (form, dates_written(str(exc)))}, status=400)
     messages.success(request, f"{item.identifier} signed off for this quarter." if passed else
                      f"{item.identifier} failed the quarterly validation and is reopened.")
     return redirect(reverse("web:review_quarterly", args=[request.organization.slug]) + f"#{item.identifier}")
