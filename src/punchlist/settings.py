@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "punchlist.audit",
     "punchlist.register",
     "punchlist.rhythm",
+    "punchlist.api",
     "django_tasks",
     "django_tasks_db",
 ]
