@@ -13,8 +13,9 @@ from . import (
     reports,
     reviews,
     rules,
+    tokens,
     work,
 )
 
 SCREENS = [home, work, register, items, imports, assessments, outcomes, people, reports, evidence, reviews, rules,
-           exports]
+           exports, tokens]
