@@ -197,9 +197,8 @@ def detail(request, identifier: str):
 
 
 def _with_etag(response, request, body, status: int = 200):
-    response.status_code = status
     response["ETag"] = etag(body["version"])
-    return body
+    return status, body
 
 
 @router.get("/organizations/{slug}/items/{identifier}", response=responses(200, schemas.Item),
@@ -327,9 +326,8 @@ def add_milestone(request, response: HttpResponse, slug: str, identifier: str, d
     item = _item(org, identifier)
     require(request.user, "register.change_item", item)
     milestone = services.add_milestone(request.user, item, data.description, data.due)
-    response.status_code = 201
     response["ETag"] = etag(milestone.version)
-    return _milestone_body(milestone)
+    return 201, _milestone_body(milestone)
 
 
 @router.post("/organizations/{slug}/items/{identifier}/milestones/{pk}/done",
@@ -362,7 +360,7 @@ def milestone_slip(request, response: HttpResponse, slug: str, identifier: str, 
              summary="Add evidence: a file, or a reference to where it lives")
 def add_evidence(request, response: HttpResponse, slug: str, identifier: str, name: Form[str] = "",
                  reference: Form[str] = "", description: Form[str] = "",
-                 file: File[UploadedFile] | None = None):
+                 file: UploadedFile | None = File(None)):
     """Multipart form: ``file`` (up to the server's upload limit, as on the web) or ``reference``, and a
     ``name`` (the file's own name if left out)."""
     org = organization(request, slug)
@@ -379,8 +377,7 @@ def add_evidence(request, response: HttpResponse, slug: str, identifier: str, na
     evidence = services.add_evidence(request.user, item, name=(name or (file.name if file else "")).strip(),
                                      content=file, reference=reference, description=description)
     evidence = Evidence.objects.select_related("item", "added_by").get(pk=evidence.pk)
-    response.status_code = 201
-    return _evidence(request, item, evidence)
+    return 201, _evidence(request, item, evidence)
 
 
 @router.get("/organizations/{slug}/items/{identifier}/evidence/{pk}/file", summary="Download an evidence file",
