@@ -9,7 +9,7 @@ import json
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -198,7 +198,7 @@ def detail(request, identifier: str):
 
 def _with_etag(response, request, body, status: int = 200):
     response["ETag"] = etag(body["version"])
-    return status, body
+    return Status(status, body)
 
 
 @router.get("/organizations/{slug}/items/{identifier}", response=responses(200, schemas.Item),
@@ -327,7 +327,7 @@ def add_milestone(request, response: HttpResponse, slug: str, identifier: str, d
     require(request.user, "register.change_item", item)
     milestone = services.add_milestone(request.user, item, data.description, data.due)
     response["ETag"] = etag(milestone.version)
-    return 201, _milestone_body(milestone)
+    return Status(201, _milestone_body(milestone))
 
 
 @router.post("/organizations/{slug}/items/{identifier}/milestones/{pk}/done",
@@ -377,7 +377,7 @@ def add_evidence(request, response: HttpResponse, slug: str, identifier: str, na
     evidence = services.add_evidence(request.user, item, name=(name or (file.name if file else "")).strip(),
                                      content=file, reference=reference, description=description)
     evidence = Evidence.objects.select_related("item", "added_by").get(pk=evidence.pk)
-    return 201, _evidence(request, item, evidence)
+    return Status(201, _evidence(request, item, evidence))
 
 
 @router.get("/organizations/{slug}/items/{identifier}/evidence/{pk}/file", summary="Download an evidence file",

@@ -1,0 +1,80 @@
+"""Assessments, people, findings and exports through the API, from the same services and writers as the web."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from punchlist.register import mapping, services
+from punchlist.register.models import Determination
+from punchlist.web import queries
+
+pytestmark = pytest.mark.django_db
+
+
+def org_url(team, rest=""):
+    return f"/api/v1/organizations/{team.org.slug}{rest}"
+
+
+@pytest.fixture
+def assessment(team):
+    made = services.create_assessment(team.coordinator, team.org, assessed_on=date(2026, 11, 1))
+    services.set_requirement_status(team.coordinator, made, "3.1.1", Determination.MET)
+    services.set_requirement_status(team.coordinator, made, "3.1.8", Determination.NOT_MET)
+    return made
+
+
+def test_an_assessment_reads_with_its_score_verdict_and_what_it_would_take(team, assessment, token, api):
+    secret = token(team.viewer, team.org)
+    listed = api.get(secret, org_url(team, "/assessments")).json()
+    assert [a["id"] for a in listed] == [assessment.pk]
+    body = api.get(secret, org_url(team, f"/assessments/{assessment.pk}")).json()
+    report = mapping.score_assessment(assessment)
+    assert body["score"] == report.score and body["verdict"] == report.level2.value
+    assert body["what_it_would_take"] == services.what_it_would_take(report)
+    assert {d["requirement"]: d["determination"] for d in body["determinations"]} == {
+        "3.1.1": "met", "3.1.8": "not_met"}
+    assert {"3.1.8", "3.12.4"} <= {d["requirement"] for d in body["not_met"]}  # unanswered count NOT MET
+
+
+def test_a_coordinator_records_a_determination_under_its_version(team, assessment, token, api):
+    path = org_url(team, f"/assessments/{assessment.pk}/requirements/3.1.8")
+    coordinator = token(team.coordinator, team.org, write=True)
+    stale = api.put(coordinator, path, {"determination": "met"}, headers={"If-Match": '"0"'})
+    assert stale.status_code == 409 and stale.json()["code"] == "stale"
+    recorded = api.put(coordinator, path, {"determination": "not_met", "implementation": "GPO in pilot"},
+                       headers={"If-Match": '"1"'})
+    assert recorded.status_code == 200 and recorded.json()["implementation"] == "GPO in pilot"
+    assert recorded["ETag"] == '"2"'
+    owner = api.put(token(team.owner, team.org, write=True), path, {"determination": "met"},
+                    headers={"If-Match": '"2"'})
+    assert owner.status_code == 403 and owner.json()["code"] == "permission_denied"
+
+
+def test_people_and_their_roles(team, token, api):
+    people = api.get(token(team.viewer, team.org), org_url(team, "/people")).json()
+    assert {p["username"]: p["role"] for p in people}["acme-approver"] == "approver"
+    assert len(people) == 7
+
+
+def test_findings_are_the_registers(team, item, token, api):
+    found = api.get(token(team.viewer, team.org), org_url(team, "/findings")).json()
+    index = queries.register_index(team.org)
+    assert len(found) == len(index.file_findings) + sum(len(r.findings) for r in index.rows)
+
+
+def test_exports_in_every_format_the_web_offers(team, item, token, api, caplog):
+    secret = token(team.viewer, team.org)
+    csv = api.get(secret, org_url(team, "/export"), {"format": "csv"})
+    assert csv.status_code == 200 and csv["Content-Disposition"].startswith("attachment")
+    assert item.identifier in b"".join(csv.streaming_content).decode()
+    workbook = api.get(secret, org_url(team, "/export"), {"format": "workbook", "kind": "both", "closed": "true"})
+    assert workbook.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content)), read_only=True)
+    assert any(item.identifier in str(cell) for ws in sheet.worksheets for row in ws.iter_rows(values_only=True)
+               for cell in row)
+    wrong = api.get(secret, org_url(team, "/export"), {"format": "pdf"})
+    assert wrong.status_code == 422 and wrong.json()["code"] == "invalid"
