@@ -16,7 +16,7 @@ from punchlist.register.models import Assessment, RequirementStatus
 from . import schemas
 from .auth import organization
 from .errors import responses
-from .locking import etag, if_match
+from .locking import IfMatch, etag, if_match
 
 router = Router(tags=["assessments"])
 SUMMARY_FIELDS = ("pk", "title", "level", "kind", "assessed_on", "conditional_status_date",
@@ -85,7 +85,8 @@ def read_assessment(request, slug: str, pk: int):
 @router.put("/organizations/{slug}/assessments/{pk}/requirements/{requirement}",
             response=responses(200, schemas.Determination), summary="Record a requirement's determination")
 def record_determination(request, response: HttpResponse, slug: str, pk: int, requirement: str,
-                         data: schemas.DeterminationIn):
+                         data: schemas.DeterminationIn,
+        if_match_header: IfMatch = ""):
     """If-Match names the determination's version as read (``"0"`` when none was recorded yet); a coordinator's
     or an administrator's."""
     org = organization(request, slug)

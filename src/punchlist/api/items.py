@@ -31,7 +31,7 @@ from punchlist.web.views.item_parts import MOVES, available_moves, perform
 from . import schemas
 from .auth import organization
 from .errors import ApiError, responses
-from .locking import etag, if_match
+from .locking import IfMatch, etag, if_match
 
 router = Router(tags=["items"])
 PEOPLE = ("primary_owner", "supporting_owner", "approval_authority", "evidence_custodian")
@@ -257,7 +257,8 @@ def create_item(request, response: HttpResponse, slug: str, data: schemas.ItemCr
 
 @router.patch("/organizations/{slug}/items/{identifier}", response=responses(200, schemas.Item),
               summary="Change an item's fields")
-def change_item(request, response: HttpResponse, slug: str, identifier: str, data: schemas.ItemChange):
+def change_item(request, response: HttpResponse, slug: str, identifier: str, data: schemas.ItemChange,
+        if_match_header: IfMatch = ""):
     """Changes the fields sent, as the item's Edit form does; If-Match names the version read."""
     org = organization(request, slug)
     item = _item(org, identifier)
@@ -283,7 +284,8 @@ def change_item(request, response: HttpResponse, slug: str, identifier: str, dat
 
 @router.post("/organizations/{slug}/items/{identifier}/moves/{move}", response=responses(200, schemas.Item),
              summary="Move an item's status")
-def move_item(request, response: HttpResponse, slug: str, identifier: str, move: str, data: schemas.Move):
+def move_item(request, response: HttpResponse, slug: str, identifier: str, move: str, data: schemas.Move,
+        if_match_header: IfMatch = ""):
     """A status move (open, start, request_closure, back_to_open, withdraw, approve, reject, reopen,
     accept_risk), as the Item screen's buttons make them; If-Match names the version read."""
     org = organization(request, slug)
@@ -332,7 +334,8 @@ def add_milestone(request, response: HttpResponse, slug: str, identifier: str, d
 
 @router.post("/organizations/{slug}/items/{identifier}/milestones/{pk}/done",
              response=responses(200, schemas.Milestone), summary="Tick a milestone off")
-def milestone_done(request, response: HttpResponse, slug: str, identifier: str, pk: int, data: schemas.MilestoneDone):
+def milestone_done(request, response: HttpResponse, slug: str, identifier: str, pk: int, data: schemas.MilestoneDone,
+        if_match_header: IfMatch = ""):
     """If-Match names the milestone's version (its ``version`` in the item)."""
     org = organization(request, slug)
     milestone = _milestone(org, identifier, pk)
@@ -344,7 +347,8 @@ def milestone_done(request, response: HttpResponse, slug: str, identifier: str, 
 
 @router.post("/organizations/{slug}/items/{identifier}/milestones/{pk}/slip",
              response=responses(200, schemas.Milestone), summary="Move a milestone's date, with the reason")
-def milestone_slip(request, response: HttpResponse, slug: str, identifier: str, pk: int, data: schemas.MilestoneSlip):
+def milestone_slip(request, response: HttpResponse, slug: str, identifier: str, pk: int, data: schemas.MilestoneSlip,
+        if_match_header: IfMatch = ""):
     org = organization(request, slug)
     milestone = _milestone(org, identifier, pk)
     require(request.user, "register.change_item", milestone.item)

@@ -4,7 +4,16 @@ which the API answers as 409 ``stale``."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from ninja import Header
+from pydantic import Field
+
 from .errors import ApiError
+
+# Declared on every write to a versioned record, so that the document says so; read by ``if_match``.
+IfMatch = Annotated[str, Header(default="", alias="If-Match", max_length=100,
+                                       description='The version read (its ETag, like "3"); required.')]
 
 
 def etag(version: int) -> str:
