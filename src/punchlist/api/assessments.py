@@ -29,8 +29,7 @@ def _summary(a) -> dict:
             "is_the_assessment_poam": a.is_the_assessment_poam, "version": a.version}
 
 
-@router.get("/organizations/{slug}/assessments", response=responses(200, list[schemas.AssessmentSummary],
-                                                                    errors=(401, 404)),
+@router.get("/organizations/{slug}/assessments", response=responses(200, list[schemas.AssessmentSummary]),
             summary="The organization's assessments, latest first")
 def list_assessments(request, slug: str):
     org = organization(request, slug)
@@ -74,8 +73,7 @@ def detail(assessment) -> dict:
     }
 
 
-@router.get("/organizations/{slug}/assessments/{pk}", response=responses(200, schemas.Assessment,
-                                                                         errors=(401, 404)),
+@router.get("/organizations/{slug}/assessments/{pk}", response=responses(200, schemas.Assessment),
             summary="An assessment with its determinations, score, verdict and what it would take")
 def read_assessment(request, slug: str, pk: int):
     org = organization(request, slug)

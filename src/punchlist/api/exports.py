@@ -24,7 +24,7 @@ MEDIA = {"csv": "text/csv", "workbook": FORMATS["workbook"][1]}
 
 
 @router.get("/organizations/{slug}/export", summary="Export the POA&M as CSV or a workbook",
-            response=responses(200, None, errors=(401, 403, 404, 422)),
+            response=responses(200, None),
             openapi_extra={"responses": {200: {"description": "The file, as an attachment", "content": {
                 media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA.values()}}}})
 def export(request, slug: str, format: Literal["csv", "workbook"] = "csv",

@@ -385,7 +385,7 @@ def add_evidence(request, response: HttpResponse, slug: str, identifier: str, na
 
 
 @router.get("/organizations/{slug}/items/{identifier}/evidence/{pk}/file", summary="Download an evidence file",
-            response=responses(200, None, errors=(401, 403, 404)),
+            response=responses(200, None),
             openapi_extra={"responses": {200: {"description": "The file, as an attachment",
                                                "content": {"application/octet-stream": {
                                                    "schema": {"type": "string", "format": "binary"}}}}}})
