@@ -22,6 +22,7 @@ BENCHMARKS = (
     "benchmarks.reports",  # each report's seconds (no target: for scale)
     "benchmarks.exports",  # the workbook against a bare openpyxl dump
     "benchmarks.web",  # the register page's p95 under load
+    "benchmarks.api",  # an API page of 100 items against the web register page of the same items
 )
 
 
