@@ -78,3 +78,25 @@ def test_exports_in_every_format_the_web_offers(team, item, token, api, caplog):
                for cell in row)
     wrong = api.get(secret, org_url(team, "/export"), {"format": "pdf"})
     assert wrong.status_code == 422 and wrong.json()["code"] == "invalid"
+
+
+def test_reports_and_the_assessor_package_are_the_report_screens_files(team, item, token, api):
+    import zipfile
+
+    secret = token(team.viewer, team.org)
+    html = api.get(secret, org_url(team, "/reports/leadership"), {"format": "html"})
+    assert html.status_code == 200 and html["Content-Disposition"].startswith("attachment")
+    assert b"<html" in html.content.lower()
+    pdf = api.get(secret, org_url(team, "/reports/readiness"))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    package = api.get(secret, org_url(team, "/assessor-package"), {"evidence_files": "false"})
+    assert package.status_code == 200
+    assert zipfile.ZipFile(io.BytesIO(b"".join(package.streaming_content))).namelist()
+    unknown = api.get(secret, org_url(team, "/reports/gossip"))
+    assert unknown.status_code == 422 and unknown.json()["code"] == "invalid"
+
+
+def test_a_method_an_operation_does_not_take_is_json_405(team, token, api):
+    answer = api.client.delete(org_url(team, "/items"), headers={"Authorization": f"Bearer {token(team.viewer, team.org)}"})
+    assert answer.status_code == 405 and answer.json()["code"] == "method_not_allowed"
+    assert "GET" in answer["Allow"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import assessments, errors, exports, items, organizations
+from . import assessments, errors, exports, items, organizations, reports
 from .auth import TokenAuth
 
 
@@ -33,3 +33,4 @@ api.add_router("", organizations.router)
 api.add_router("", items.router)
 api.add_router("", assessments.router)
 api.add_router("", exports.router)
+api.add_router("", reports.router)
