@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import assessments, errors, exports, items, organizations, reports
+from . import assessments, errors, exports, imports, items, organizations, reports
 from .auth import TokenAuth
 
 
@@ -34,3 +34,4 @@ api.add_router("", items.router)
 api.add_router("", assessments.router)
 api.add_router("", exports.router)
 api.add_router("", reports.router)
+api.add_router("", imports.router)
