@@ -100,3 +100,27 @@ def test_a_method_an_operation_does_not_take_is_json_405(team, token, api):
     answer = api.client.delete(org_url(team, "/items"), headers={"Authorization": f"Bearer {token(team.viewer, team.org)}"})
     assert answer.status_code == 405 and answer.json()["code"] == "method_not_allowed"
     assert "GET" in answer["Allow"]
+
+
+def test_weekly_updates_management_reviews_and_quarterly_validations(team, item, token, api):
+    owner = token(team.owner, team.org, write=True)
+    weekly = api.post(owner, org_url(team, f"/items/{item.identifier}/weekly-update"),
+                      {"progress": "GPO drafted", "next_step": "Pilot on 3 laptops"})
+    assert weekly.status_code == 201 and weekly.json()["progress"] == "GPO drafted"
+    viewer = api.post(token(team.viewer, team.org, write=True),
+                      org_url(team, f"/items/{item.identifier}/weekly-update"), {"confirmed": True})
+    assert viewer.status_code == 403
+    coordinator = token(team.coordinator, team.org, write=True)
+    review = api.post(coordinator, org_url(team, "/reviews"),
+                      {"held_on": date.today().isoformat(), "decisions": "Keep the plan",
+                       "attendees": [team.admin.pk, team.coordinator.pk]})
+    assert review.status_code == 201, review.content
+    listed = api.get(token(team.viewer, team.org), org_url(team, "/reviews")).json()
+    assert [r["decisions"] for r in listed] == ["Keep the plan"]
+    assert listed[0]["attendees"] == ["acme-admin", "acme-coordinator"]
+    twice = api.post(coordinator, org_url(team, "/reviews"), {"held_on": date.today().isoformat(),
+                                                              "decisions": "Again", "attendees": [team.admin.pk]})
+    assert twice.status_code == 400 and twice.json()["code"] == "invalid"
+    open_item = api.post(token(team.approver, team.org, write=True),
+                         org_url(team, f"/items/{item.identifier}/validation"), {"passed": True})
+    assert open_item.status_code in (400, 403)  # only a closed item is validated, by those who may
