@@ -255,3 +255,14 @@ def test_unknown_addresses_and_faults_answer_json_never_a_page(team, token, api)
     for path in ("/api/v1/nothing", "/api/v2/organizations", url(team, "/POAM-ZZ-999")):
         answer = api.get(secret, path)
         assert answer.status_code == 404 and answer.json()["code"] == "not_found", path
+
+
+def test_an_evidence_name_longer_than_the_register_keeps_is_refused_in_words(team, item, token, api):
+    """Found by the schemathesis run on PostgreSQL: a 300-character name was a database error there."""
+    secret = token(team.owner, team.org, write=True)
+    path = url(team, f"/{item.identifier}/evidence")
+    long = api.upload(secret, path, {"name": "n" * 300, "reference": "https://wiki.example/x"})
+    assert long.status_code == 422 and long.json()["code"] == "invalid"
+    with pytest.raises(services.InvalidChange, match="at most 255 characters; this one has 300"):
+        services.add_evidence(team.owner, item, name="n" * 300, reference="https://wiki.example/x")
+    assert not item.evidence.exists()

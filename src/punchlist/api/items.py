@@ -362,7 +362,8 @@ def milestone_slip(request, response: HttpResponse, slug: str, identifier: str, 
 
 @router.post("/organizations/{slug}/items/{identifier}/evidence", response=responses(201, schemas.Evidence),
              summary="Add evidence: a file, or a reference to where it lives")
-def add_evidence(request, response: HttpResponse, slug: str, identifier: str, name: Form[str] = "",
+def add_evidence(request, response: HttpResponse, slug: str, identifier: str,
+                 name: str = Form("", max_length=255),
                  reference: Form[str] = "", description: Form[str] = "",
                  file: UploadedFile | None = File(None)):
     """Multipart form: ``file`` (up to the server's upload limit, as on the web) or ``reference``, and a
