@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 from punchlist.audit.models import AuditEvent
 from punchlist.orgs.models import Membership
 from punchlist.register import services
-from punchlist.register.models import Determination
+from punchlist.register.models import Determination, Milestone, PoamItem
 from punchlist.testing import make_item
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -74,6 +74,7 @@ def test_schemathesis_finds_no_server_error_no_schema_break_and_no_crossing(team
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode)
+            takes_if_match = any(p.get("name") == "If-Match" for p in operation.definition.raw.get("parameters", []))
 
             examples = max(2, EXAMPLES // 5) if operation.definition.raw.get("operationId") in DOCUMENTS else EXAMPLES
 
@@ -91,7 +92,10 @@ def test_schemathesis_finds_no_server_error_no_schema_break_and_no_crossing(team
                         params["identifier"] = data.draw(st.sampled_from(ours["identifiers"] + theirs["identifiers"]))
                     if "pk" in params and data.draw(st.booleans()):
                         params["pk"] = data.draw(st.sampled_from(ours["pks"] + theirs["pks"]))
-                response = case.call(headers={"Authorization": f"Bearer {caller['secret']}"})
+                headers = {"Authorization": f"Bearer {caller['secret']}"}
+                if takes_if_match and "identifier" in params and data.draw(st.booleans()):
+                    headers["If-Match"] = f'"{current_version(operation.path, params)}"'  # a write that may pass
+                response = case.call(headers=headers)
                 figures["cases"] += 1
                 figures[f"status {response.status_code}"] += 1
                 try:
@@ -124,6 +128,17 @@ def test_schemathesis_finds_no_server_error_no_schema_break_and_no_crossing(team
     assert not crossings, "\n".join(crossings[:20])
     assert figures["cases"] >= len(operations) * 2  # every operation was called, in both modes
     assert len(operations) == 27
+
+
+def current_version(path: str, params: dict) -> int:
+    """The version of the record a write names (its milestone's, else its item's), as a client that has just
+    read it would send in If-Match; 0 for one that does not exist."""
+    items = PoamItem.objects.filter(organization__slug=params.get("slug"), identifier=params.get("identifier"))
+    if "/milestones/" in path:
+        milestone = Milestone.objects.filter(item__in=items, pk=params.get("pk") if isinstance(params.get("pk"), int)
+                                             else None).values_list("version", flat=True).first()
+        return milestone or 0
+    return items.values_list("version", flat=True).first() or 0
 
 
 @pytest.fixture
