@@ -35,6 +35,8 @@ from .locking import IfMatch, etag, if_match
 
 router = Router(tags=["items"])
 PEOPLE = ("primary_owner", "supporting_owner", "approval_authority", "evidence_custodian")
+TEXT = ("title", "weakness", "severity", "remediation", "interim_mitigation", "responsible_unit", "resources",
+        "source")
 LIMIT = 100
 
 
@@ -171,9 +173,7 @@ def detail(request, identifier: str):
     body = {
         "identifier": item.identifier, "external_id": item.external_id, "kind": item.kind, "status": item.status,
         "family": item.family, "requirements": item.requirement_ids, "objectives": list(item.objectives or []),
-        **{name: getattr(item, name) or "" for name in schemas.ItemChange.model_fields
-           if name in ("title", "weakness", "severity", "remediation", "interim_mitigation", "responsible_unit",
-                       "resources", "source")},
+        **{name: getattr(item, name) or "" for name in TEXT},
         **{name: _person(getattr(item, name)) for name in PEOPLE},
         "assessment": item.assessment_id, "start_date": item.start_date,
         "scheduled_completion": item.scheduled_completion,
@@ -271,8 +271,7 @@ def change_item(request, response: HttpResponse, slug: str, identifier: str, dat
     for name in ("title", "kind", "requirements", "objectives"):
         if name in changes and changes[name] is None:
             raise ApiError(400, "invalid", f"{name} cannot be null")
-    for name in ("weakness", "severity", "remediation", "interim_mitigation", "responsible_unit", "resources",
-                 "source", "comments"):
+    for name in (*TEXT[1:], "comments"):
         if name in changes and changes[name] is None:
             changes[name] = ""
     changes.update(_people(org, changes))
