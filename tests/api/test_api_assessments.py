@@ -60,10 +60,26 @@ def test_people_and_their_roles(team, token, api):
     assert len(people) == 7
 
 
-def test_findings_are_the_registers(team, item, token, api):
-    found = api.get(token(team.viewer, team.org), org_url(team, "/findings")).json()
+def test_findings_are_the_registers_a_page_at_a_time(team, item, token, api):
+    from punchlist.testing import make_item
+
+    for n in range(3):
+        make_item(team, title=f"Item {n}", scheduled_in_days=None)  # no date: a finding each
+    secret = token(team.viewer, team.org)
     index = queries.register_index(team.org)
-    assert len(found) == len(index.file_findings) + sum(len(r.findings) for r in index.rows)
+    expected = [(None, f.check) for f in index.file_findings] + [(f.item, f.check) for r in index.rows
+                                                                  for f in r.findings]
+    assert len(expected) >= 3  # two pages of two at least
+    seen, cursor = [], ""
+    while True:
+        page = api.get(secret, org_url(team, "/findings"), {"limit": 2, **({"cursor": cursor} if cursor else {})})
+        body = page.json()
+        assert body["total"] == len(expected)
+        seen += [(f["item"], f["check"]) for f in body["findings"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == expected
 
 
 def test_exports_in_every_format_the_web_offers(team, item, token, api, caplog):

@@ -4,14 +4,14 @@ roles, and the register's lint findings."""
 from __future__ import annotations
 
 from django.utils import timezone
-from ninja import Router
+from ninja import Query, Router, Schema
 
 from punchlist.orgs.models import Membership
 from punchlist.web import queries
 
 from . import schemas
 from .auth import organization
-from .errors import responses
+from .errors import ApiError, responses
 from .models import ApiToken
 
 router = Router(tags=["organizations"])
@@ -46,13 +46,24 @@ def list_people(request, slug: str):
     return people
 
 
-@router.get("/organizations/{slug}/findings", response=responses(200, list[schemas.Finding]),
+class FindingPage(Schema):
+    findings: list[schemas.Finding]
+    total: int
+    next_cursor: str | None  # pass as ?cursor= for the next page; null on the last
+
+
+@router.get("/organizations/{slug}/findings", response=responses(200, FindingPage),
             summary="What an assessor would object to")
-def list_findings(request, slug: str):
+def list_findings(request, slug: str, cursor: str = Query("", max_length=20), limit: int = Query(500, ge=1, le=1000)):
     """The register's lint findings: those about the register as a whole first (item null), then each item's
-    in the risk order, as the Register screen shows them."""
+    in the risk order, as the Register screen shows them, a page at a time."""
     org = organization(request, slug)
     index = queries.register_index(org, as_of=timezone.localdate())
-    found = [{"check": f.check, "message": f.message, "item": None} for f in index.file_findings]
-    found += [{"check": f.check, "message": f.message, "item": f.item} for row in index.rows for f in row.findings]
-    return found
+    if cursor and not cursor.isdigit():
+        raise ApiError(400, "invalid", "cursor is not one this API gave; start again without it")
+    start = int(cursor or 0)
+    found = [(None, f) for f in index.file_findings] + [(f.item, f) for row in index.rows for f in row.findings]
+    page = found[start:start + limit]
+    end = start + len(page)
+    return {"findings": [{"check": f.check, "message": f.message, "item": item} for item, f in page],
+            "total": len(found), "next_cursor": str(end) if end < len(found) else None}
