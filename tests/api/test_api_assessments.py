@@ -113,7 +113,8 @@ def test_reports_and_the_assessor_package_are_the_report_screens_files(team, ite
 
 
 def test_a_method_an_operation_does_not_take_is_json_405(team, token, api):
-    answer = api.client.delete(org_url(team, "/items"), headers={"Authorization": f"Bearer {token(team.viewer, team.org)}"})
+    secret = token(team.viewer, team.org)
+    answer = api.client.delete(org_url(team, "/items"), headers={"Authorization": f"Bearer {secret}"})
     assert answer.status_code == 405 and answer.json()["code"] == "method_not_allowed"
     assert "GET" in answer["Allow"]
 

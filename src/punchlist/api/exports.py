@@ -32,7 +32,8 @@ def export(request, slug: str, format: Literal["csv", "workbook"] = "csv",
     org = organization(request, slug)
     built = build_export(request.user, org, kind=kind, include_closed=closed)
     extension, media_type = FORMATS[format]
-    name = f"{org.slug}-{KIND_NAMES[kind]}{'-with-closed' if closed else ''}-{timezone.localdate().isoformat()}.{extension}"
+    name = (f"{org.slug}-{KIND_NAMES[kind]}{'-with-closed' if closed else ''}-"
+            f"{timezone.localdate().isoformat()}.{extension}")
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / name
         if format == "csv":

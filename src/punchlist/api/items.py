@@ -109,7 +109,8 @@ def summary(row: queries.Row) -> dict:
     return {"identifier": row.identifier, "original_id": row.original_id, "kind": row.kind, "family": row.family,
             "requirements": list(row.requirements), "title": row.title, "status": row.status,
             "severity": row.severity, "owner": row.owner, "owner_ids": list(row.owner_ids),
-            "approver_id": row.approver_id, "due": row.due, "tier": row.tier.value, "tier_label": row.tier.label, "reason": row.reason,
+            "approver_id": row.approver_id, "due": row.due, "tier": row.tier.value, "tier_label": row.tier.label,
+            "reason": row.reason,
             "findings": [{"check": f.check, "message": f.message, "item": f.item} for f in row.findings]}
 
 
