@@ -114,6 +114,8 @@ def test_losing_a_membership_disables_the_token_for_that_organization(team, riva
     assert answer.status_code == 404 and answer.json()["code"] == "not_found"
     assert [o["slug"] for o in api.get(secret, "/api/v1/organizations").json()] == [rival.org.slug]
     assert api.get(secret, f"/api/v1/organizations/{rival.org.slug}/items").status_code == 200
+    page = signed_in(team.viewer).get("/account/tokens/").text  # the person sees why
+    assert "Acme Machining <span class=\"badge\">no longer a member</span>" in page
 
 
 def test_another_organizations_records_are_not_found(team, rival, item, token, api):
