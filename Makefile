@@ -25,7 +25,7 @@ demo: install
 TEST_POSTGRESQL ?= postgresql://postgres@127.0.0.1:5432/test
 
 # Everything that touches the database runs a second time on PostgreSQL.
-DATABASE_TESTS := tests/register tests/audit tests/rhythm tests/web tests/reports
+DATABASE_TESTS := tests/register tests/audit tests/rhythm tests/web tests/reports tests/api
 
 test: install
 	$(BIN)/python -m pytest

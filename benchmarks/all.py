@@ -24,6 +24,7 @@ BENCHMARKS = (
     "benchmarks.web",  # the register page's p95 under load
     "benchmarks.portfolio",  # 500 clients of 200 items against one register page; queries against 2 clients
     "benchmarks.scans",  # a Nessus report of 10,000 findings against defusedxml's parse; its peak memory
+    "benchmarks.api",  # an API page of 100 items against the web register page of the same items
 )
 
 

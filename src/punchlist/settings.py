@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "punchlist.register",
     "punchlist.rhythm",
     "punchlist.scans",
+    "punchlist.api",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -337,6 +337,14 @@ def _check_dates(collected_on: date | None, review_by: date | None) -> None:
                             f"{collected_on.isoformat()}")
 
 
+def _check_name(name: str) -> None:
+    """A name longer than its column is refused in words (PostgreSQL would refuse it with an error of its own,
+    SQLite would keep it)."""
+    longest = Evidence._meta.get_field("name").max_length
+    if len(name) > longest:
+        raise InvalidChange(f"an evidence name is at most {longest} characters; this one has {len(name)}")
+
+
 def add_evidence(actor, item: PoamItem, *, name: str, content=None, reference: str = "",
                  description: str = "", filename: str | None = None, custodian=None,
                  collected_on: date | None = None, review_by: date | None = None,
@@ -351,6 +359,7 @@ def add_evidence(actor, item: PoamItem, *, name: str, content=None, reference: s
     reference = (reference or "").strip()
     if not name:
         raise InvalidChange("evidence needs a name")
+    _check_name(name)
     if content is None and not reference:
         raise InvalidChange("evidence is either a file or a reference to where it lives")
     require(actor, "register.add_evidence", item)
@@ -412,6 +421,7 @@ def update_evidence(actor, evidence: Evidence, *, name=UNSET, description=UNSET,
             fresh.name = (name or "").strip()
             if not fresh.name:
                 raise InvalidChange("evidence needs a name")
+            _check_name(fresh.name)
         if description is not UNSET:
             fresh.description = (description or "").strip()
         if custodian is not UNSET:

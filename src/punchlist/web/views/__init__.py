@@ -16,8 +16,9 @@ from . import (
     reviews,
     rules,
     scan_findings,
+    tokens,
     work,
 )
 
 SCREENS = [home, work, register, items, imports, assessments, outcomes, people, reports, evidence, reviews, rules,
-           exports, portfolio, remediation, scan_findings]
+           exports, portfolio, remediation, scan_findings, tokens]
