@@ -13,10 +13,11 @@ from django.db import connection, connections
 from punchlist.audit import triggers
 
 from . import make_item, make_team
+from .storage import s3_server, vault_backend
 
 __all__ = ["django_db_modify_db_settings", "postgresql_reachable", "evidence_root", "team", "rival", "item",
            "_reinstall_audit_triggers",
-           "live_db"]
+           "live_db", "s3_server", "vault_backend"]
 
 
 @pytest.fixture(scope="session")
