@@ -9,7 +9,7 @@ what the vault and the staging need and Django's API leaves out, the same on bot
 - ``put(name, path)``: store a finished local file under ``name``, replacing what was there, all at once
   (a reader never sees half a file);
 - ``reader(name)``: a binary file to read from, streamed (FileNotFoundError when there is none);
-- ``names(prefix)``: every file under ``prefix/``, however deep;
+- ``names(prefix)``: every file under ``prefix/``, however deep; ``remove_all(prefix)`` removes them;
 - ``local_copy(name)``: a local path holding the file, for readers that need one (spreadsheet libraries);
 - ``spool_dir()``: where an upload is written before ``put`` (None: the system's temporary folder).
 """
@@ -17,6 +17,7 @@ what the vault and the staging need and Django's API leaves out, the same on bot
 from __future__ import annotations
 
 import os
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,6 +67,9 @@ class LocalArea(FileSystemStorage):
             return []
         return sorted(path.relative_to(root).as_posix() for path in folder.rglob("*") if path.is_file())
 
+    def remove_all(self, prefix: str) -> None:
+        shutil.rmtree(self.path(prefix), ignore_errors=True)
+
     @contextmanager
     def local_copy(self, name: str):
         path = Path(self.path(name))
@@ -95,7 +99,7 @@ class Area(Storage):
     def backend(self):
         return storages[self.alias]
 
-    def __getattr__(self, name):  # put, reader, names, local_copy, spool_dir, location, bucket ...
+    def __getattr__(self, name):  # put, reader, names, remove_all, local_copy, spool_dir, location, bucket ...
         if name == "alias":
             raise AttributeError(name)
         return getattr(self.backend, name)

@@ -52,6 +52,9 @@ class S3Area(S3Storage):
         strip = len(self.location.rstrip("/")) + 1 if self.location else 0
         return sorted(entry.key[strip:] for entry in self.bucket.objects.filter(Prefix=start))
 
+    def remove_all(self, prefix: str) -> None:
+        self.bucket.objects.filter(Prefix=self._key(prefix).rstrip("/") + "/").delete()
+
     @contextmanager
     def local_copy(self, name: str):
         with tempfile.TemporaryDirectory(prefix="punchlist-") as folder:

@@ -18,8 +18,20 @@ REGION = "us-east-1"
 class StoredFiles:
     """The files of one of the STORAGES, seen directly (the folder, or the bucket through boto3)."""
 
-    def __init__(self, kind: str, alias: str):
-        self.kind, self.alias = kind, alias
+    def __init__(self, alias: str, url: str | None = None):
+        self.alias = alias
+        self.url = url  # the PUNCHLIST_STORAGE_URL that reaches the bucket (None: the local folders)
+
+    @property
+    def kind(self) -> str:
+        return "s3" if hasattr(self.backend, "bucket") else "folder"
+
+    def environ(self, settings) -> dict:
+        """What another Punchlist process (a worker, a second server) needs to reach the same files."""
+        if self.url is not None:
+            return {"PUNCHLIST_STORAGE_URL": self.url}
+        return {"PUNCHLIST_EVIDENCE_DIR": settings.PUNCHLIST_EVIDENCE_DIR,
+                "PUNCHLIST_IMPORT_DIR": settings.PUNCHLIST_IMPORT_DIR}
 
     @property
     def backend(self):
@@ -98,7 +110,9 @@ def use_s3(settings, monkeypatch, endpoint: str, *, prefix: str = "punchlist") -
 
 @pytest.fixture(params=["folder", "s3"])
 def vault_backend(request, settings, monkeypatch) -> StoredFiles:
-    """The test runs once with the local folders and once with an S3 bucket; the vault's files, seen directly."""
+    """The test runs once with the local folders and once with an S3 bucket (evidence and staged imports
+    alike); the vault's files, seen directly (``StoredFiles("imports")`` sees the staged imports')."""
+    url = None
     if request.param == "s3":
-        use_s3(settings, monkeypatch, request.getfixturevalue("s3_server"))
-    return StoredFiles("s3" if request.param == "s3" else "folder", "evidence")
+        url = use_s3(settings, monkeypatch, request.getfixturevalue("s3_server"))
+    return StoredFiles("evidence", url)
