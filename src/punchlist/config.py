@@ -7,8 +7,9 @@ what was given and what is accepted, instead of a failure deep inside a request 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -182,6 +183,7 @@ def storages(url: str | None, evidence_dir: str | None, import_dir: str | None,
                 "imports": {"BACKEND": "punchlist.storage.LocalStaging",
                             "OPTIONS": {"setting": f"{PREFIX}IMPORT_DIR"}}}
     parts = urlsplit(url.strip())
+    url = _without_password(url.strip())  # the messages below never show a secret key
     if parts.scheme.lower() != "s3":
         raise ConfigurationError(f"{name}={url!r}: unsupported storage; use s3://BUCKET/PREFIX?region=REGION "
                                  "(leave it unset for the local folders PUNCHLIST_EVIDENCE_DIR and PUNCHLIST_IMPORT_DIR)")
@@ -221,7 +223,8 @@ def storages(url: str | None, evidence_dir: str | None, import_dir: str | None,
 def cache(url: str | None, directory: Path, name: str = f"{PREFIX}CACHE_URL") -> dict:
     """Django's CACHES['default']: a file cache in the data folder, shared by one machine's gunicorn workers;
     ``redis://HOST:PORT/DB`` (or ``rediss://`` with TLS, ``unix://``): one Redis shared by several servers, so
-    that sign-in limits and lockouts hold whichever server a browser reaches."""
+    that sign-in limits and lockouts hold whichever server a browser reaches; ``?prefix=NAME`` keeps the keys
+    of one Punchlist apart from another's in the same Redis (default: punchlist)."""
     if url is None:
         return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(directory / "cache")}
     parts = urlsplit(url.strip())
@@ -234,8 +237,13 @@ def cache(url: str | None, directory: Path, name: str = f"{PREFIX}CACHE_URL") ->
         parts.port  # noqa: B018 - raises on a port that is not a number
     except ValueError:
         raise ConfigurationError(f"{name}={url!r}: the port is not a number") from None
-    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": parts.geturl(),
-            "KEY_PREFIX": "punchlist"}
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefix = [value for key, value in query if key == "prefix"]
+    if prefix and not all(re.fullmatch(r"[A-Za-z0-9_.:-]+", value) for value in prefix):
+        raise ConfigurationError(f"{name}={url!r}: prefix= takes letters, digits and _ . : - only")
+    location = parts._replace(query=urlencode([(key, value) for key, value in query if key != "prefix"])).geturl()
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location,
+            "KEY_PREFIX": prefix[-1] if prefix else "punchlist"}
 
 
 def _without_password(url: str) -> str:

@@ -10,11 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django.db import connection
 from django.urls import reverse
 
 from punchlist.pytest_plugin import punchlist_command
 from punchlist.register.models import PoamItem
+from punchlist.testing.fixtures import database_url
 from punchlist.testing.storage import StoredFiles
 from punchlist.web.import_jobs import run_import_job
 from punchlist.web.models import ImportJob
@@ -116,12 +116,7 @@ runpy.run_module(module, run_name="__main__")
 
 
 def _worker_env(settings, files=None) -> dict:
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        address = f"sqlite:///{database['NAME']}"
-    else:
-        address = (f"postgresql://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/"
-                   f"{database['NAME']}")
+    address = database_url()
     where = files.environ(settings) if files is not None else {
         "PUNCHLIST_IMPORT_DIR": settings.PUNCHLIST_IMPORT_DIR, "PUNCHLIST_EVIDENCE_DIR": settings.PUNCHLIST_EVIDENCE_DIR}
     return {**os.environ, "PUNCHLIST_DATABASE_URL": address, "PUNCHLIST_SECRET_KEY": "x" * 60, **where}
