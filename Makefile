@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The demo organization (examples/ridgeline-*.csv and four months of history) in ./data/demo, served on
+# The demo organization (src/punchlist/examples/ridgeline-*.csv and four months of history) in ./data/demo, served on
 # http://127.0.0.1:$(DEMO_PORT)/; it prints the sign-ins. Delete data/demo to start over.
 DEMO_PORT ?= 8000
 
