@@ -35,6 +35,9 @@ PUNCHLIST_CACHE_URL      redis://HOST:PORT/DB (rediss:// with TLS): the cache th
                          counted in, shared by several servers (default: a file cache in DATA_DIR/cache)
 PUNCHLIST_EMAIL_HOST, _PORT, _USER, _PASSWORD, _TLS   the SMTP server reminders go through (default localhost:25)
 PUNCHLIST_SITE_URL       the address people reach Punchlist at, for links in reminders (default: none)
+PUNCHLIST_REMIND_EVERY_MINUTES  how often `punchlist worker` queues the reminders (default 60; 0: never, run
+                         `punchlist remind` from cron instead)
+PUNCHLIST_REHASH_EVERY_HOURS  how often it queues the re-hash of every evidence file (default 24; 0: never)
 
 A malformed value stops the process with a ConfigurationError that names the variable.
 """
@@ -262,3 +265,6 @@ EMAIL_HOST_PASSWORD = os.environ.get("PUNCHLIST_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = config.env_bool("PUNCHLIST_EMAIL_TLS", False)
 EMAIL_TIMEOUT = 30
 PUNCHLIST_SITE_URL = os.environ.get("PUNCHLIST_SITE_URL", "").rstrip("/")
+# What `punchlist worker` queues by itself, without cron (punchlist.rhythm.schedule); 0 turns one off.
+PUNCHLIST_REMIND_EVERY_MINUTES = config.env_int("PUNCHLIST_REMIND_EVERY_MINUTES", 60, minimum=0)
+PUNCHLIST_REHASH_EVERY_HOURS = config.env_int("PUNCHLIST_REHASH_EVERY_HOURS", 24, minimum=0)

@@ -92,7 +92,7 @@ def test_a_real_worker_process_imports_a_large_file(live_db, vault_backend, team
     env = _worker_env(settings, vault_backend)
     data_dir = Path(settings.PUNCHLIST_IMPORT_DIR).parent / "worker-data"
     data_dir.mkdir(exist_ok=True)
-    done = subprocess.run(punchlist_command("worker", "--batch", "--data-dir", str(data_dir)),
+    done = subprocess.run(punchlist_command("worker", "--batch", "--no-schedule", "--data-dir", str(data_dir)),
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
 
@@ -132,7 +132,7 @@ def _import_by_worker(client, team, settings, count: int) -> tuple[ImportJob, in
     assert response.status_code == 302
     data_dir = Path(settings.PUNCHLIST_IMPORT_DIR).parent / "worker-data"
     data_dir.mkdir(exist_ok=True)
-    python, _, module, *argv = punchlist_command("worker", "--batch", "--data-dir", str(data_dir))
+    python, _, module, *argv = punchlist_command("worker", "--batch", "--no-schedule", "--data-dir", str(data_dir))
     done = subprocess.run([python, "-c", PEAK_WRAPPER, module, *argv],
                           env=_worker_env(settings), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
