@@ -50,7 +50,8 @@ print(json.dumps({"package": punchlist.__file__, "css": finders.find("punchlist/
 
 def _run(command, **options):
     done = subprocess.run(command, capture_output=True, text=True, **options)
-    assert done.returncode == 0, f"{command[:4]} exited {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, (f"{command[:4]} exited {done.returncode}:\n{done.stdout[-3000:]}\n"
+                                  f"{done.stderr[-3000:]}")
     return done
 
 

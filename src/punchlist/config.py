@@ -6,6 +6,7 @@ what was given and what is accepted, instead of a failure deep inside a request 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -186,7 +187,8 @@ def storages(url: str | None, evidence_dir: str | None, import_dir: str | None,
     url = _without_password(url.strip())  # the messages below never show a secret key
     if parts.scheme.lower() != "s3":
         raise ConfigurationError(f"{name}={url!r}: unsupported storage; use s3://BUCKET/PREFIX?region=REGION "
-                                 "(leave it unset for the local folders PUNCHLIST_EVIDENCE_DIR and PUNCHLIST_IMPORT_DIR)")
+                                 "(leave it unset for the local folders PUNCHLIST_EVIDENCE_DIR and "
+                                 "PUNCHLIST_IMPORT_DIR)")
     bucket = parts.hostname or ""
     if not bucket:
         raise ConfigurationError(f"{name}={url!r} names no bucket; e.g. s3://punchlist-evidence/prod?region=us-east-1")
@@ -208,12 +210,9 @@ def storages(url: str | None, evidence_dir: str | None, import_dir: str | None,
         if key == "endpoint" and urlsplit(value).scheme not in ("http", "https"):
             raise ConfigurationError(f"{name}={url!r}: endpoint={value!r} is not an http:// or https:// address")
         options[S3_OPTIONS[key]] = value
-    try:
-        import boto3  # noqa: F401
-        import storages as _storages  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("boto3") is None or importlib.util.find_spec("storages") is None:
         raise ConfigurationError(f"{name} names S3 storage but django-storages and boto3 are not installed: "
-                                 "pip install 'punchlist[s3]'") from None
+                                 "pip install 'punchlist[s3]'")
     prefix = unquote(parts.path).strip("/")
     return {area: {"BACKEND": f"punchlist.storage_s3.{backend}",
                    "OPTIONS": {**options, "location": f"{prefix}/{area}" if prefix else area}}

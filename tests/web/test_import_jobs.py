@@ -118,7 +118,8 @@ runpy.run_module(module, run_name="__main__")
 def _worker_env(settings, files=None) -> dict:
     address = database_url()
     where = files.environ(settings) if files is not None else {
-        "PUNCHLIST_IMPORT_DIR": settings.PUNCHLIST_IMPORT_DIR, "PUNCHLIST_EVIDENCE_DIR": settings.PUNCHLIST_EVIDENCE_DIR}
+        "PUNCHLIST_IMPORT_DIR": settings.PUNCHLIST_IMPORT_DIR,
+        "PUNCHLIST_EVIDENCE_DIR": settings.PUNCHLIST_EVIDENCE_DIR}
     return {**os.environ, "PUNCHLIST_DATABASE_URL": address, "PUNCHLIST_SECRET_KEY": "x" * 60, **where}
 
 

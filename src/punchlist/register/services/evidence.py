@@ -3,9 +3,10 @@ collection date, review-by date and links to items and requirements.
 
 Files are stored once per organization under their SHA-256 (``<org>/<ab>/<sha256>`` in the vault: the
 folder PUNCHLIST_EVIDENCE_DIR or the bucket of PUNCHLIST_STORAGE_URL, ``punchlist.storage``), hashed,
-size-checked and type-checked while they stream in, never whole in memory, and written read-only. ``verify_evidence`` re-hashes them (``punchlist verify``) and names any that is
-missing or altered. Artifacts used as evidence are kept six years (R-AFF-3): nobody deletes evidence inside
-that period, and an administrator may after it, with a reason.
+size-checked and type-checked while they stream in, never whole in memory, and written read-only.
+``verify_evidence`` re-hashes them (``punchlist verify``) and names any that is missing or altered.
+Artifacts used as evidence are kept six years (R-AFF-3): nobody deletes evidence inside that period, and an
+administrator may after it, with a reason.
 """
 
 from __future__ import annotations
