@@ -10,7 +10,7 @@ import pytest
 
 from punchlist.cli import main
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parent.parent / "src" / "punchlist" / "examples"
 ASSESSMENT = str(EXAMPLES / "ridgeline-assessment.csv")
 POAM = str(EXAMPLES / "ridgeline-poam.csv")
 

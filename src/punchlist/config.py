@@ -6,9 +6,11 @@ what was given and what is accepted, instead of a failure deep inside a request 
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -163,3 +165,88 @@ def secret_key(environ, directory: Path, debug: bool) -> str:
     # No key yet: commands that sign nothing (init, import, score, lint, verify) still run; the web
     # server's deployment check insists on a real key.
     return "punchlist-unconfigured-" + os.urandom(24).hex()
+
+
+S3_OPTIONS = {"region": "region_name", "endpoint": "endpoint_url", "addressing": "addressing_style"}
+
+
+def storages(url: str | None, evidence_dir: str | None, import_dir: str | None,
+             name: str = f"{PREFIX}STORAGE_URL") -> dict:
+    """Django's STORAGES entries for the evidence vault and the staged imports.
+
+    None: two local folders (PUNCHLIST_EVIDENCE_DIR, PUNCHLIST_IMPORT_DIR, read when used). ``s3://BUCKET/PREFIX``
+    with ``?region=``, ``?endpoint=`` (MinIO, a GovCloud or FIPS endpoint) and ``?addressing=path|virtual``:
+    one S3-compatible bucket, evidence under PREFIX/evidence/ and staged imports under PREFIX/imports/, with the
+    credentials boto3 finds itself (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, an instance role)."""
+    if url is None:
+        return {"evidence": {"BACKEND": "punchlist.storage.LocalVault",
+                             "OPTIONS": {"setting": f"{PREFIX}EVIDENCE_DIR"}},
+                "imports": {"BACKEND": "punchlist.storage.LocalStaging",
+                            "OPTIONS": {"setting": f"{PREFIX}IMPORT_DIR"}}}
+    parts = urlsplit(url.strip())
+    url = _without_password(url.strip())  # the messages below never show a secret key
+    if parts.scheme.lower() != "s3":
+        raise ConfigurationError(f"{name}={url!r}: unsupported storage; use s3://BUCKET/PREFIX?region=REGION "
+                                 "(leave it unset for the local folders PUNCHLIST_EVIDENCE_DIR and "
+                                 "PUNCHLIST_IMPORT_DIR)")
+    bucket = parts.hostname or ""
+    if not bucket:
+        raise ConfigurationError(f"{name}={url!r} names no bucket; e.g. s3://punchlist-evidence/prod?region=us-east-1")
+    if parts.username or parts.password:
+        raise ConfigurationError(f"{name}={url!r}: keep credentials out of the URL; boto3 reads AWS_ACCESS_KEY_ID "
+                                 "and AWS_SECRET_ACCESS_KEY (or a profile, or the instance's role)")
+    for folder, given in (("PUNCHLIST_EVIDENCE_DIR", evidence_dir), ("PUNCHLIST_IMPORT_DIR", import_dir)):
+        if given:
+            raise ConfigurationError(f"{folder} and {name} are both set: evidence and imports go to the bucket "
+                                     f"{bucket!r}; unset {folder}")
+    options = {"bucket_name": bucket, "file_overwrite": True, "default_acl": None}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key not in S3_OPTIONS:
+            raise ConfigurationError(f"{name}={url!r}: unknown option {key!r}; known: {', '.join(S3_OPTIONS)}")
+        if not value:
+            raise ConfigurationError(f"{name}={url!r}: the option {key!r} is empty")
+        if key == "addressing" and value not in ("path", "virtual"):
+            raise ConfigurationError(f"{name}={url!r}: addressing={value!r} is not one of path, virtual")
+        if key == "endpoint" and urlsplit(value).scheme not in ("http", "https"):
+            raise ConfigurationError(f"{name}={url!r}: endpoint={value!r} is not an http:// or https:// address")
+        options[S3_OPTIONS[key]] = value
+    if importlib.util.find_spec("boto3") is None or importlib.util.find_spec("storages") is None:
+        raise ConfigurationError(f"{name} names S3 storage but django-storages and boto3 are not installed: "
+                                 "pip install 'punchlist[s3]'")
+    prefix = unquote(parts.path).strip("/")
+    return {area: {"BACKEND": f"punchlist.storage_s3.{backend}",
+                   "OPTIONS": {**options, "location": f"{prefix}/{area}" if prefix else area}}
+            for area, backend in (("evidence", "S3Vault"), ("imports", "S3Staging"))}
+
+
+def cache(url: str | None, directory: Path, name: str = f"{PREFIX}CACHE_URL") -> dict:
+    """Django's CACHES['default']: a file cache in the data folder, shared by one machine's gunicorn workers;
+    ``redis://HOST:PORT/DB`` (or ``rediss://`` with TLS, ``unix://``): one Redis shared by several servers, so
+    that sign-in limits and lockouts hold whichever server a browser reaches; ``?prefix=NAME`` keeps the keys
+    of one Punchlist apart from another's in the same Redis (default: punchlist)."""
+    if url is None:
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(directory / "cache")}
+    parts = urlsplit(url.strip())
+    url = _without_password(url.strip())  # the messages below never show a password
+    if parts.scheme.lower() not in ("redis", "rediss", "unix"):
+        raise ConfigurationError(f"{name}={url!r}: unsupported cache; use redis://HOST:6379/0 (rediss:// with TLS)")
+    if parts.scheme.lower() != "unix" and not parts.hostname:
+        raise ConfigurationError(f"{name}={url!r} names no host; e.g. redis://127.0.0.1:6379/0")
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ConfigurationError(f"{name}={url!r}: the port is not a number") from None
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefix = [value for key, value in query if key == "prefix"]
+    if prefix and not all(re.fullmatch(r"[A-Za-z0-9_.:-]+", value) for value in prefix):
+        raise ConfigurationError(f"{name}={url!r}: prefix= takes letters, digits and _ . : - only")
+    location = parts._replace(query=urlencode([(key, value) for key, value in query if key != "prefix"])).geturl()
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location,
+            "KEY_PREFIX": prefix[-1] if prefix else "punchlist"}
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()

@@ -27,8 +27,17 @@ PUNCHLIST_REQUIRE_MFA    who must sign in with a second factor: everyone (the de
 PUNCHLIST_SIGN_IN_NOTICE the system use notice shown on the sign-in page (3.1.9; default: a short one)
 PUNCHLIST_EVIDENCE_DIR   the evidence vault: files stored once by SHA-256 (default: DATA_DIR/evidence)
 PUNCHLIST_IMPORT_DIR     uploads kept between the steps of a web import, a day at most (default: DATA_DIR/imports)
+PUNCHLIST_STORAGE_URL    s3://BUCKET/PREFIX?region=REGION&endpoint=URL&addressing=path|virtual: evidence and import
+                         uploads in an S3-compatible bucket (AWS S3, GovCloud, MinIO) instead of the two folders
+                         above, which must then be unset; credentials as boto3 finds them (AWS_ACCESS_KEY_ID and
+                         AWS_SECRET_ACCESS_KEY, a profile, an instance role); needs `pip install 'punchlist[s3]'`
+PUNCHLIST_CACHE_URL      redis://HOST:PORT/DB (rediss:// with TLS): the cache the sign-in limits and lockout are
+                         counted in, shared by several servers (default: a file cache in DATA_DIR/cache)
 PUNCHLIST_EMAIL_HOST, _PORT, _USER, _PASSWORD, _TLS   the SMTP server reminders go through (default localhost:25)
 PUNCHLIST_SITE_URL       the address people reach Punchlist at, for links in reminders (default: none)
+PUNCHLIST_REMIND_EVERY_MINUTES  how often `punchlist worker` queues the reminders (default 60; 0: never, run
+                         `punchlist remind` from cron instead)
+PUNCHLIST_REHASH_EVERY_HOURS  how often it queues the re-hash of every evidence file (default 24; 0: never)
 
 A malformed value stops the process with a ConfigurationError that names the variable.
 """
@@ -135,16 +144,17 @@ if TIME_ZONE not in zoneinfo.available_timezones():
 LANGUAGE_CODE = "en-us"
 USE_I18N = False
 
-# The evidence vault: files stored once by SHA-256, in a folder the operator chooses.
-PUNCHLIST_EVIDENCE_DIR = os.path.abspath(os.path.expanduser(os.environ.get("PUNCHLIST_EVIDENCE_DIR")
-                                                            or str(DATA_DIR / "evidence")))
-MEDIA_ROOT = PUNCHLIST_EVIDENCE_DIR
-# POA&M files uploaded for import, kept from the upload to the import (punchlist.web.staging).
-PUNCHLIST_IMPORT_DIR = os.path.abspath(os.path.expanduser(os.environ.get("PUNCHLIST_IMPORT_DIR")
-                                                          or str(DATA_DIR / "imports")))
+# The evidence vault (files stored once by SHA-256) and the POA&M files uploaded for import, kept from the
+# upload to the import (punchlist.web.staging): two local folders by default, or one S3-compatible bucket
+# (PUNCHLIST_STORAGE_URL), through Django's STORAGES ("evidence", "imports"; punchlist.storage).
+_EVIDENCE_DIR, _IMPORT_DIR = os.environ.get("PUNCHLIST_EVIDENCE_DIR"), os.environ.get("PUNCHLIST_IMPORT_DIR")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **config.storages(os.environ.get("PUNCHLIST_STORAGE_URL"), _EVIDENCE_DIR, _IMPORT_DIR),
 }
+PUNCHLIST_EVIDENCE_DIR = os.path.abspath(os.path.expanduser(_EVIDENCE_DIR or str(DATA_DIR / "evidence")))
+MEDIA_ROOT = PUNCHLIST_EVIDENCE_DIR
+PUNCHLIST_IMPORT_DIR = os.path.abspath(os.path.expanduser(_IMPORT_DIR or str(DATA_DIR / "imports")))
 
 # Static files: served by whitenoise from the collected folder; in tests and the demo, from the apps.
 STATIC_URL = "/static/"
@@ -152,13 +162,10 @@ STATIC_ROOT = str(DATA_DIR / "static")
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True
 
-# Caches hold allauth's rate-limit counters (the lockout); a file cache is shared by every gunicorn worker.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(DATA_DIR / "cache"),
-    }
-}
+# Caches hold the sign-in limits and lockout counters (punchlist.web.lockout, allauth's rate limits) and an
+# import's progress: a file cache is shared by one machine's gunicorn workers; PUNCHLIST_CACHE_URL=redis://...
+# shares them between several servers.
+CACHES = {"default": config.cache(os.environ.get("PUNCHLIST_CACHE_URL"), DATA_DIR)}
 
 # Sign-in, MFA and lockout (3.1.8, 3.5.3, 3.5.7): see docs/security.md.
 LOGIN_URL = "account_login"
@@ -260,3 +267,6 @@ EMAIL_HOST_PASSWORD = os.environ.get("PUNCHLIST_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = config.env_bool("PUNCHLIST_EMAIL_TLS", False)
 EMAIL_TIMEOUT = 30
 PUNCHLIST_SITE_URL = os.environ.get("PUNCHLIST_SITE_URL", "").rstrip("/")
+# What `punchlist worker` queues by itself, without cron (punchlist.rhythm.schedule); 0 turns one off.
+PUNCHLIST_REMIND_EVERY_MINUTES = config.env_int("PUNCHLIST_REMIND_EVERY_MINUTES", 60, minimum=0)
+PUNCHLIST_REHASH_EVERY_HOURS = config.env_int("PUNCHLIST_REHASH_EVERY_HOURS", 24, minimum=0)

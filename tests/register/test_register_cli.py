@@ -124,28 +124,23 @@ def test_import_refuses_a_file_that_is_not_what_its_name_says(team, tmp_path, ca
     assert not PoamItem.objects.for_organization(team.org).exists()
 
 
-def test_verify_rehashes_evidence_and_names_an_altered_or_missing_file(team, item, evidence_root, capsys):
-    import os
-
-    from punchlist.register.services.evidence import VAULT, add_evidence
+def test_verify_rehashes_evidence_and_names_an_altered_or_missing_file(team, item, vault_backend, capsys):
+    from punchlist.register.services.evidence import add_evidence
 
     piece = add_evidence(team.owner, item, name="lockout-policy.txt", content=b"GPO: lockout after 5 failures\n")
     assert punchlist("verify", "--org", team.org.slug) == 0
     assert "evidence files intact" in capsys.readouterr().out
-    stored = VAULT.path(piece.file.name)
-    os.chmod(stored, 0o600)
-    with open(stored, "wb") as handle:
-        handle.write(b"GPO: lockout after 50 failures\n")
+    vault_backend.alter(piece.file.name, b"GPO: lockout after 50 failures\n")
     assert punchlist("verify", "--org", team.org.slug) == 1
     out = capsys.readouterr().out
     assert "audit trail intact" in out
     assert "lockout-policy.txt" in out and "altered" in out and "1 evidence file(s) missing or altered" in out
-    os.remove(stored)
+    vault_backend.remove(piece.file.name)
     assert punchlist("verify") == 1
     assert "is missing" in capsys.readouterr().out
 
 
-def test_verify_names_a_vault_file_that_no_evidence_cites(team, rival, item, evidence_root, capsys):
+def test_verify_names_a_vault_file_that_no_evidence_cites(team, rival, item, vault_backend, capsys):
     """A piece deleted behind Punchlist's back leaves the audit trail intact; its file in the vault is the trace."""
     from punchlist.register.models import Evidence
     from punchlist.register.services.evidence import add_evidence, uncited_files

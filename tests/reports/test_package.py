@@ -16,7 +16,6 @@ from report_builders import TODAY
 from punchlist.audit.models import AuditEvent
 from punchlist.cli import main
 from punchlist.register.models import Evidence, PoamItem
-from punchlist.register.services.evidence import VAULT
 from punchlist.interchange.oscal_import import load_oscal
 from punchlist.reports.package import packaged_path, write_package
 
@@ -82,7 +81,7 @@ def _links(document: dict) -> tuple[list[tuple[str, str | None]], set[str], list
 
 
 @pytest.mark.parametrize("suffix", [".json", ".xml"])
-def test_every_oscal_link_resolves_inside_the_package(acme, tmp_path, suffix):
+def test_every_oscal_link_resolves_inside_the_package(vault_backend, acme, tmp_path, suffix):
     from urllib.parse import unquote
 
     write_package(acme.team.viewer, acme.org, tmp_path / "package.zip")
@@ -115,10 +114,9 @@ def test_the_evidence_files_can_be_left_out_and_then_nothing_links_to_them(acme,
     assert "no evidence files" in files["README.txt"].decode()
 
 
-def test_an_altered_vault_file_is_not_packaged_as_the_evidence(acme, tmp_path):
+def test_an_altered_vault_file_is_not_packaged_as_the_evidence(vault_backend, acme, tmp_path):
     baseline = Evidence.objects.for_organization(acme.org).get(name="baseline.txt")
-    with open(VAULT.path(baseline.file.name), "wb") as handle:
-        handle.write(b"baseline v4, edited after approval\n")
+    vault_backend.alter(baseline.file.name, b"baseline v4, edited after approval\n")
     write_package(acme.team.viewer, acme.org, tmp_path / "package.zip")
     files = unpack(tmp_path / "package.zip")
     assert not any(name.startswith("evidence/") for name in files)
@@ -133,10 +131,9 @@ def test_an_organization_without_items_gets_a_package_without_oscal(team, tmp_pa
     assert files["evidence-index.csv"].decode("utf-8-sig").startswith("POAM ID,")
 
 
-def test_an_altered_evidence_file_shows_in_the_index(acme, tmp_path):
+def test_an_altered_evidence_file_shows_in_the_index(vault_backend, acme, tmp_path):
     baseline = Evidence.objects.for_organization(acme.org).get(name="baseline.txt")
-    with open(VAULT.path(baseline.file.name), "wb") as handle:
-        handle.write(b"baseline v4, edited after approval\n")
+    vault_backend.alter(baseline.file.name, b"baseline v4, edited after approval\n")
     summary = write_package(acme.team.viewer, acme.org, tmp_path / "package.zip")
     index = list(csv.DictReader(io.StringIO(unpack(tmp_path / "package.zip")["evidence-index.csv"]
                                             .decode("utf-8-sig"))))

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 
 import pytest
@@ -58,11 +57,9 @@ def test_a_closed_item_with_intact_current_evidence_is_signed_off(team, closed):
     assert event.after["outcome"] == "passed"
 
 
-def test_an_altered_file_is_caught_by_verify_and_by_the_validation(team, closed, evidence_root):
+def test_an_altered_file_is_caught_by_verify_and_by_the_validation(team, vault_backend, closed):
     item, piece = closed
-    path = evidence_root / piece.file.name
-    os.chmod(path, 0o600)
-    path.write_bytes(REPORT.replace(b"threshold 5", b"threshold 0"))  # same size, one fact changed
+    vault_backend.alter(piece.file.name, REPORT.replace(b"threshold 5", b"threshold 0"))  # same size, one fact changed
 
     (problem,) = vault.verify_evidence()
     assert (problem.evidence_id, problem.item, problem.problem) == (piece.pk, item.identifier, "altered")
@@ -85,9 +82,9 @@ def test_an_altered_file_is_caught_by_verify_and_by_the_validation(team, closed,
     assert failed.outcome == Outcome.FAILED and failed.findings[0]["state"] == "altered"
 
 
-def test_missing_files_out_of_date_reviews_and_no_evidence_are_problems(team, closed, evidence_root):
+def test_missing_files_out_of_date_reviews_and_no_evidence_are_problems(team, vault_backend, closed):
     item, piece = closed
-    (evidence_root / piece.file.name).unlink()
+    vault_backend.remove(piece.file.name)
     reference = vault.add_evidence(team.owner, item, name="Change ticket", reference="CHG0041",
                                    collected_on=TODAY - timedelta(days=400), review_by=TODAY - timedelta(days=35))
     check = only_check(team)

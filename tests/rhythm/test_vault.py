@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import stat
 from datetime import date, timedelta
 
 import pytest
@@ -22,10 +20,6 @@ from punchlist.testing import make_item
 
 PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 50
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
-
-
-def vault_files(root) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
 class Trickle(io.RawIOBase):
@@ -59,35 +53,35 @@ def expected_digest(size: int) -> str:
     return hashlib.sha256(stretch(0, size)).hexdigest()
 
 
-def test_a_file_is_stored_once_under_its_sha256_read_only(team, item, evidence_root):
+def test_a_file_is_stored_once_under_its_sha256_read_only(team, item, vault_backend):
     other = make_item(team, requirements=("3.5.4",), title="MFA for remote access")
     first = vault.add_evidence(team.owner, item, name="gpo.pdf", content=PDF)
     second = vault.add_evidence(team.coordinator, other, name="same report.pdf", content=PDF, filename="gpo.pdf")
     digest = hashlib.sha256(PDF).hexdigest()
     assert first.sha256 == second.sha256 == digest and first.file.name == second.file.name
     assert first.file.name == f"{team.org.pk}/{digest[:2]}/{digest}"
-    assert vault_files(evidence_root) == [first.file.name]  # one file, two pieces
-    mode = stat.S_IMODE(os.stat(evidence_root / first.file.name).st_mode)
-    assert mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) == 0
+    assert vault_backend.files() == [first.file.name]  # one file, two pieces
+    assert vault_backend.read(first.file.name) == PDF and vault_backend.read_only(first.file.name)
     assert first.file_type == "PDF document" and first.size == len(PDF)
 
 
-def test_large_uploads_are_hashed_in_chunks_as_they_stream(team, item, settings, evidence_root):
+def test_large_uploads_are_hashed_in_chunks_as_they_stream(team, item, settings, vault_backend):
     settings.PUNCHLIST_MAX_UPLOAD_BYTES = 8 * 1024 * 1024
     upload = Trickle(3 * 1024 * 1024 + 17)
     piece = vault.add_evidence(team.owner, item, name="Firewall export", content=upload)
     assert upload.largest <= vault.CHUNK
     assert piece.sha256 == expected_digest(upload.size) and piece.size == upload.size
     assert piece.file_type == "text"
+    assert vault.verify_evidence(team.org) == [] and vault_backend.files() == [piece.file.name]
 
 
-def test_too_large_is_refused_while_streaming_and_nothing_is_left(team, item, settings, evidence_root):
+def test_too_large_is_refused_while_streaming_and_nothing_is_left(team, item, settings, vault_backend):
     settings.PUNCHLIST_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
     upload = Trickle(5 * 1024 * 1024)
     with pytest.raises(InvalidChange, match=r"firewall-export.log is larger than 2.0\sMB, the limit for evidence"):
         vault.add_evidence(team.owner, item, name="Firewall export", content=upload)
     assert upload.position <= 3 * 1024 * 1024  # it stopped reading soon after the limit
-    assert vault_files(evidence_root) == [] and not item.evidence.exists()
+    assert vault_backend.files() == [] and not item.evidence.exists()
 
 
 @pytest.mark.parametrize(("filename", "content", "message"), [
@@ -99,10 +93,10 @@ def test_too_large_is_refused_while_streaming_and_nothing_is_left(team, item, se
     ("README", b"plain", r"a file without an extension is not a type the evidence vault accepts"),
     ("empty.txt", b"", r"empty.txt is empty"),
 ])
-def test_types_are_checked_by_their_first_bytes(team, item, evidence_root, filename, content, message):
+def test_types_are_checked_by_their_first_bytes(team, item, vault_backend, filename, content, message):
     with pytest.raises(InvalidChange, match=message):
         vault.add_evidence(team.owner, item, name=filename, content=content)
-    assert vault_files(evidence_root) == [] and not item.evidence.exists()
+    assert vault_backend.files() == [] and not item.evidence.exists()
 
 
 @pytest.mark.parametrize(("filename", "content", "label"), [
@@ -209,7 +203,7 @@ def test_retention_runs_from_the_cmmc_status_date_when_later(team, item):
         vault.delete_evidence(team.admin, piece, reason="old")
 
 
-def test_an_admin_deletes_after_retention_with_a_reason(team, item, evidence_root,
+def test_an_admin_deletes_after_retention_with_a_reason(team, item, vault_backend,
                                                         django_capture_on_commit_callbacks):
     kept = vault.add_evidence(team.owner, item, name="gpo.pdf", content=PDF)
     old = vault.add_evidence(team.owner, item, name="old copy.pdf", content=PDF, filename="x.pdf")
@@ -219,29 +213,27 @@ def test_an_admin_deletes_after_retention_with_a_reason(team, item, evidence_roo
     with django_capture_on_commit_callbacks(execute=True):
         vault.delete_evidence(team.admin, old, reason="superseded; past R-AFF-3 retention")
     assert list(item.evidence.all()) == [kept]
-    assert vault_files(evidence_root) == [kept.file.name]  # still cited by the kept piece
+    assert vault_backend.files() == [kept.file.name]  # still cited by the kept piece
     event = AuditEvent.objects.for_item(item).filter(action="delete_evidence").get()
     assert event.reason == "superseded; past R-AFF-3 retention" and event.before["name"] == "old copy.pdf"
     backdate(kept, 7)
     with django_capture_on_commit_callbacks(execute=True):
         vault.delete_evidence(team.admin, kept, reason="past retention")
-    assert vault_files(evidence_root) == []  # the last piece citing it is gone, and so is the file
+    assert vault_backend.files() == []  # the last piece citing it is gone, and so is the file
 
 
 # --- verification ---------------------------------------------------------------------------------------
 
-def test_verify_evidence_names_missing_and_altered_files(team, rival, item, evidence_root):
+def test_verify_evidence_names_missing_and_altered_files(team, rival, item, vault_backend):
     good = vault.add_evidence(team.owner, item, name="good.pdf", content=PDF)
     altered = vault.add_evidence(team.owner, item, name="screen.png", content=PNG)
     missing = vault.add_evidence(team.owner, item, name="users.csv", content=b"user,mfa\nmarcus,yes\n")
     vault.add_evidence(team.owner, item, name="ticket", reference="CHG1")  # nothing to hash
     theirs = vault.add_evidence(rival.owner, make_item(rival), name="theirs.txt", content=b"rival evidence\n")
     assert vault.verify_evidence() == []
-    path = evidence_root / altered.file.name
-    os.chmod(path, 0o600)
-    path.write_bytes(PNG[:-1] + b"\x00")  # one byte changed, same size
-    (evidence_root / missing.file.name).unlink()
-    (evidence_root / theirs.file.name).unlink()
+    vault_backend.alter(altered.file.name, PNG[:-1] + b"\x00")  # one byte changed, same size
+    vault_backend.remove(missing.file.name)
+    vault_backend.remove(theirs.file.name)
     problems = vault.verify_evidence(team.org)
     assert [(p.name, p.problem) for p in problems] == [("screen.png", "altered"), ("users.csv", "missing")]
     assert str(problems[0]).startswith(f"acme-machining {item.identifier}: evidence “screen.png” (#{altered.pk}) "
@@ -254,13 +246,11 @@ def test_verify_evidence_names_missing_and_altered_files(team, rival, item, evid
     assert seen[-1] == (3, 3) and good.pk not in [p.evidence_id for p in problems]
 
 
-def test_uploading_the_same_content_again_restores_an_altered_file(team, item, evidence_root):
+def test_uploading_the_same_content_again_restores_an_altered_file(team, item, vault_backend):
     piece = vault.add_evidence(team.owner, item, name="gpo.pdf", content=PDF)
-    path = evidence_root / piece.file.name
-    os.chmod(path, 0o600)
-    path.write_bytes(b"%PDF-1.7 tampered")
+    vault_backend.alter(piece.file.name, b"%PDF-1.7 tampered")
     assert [p.problem for p in vault.verify_evidence(team.org)] == ["altered"]
     vault.add_evidence(team.owner, item, name="gpo again.pdf", content=PDF)
     assert vault.verify_evidence(team.org) == []
     event = AuditEvent.objects.for_item(item).filter(action="add_evidence").order_by("seq").last()
-    assert event.after["restored"] is True
+    assert event.after["restored"] is True and vault_backend.read(piece.file.name) == PDF

@@ -47,7 +47,7 @@ def test_the_demo_has_every_role(seeded):
 
 def test_the_demo_has_items_in_every_state_with_milestones_and_evidence(seeded):
     items = PoamItem.objects.for_organization(seeded.organization)
-    assert items.count() == 14  # the 12 rows of examples/ridgeline-poam.csv and two of the demo's own
+    assert items.count() == 14  # the 12 rows of src/punchlist/examples/ridgeline-poam.csv and two of the demo's own
     statuses = set(items.values_list("status", flat=True))
     assert {Status.OPEN, Status.IN_PROGRESS, Status.READY_FOR_VERIFICATION, Status.CLOSED} <= statuses
     for closed in items.filter(status=Status.CLOSED):

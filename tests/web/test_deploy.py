@@ -92,3 +92,33 @@ def test_random_keys_are_strong(key):
     from punchlist.web.checks import secret_key_weakness
 
     assert secret_key_weakness(key) is None
+
+
+def test_serve_refuses_to_start_when_the_shared_cache_does_not_answer(tmp_path):
+    result = _serve(tmp_path, PUNCHLIST_SECRET_KEY=secrets.token_urlsafe(50),
+                    PUNCHLIST_CACHE_URL="redis://127.0.0.1:1/0")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "punchlist.E005" in result.stderr and "The cache of PUNCHLIST_CACHE_URL cannot be used" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "db.sqlite3").exists()
+
+
+def test_serve_refuses_to_start_when_the_bucket_cannot_be_listed(tmp_path, s3_server):
+    missing = f"punchlist-nowhere-{secrets.token_hex(4)}"
+    result = _serve(tmp_path, PUNCHLIST_SECRET_KEY=secrets.token_urlsafe(50), AWS_ACCESS_KEY_ID="testing",
+                    AWS_SECRET_ACCESS_KEY="testing",
+                    PUNCHLIST_STORAGE_URL=f"s3://{missing}/poam?endpoint={s3_server}&region=us-east-1&addressing=path")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "punchlist.E006" in result.stderr and f"The bucket '{missing}' of PUNCHLIST_STORAGE_URL" in result.stderr
+    assert "NoSuchBucket" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_deployment_check_passes_with_redis_and_a_bucket(tmp_path, s3_server, redis_cache):
+    import boto3
+
+    bucket = f"punchlist-deploy-{secrets.token_hex(4)}"
+    boto3.client("s3", endpoint_url=s3_server, region_name="us-east-1", aws_access_key_id="testing",
+                 aws_secret_access_key="testing").create_bucket(Bucket=bucket)
+    result = _check(tmp_path, PUNCHLIST_SECRET_KEY=secrets.token_urlsafe(50), PUNCHLIST_CACHE_URL=redis_cache,
+                    AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                    PUNCHLIST_STORAGE_URL=f"s3://{bucket}/poam?endpoint={s3_server}&region=us-east-1&addressing=path")
+    assert result.returncode == 0, result.stderr

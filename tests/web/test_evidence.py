@@ -27,7 +27,7 @@ def url(name, piece, org=None):
     return reverse(f"web:{name}", args=[org or piece.item.organization.slug, piece.pk])
 
 
-def test_download_is_an_attachment_for_members_only(team, rival, item, login_as):
+def test_download_is_an_attachment_for_members_only(team, rival, item, vault_backend, login_as):
     piece = vault.add_evidence(team.owner, item, name="gpo-report.pdf", content=PDF)
     for reader in (team.viewer, team.owner2, team.approver):
         response = login_as(reader).get(url("evidence_download", piece))
@@ -60,10 +60,10 @@ def test_each_download_is_written_to_the_security_log(team, item, login_as, capl
     assert lines.count(expected) == 2
 
 
-def test_a_reference_or_a_missing_file_is_not_found(team, item, login_as, evidence_root):
+def test_a_reference_or_a_missing_file_is_not_found(team, item, vault_backend, login_as):
     reference = vault.add_evidence(team.owner, item, name="Ticket", reference="CHG0041")
     piece = vault.add_evidence(team.owner, item, name="users.csv", content=b"user,mfa\n")
-    (evidence_root / piece.file.name).unlink()
+    vault_backend.remove(piece.file.name)
     client = login_as(team.owner)
     assert client.get(url("evidence_download", reference)).status_code == 404
     assert client.get(url("evidence_download", piece)).status_code == 404

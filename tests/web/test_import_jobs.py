@@ -10,11 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django.db import connection
 from django.urls import reverse
 
 from punchlist.pytest_plugin import punchlist_command
 from punchlist.register.models import PoamItem
+from punchlist.testing.fixtures import database_url
+from punchlist.testing.storage import StoredFiles
 from punchlist.web.import_jobs import run_import_job
 from punchlist.web.models import ImportJob
 
@@ -76,8 +77,9 @@ def test_a_small_file_is_still_checked_within_its_request(team, login_as):
     assert ImportJob.objects.get().state == ImportJob.State.DONE  # the same task, run on the immediate backend
 
 
-def test_a_real_worker_process_imports_a_large_file(live_db, team, login_as, settings):
-    """`punchlist worker` in its own process, on the test database (SQLite's file or PostgreSQL's)."""
+def test_a_real_worker_process_imports_a_large_file(live_db, vault_backend, team, login_as, settings):
+    """`punchlist worker` in its own process, on the test database (SQLite's file or PostgreSQL's), reading the
+    upload the web request staged (in the folder, or in the bucket)."""
     client = login_as(team.coordinator)
     settings.PUNCHLIST_IMPORT_INLINE_BYTES = 0
     rows = tracker_rows(2000)
@@ -87,17 +89,10 @@ def test_a_real_worker_process_imports_a_large_file(live_db, team, login_as, set
     assert response.status_code == 302
     assert not PoamItem.objects.filter(organization=team.org).exists()
 
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        address = f"sqlite:///{database['NAME']}"
-    else:
-        address = (f"postgresql://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/"
-                   f"{database['NAME']}")
-    env = {**os.environ, "PUNCHLIST_DATABASE_URL": address, "PUNCHLIST_IMPORT_DIR": settings.PUNCHLIST_IMPORT_DIR,
-           "PUNCHLIST_EVIDENCE_DIR": settings.PUNCHLIST_EVIDENCE_DIR, "PUNCHLIST_SECRET_KEY": "x" * 60}
+    env = _worker_env(settings, vault_backend)
     data_dir = Path(settings.PUNCHLIST_IMPORT_DIR).parent / "worker-data"
     data_dir.mkdir(exist_ok=True)
-    done = subprocess.run(punchlist_command("worker", "--batch", "--data-dir", str(data_dir)),
+    done = subprocess.run(punchlist_command("worker", "--batch", "--no-schedule", "--data-dir", str(data_dir)),
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
 
@@ -107,6 +102,7 @@ def test_a_real_worker_process_imports_a_large_file(live_db, team, login_as, set
     assert PoamItem.objects.filter(organization=team.org).count() == 2000
     result = client.get(response["Location"])
     assert "2000 items added, 0 updated, 0 unchanged" in text(result)
+    assert StoredFiles("imports").files() == []  # the worker removed the imported upload
 
 
 # The worker in its own process, reporting its own peak memory (ru_maxrss, KiB on Linux) as it exits.
@@ -119,15 +115,12 @@ runpy.run_module(module, run_name="__main__")
 """
 
 
-def _worker_env(settings) -> dict:
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        address = f"sqlite:///{database['NAME']}"
-    else:
-        address = (f"postgresql://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/"
-                   f"{database['NAME']}")
-    return {**os.environ, "PUNCHLIST_DATABASE_URL": address, "PUNCHLIST_IMPORT_DIR": settings.PUNCHLIST_IMPORT_DIR,
-            "PUNCHLIST_EVIDENCE_DIR": settings.PUNCHLIST_EVIDENCE_DIR, "PUNCHLIST_SECRET_KEY": "x" * 60}
+def _worker_env(settings, files=None) -> dict:
+    address = database_url()
+    where = files.environ(settings) if files is not None else {
+        "PUNCHLIST_IMPORT_DIR": settings.PUNCHLIST_IMPORT_DIR,
+        "PUNCHLIST_EVIDENCE_DIR": settings.PUNCHLIST_EVIDENCE_DIR}
+    return {**os.environ, "PUNCHLIST_DATABASE_URL": address, "PUNCHLIST_SECRET_KEY": "x" * 60, **where}
 
 
 def _import_by_worker(client, team, settings, count: int) -> tuple[ImportJob, int]:
@@ -140,7 +133,7 @@ def _import_by_worker(client, team, settings, count: int) -> tuple[ImportJob, in
     assert response.status_code == 302
     data_dir = Path(settings.PUNCHLIST_IMPORT_DIR).parent / "worker-data"
     data_dir.mkdir(exist_ok=True)
-    python, _, module, *argv = punchlist_command("worker", "--batch", "--data-dir", str(data_dir))
+    python, _, module, *argv = punchlist_command("worker", "--batch", "--no-schedule", "--data-dir", str(data_dir))
     done = subprocess.run([python, "-c", PEAK_WRAPPER, module, *argv],
                           env=_worker_env(settings), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]

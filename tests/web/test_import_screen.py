@@ -18,7 +18,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -26,6 +25,7 @@ from django.urls import reverse
 
 from punchlist.audit.models import AuditEvent
 from punchlist.register.models import ImportProfile, PoamItem
+from punchlist.testing.storage import StoredFiles
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "interchange"))
 from bad_files import (BILLION_LAUGHS, SHEET_END, SHEET_MEMBER, SHEET_START, bomb_member,  # noqa: E402
@@ -109,9 +109,9 @@ def preview(client, team, file, **data):
     return response["Location"], client.get(response["Location"])
 
 
-def staged(team=None) -> list[Path]:
-    root = Path(settings.PUNCHLIST_IMPORT_DIR)
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+def staged(team=None) -> list[str]:
+    """The staged uploads' files, in the folder or the bucket, seen directly."""
+    return StoredFiles("imports").files()
 
 
 def events(team) -> int:
@@ -128,7 +128,7 @@ def corrected(response, **columns) -> dict:
 
 # --- the whole flow -------------------------------------------------------------------------------------
 
-def test_upload_preview_correct_check_and_import(team, login_as):
+def test_upload_preview_correct_check_and_import(team, vault_backend, login_as):
     client = login_as(team.coordinator)
     assert client.get(reverse("web:import", args=[team.org.slug])).status_code == 200
     url, page = preview(client, team, csv_upload(tracker_rows()))
@@ -271,7 +271,7 @@ def test_profiles_are_listed_and_deleted(team, login_as):
     assert AuditEvent.objects.filter(organization=team.org, action="delete_import_profile").count() == 1
 
 
-def test_discarding_removes_the_upload(team, login_as):
+def test_discarding_removes_the_upload(team, vault_backend, login_as):
     client = login_as(team.coordinator)
     url, page = preview(client, team, csv_upload(tracker_rows()))
     assert len(staged()) == 1
@@ -280,7 +280,7 @@ def test_discarding_removes_the_upload(team, login_as):
     assert client.get(url).status_code == 404
 
 
-def test_an_upload_is_kept_for_a_day_on_the_apps_clock(team, login_as, clock):
+def test_an_upload_is_kept_for_a_day_on_the_apps_clock(team, vault_backend, login_as, clock):
     """A day is counted on the clock the app reads, not on the file system's: an upload is there the next
     morning and gone after a day, whatever the file's time on disk says."""
     client = login_as(team.coordinator)

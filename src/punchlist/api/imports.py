@@ -77,8 +77,9 @@ def start_import(request, slug: str, file: UploadedFile = File(...), action: For
             raise ApiError(400, "invalid", f"there is no mapping profile #{profile} in this organization")
     upload = staging.keep(org, request.user, file)
     try:
-        inspection = inspect_poam_file(upload.path, profile_mapping(chosen) if chosen else None,
-                                       limits=import_jobs.upload_limits(), label=upload.name)
+        with staging.local_file(upload) as path:
+            inspection = inspect_poam_file(path, profile_mapping(chosen) if chosen else None,
+                                           limits=import_jobs.upload_limits(), label=upload.name)
     except InputError as exc:
         staging.discard(upload)  # a file refused by the guards leaves nothing behind
         raise _refused(exc) from None

@@ -1,12 +1,11 @@
 """Register tables. No behaviour lives here: writes are in ``services``, rules in ``punchlist.core``."""
 
-import os
-
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from punchlist import storage
 
 from .querysets import AssessmentChildQuerySet, ItemChildQuerySet, OrganizationQuerySet
 
@@ -309,24 +308,9 @@ def evidence_path(evidence, filename):
     return f"{evidence.item.organization_id}/{evidence.sha256[:2]}/{evidence.sha256}"
 
 
-class EvidenceStorage(FileSystemStorage):
-    """The evidence vault: PUNCHLIST_EVIDENCE_DIR, read each time it is used (the operator's folder, or a
-    test's), never served by URL; files reach people only through the download view, as attachments."""
-
-    @property
-    def base_location(self):
-        return settings.PUNCHLIST_EVIDENCE_DIR
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
-
-
-VAULT = EvidenceStorage()
+# The evidence vault: STORAGES["evidence"] (a local folder or an S3 bucket, punchlist.storage), never served by
+# URL; files reach people only through the download view, as attachments.
+VAULT = storage.VAULT
 
 
 def evidence_storage():

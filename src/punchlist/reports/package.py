@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -149,7 +150,7 @@ def _copy_evidence(intact: dict[tuple[str, str], str], work: Path) -> dict[tuple
         target = work / place
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            with VAULT.open(stored, "rb") as source, open(target, "wb") as copy:
+            with closing(VAULT.reader(stored)) as source, open(target, "wb") as copy:
                 shutil.copyfileobj(source, copy)
         placed[(sha256, name)] = place
     return placed

@@ -141,3 +141,16 @@ class CalendarFeed(models.Model):
             models.UniqueConstraint(fields=["organization", "user"], condition=Q(revoked_at__isnull=True),
                                     name="one_live_feed_per_person"),
         ]
+
+
+class ScheduledRun(models.Model):
+    """A scheduled task's run for one slot of its period ("reminders", "2026-11-23T12"), claimed by the first
+    `punchlist worker` whose schedule comes to it (``punchlist.rhythm.schedule``): the unique key lets every
+    worker on every machine keep the schedule while each run is queued once."""
+
+    name = models.CharField(max_length=40)
+    slot = models.CharField(max_length=40)
+    queued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="scheduled_run_once_per_slot")]

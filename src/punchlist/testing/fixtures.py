@@ -13,10 +13,12 @@ from django.db import connection, connections
 from punchlist.audit import triggers
 
 from . import make_item, make_team
+from .cache_server import redis_cache
+from .storage import s3_server, vault_backend
 
 __all__ = ["django_db_modify_db_settings", "postgresql_reachable", "evidence_root", "team", "rival", "item",
            "_reinstall_audit_triggers",
-           "live_db"]
+           "live_db", "s3_server", "vault_backend", "redis_cache"]
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +80,15 @@ def _reinstall_audit_triggers(django_db_blocker):
     yield
     with django_db_blocker.unblock():
         triggers.install(connection)
+
+
+def database_url() -> str:
+    """The PUNCHLIST_DATABASE_URL of the test database, for a Punchlist process a test starts (with ``live_db``)."""
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{database['NAME']}"
+    return (f"postgresql://{database['USER']}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/"
+            f"{database['NAME']}")
 
 
 @pytest.fixture

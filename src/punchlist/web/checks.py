@@ -102,3 +102,45 @@ def check_sign_in_rules(app_configs=None, **kwargs):
         problems.append("a per-process cache holds the lockout counters: each gunicorn worker would allow its "
                         "own attempts (3.1.8)")
     return [checks.Warning(problem, id="punchlist.W001") for problem in problems]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_shared_services(app_configs=None, **kwargs):
+    """The Redis of PUNCHLIST_CACHE_URL and the bucket of PUNCHLIST_STORAGE_URL answer, before `punchlist serve`
+    starts: a typo or a missing permission then stops the server with the reason, instead of failing each
+    sign-in (no lockout count without the cache) or each upload."""
+    errors = []
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        from django.core.cache import cache
+
+        try:
+            cache.set("punchlist:deploy-check", "ok", 10)
+            reached = cache.get("punchlist:deploy-check") == "ok"
+        except Exception as exc:  # noqa: BLE001 - redis' own errors: refused, unknown host, authentication
+            reached, why = False, f"{type(exc).__name__}: {exc}"
+        else:
+            why = "what was written could not be read back"
+        if not reached:
+            errors.append(checks.Error(
+                f"The cache of PUNCHLIST_CACHE_URL cannot be used ({why}); sign-in limits (3.1.8) are counted there.",
+                hint="Check the host, port, database number and password of PUNCHLIST_CACHE_URL, and that Redis "
+                     "is running and reachable from this server.", id="punchlist.E005"))
+    for alias in ("evidence", "imports"):
+        backend = settings.STORAGES[alias]["BACKEND"]
+        if not backend.startswith("punchlist.storage_s3."):
+            continue
+        from django.core.files.storage import storages
+
+        store = storages[alias]
+        try:
+            store.connection.meta.client.list_objects_v2(Bucket=store.bucket_name,
+                                                         Prefix=store.location.rstrip("/") + "/", MaxKeys=1)
+        except Exception as exc:  # noqa: BLE001 - botocore's: no such bucket, access denied, no credentials
+            errors.append(checks.Error(
+                f"The bucket {store.bucket_name!r} of PUNCHLIST_STORAGE_URL cannot be listed under "
+                f"{store.location}/ ({type(exc).__name__}: {exc}); evidence and imports are kept there.",
+                hint="Check the bucket's name, region and endpoint in PUNCHLIST_STORAGE_URL, and that the "
+                     "credentials boto3 finds (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, the instance "
+                     "role) may list, read, write and delete under that prefix.", id="punchlist.E006"))
+            break
+    return errors

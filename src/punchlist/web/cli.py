@@ -42,13 +42,18 @@ def add_commands(commands) -> None:
     demo.set_defaults(run=run_demo)
 
     worker = commands.add_parser(
-        "worker", help="run the background tasks (imports too large for a web request)",
-        description="Run the tasks the web app leaves for later (checks and imports of large uploads), as they "
-                    "are queued in the register's database: django-tasks' db_worker. Run one beside `punchlist "
-                    "serve` (a systemd unit, say); `punchlist demo` starts its own.")
+        "worker", help="run the background tasks (large imports, the reminders and the evidence re-hash)",
+        description="Run the tasks the web app leaves for later (checks and imports of large uploads) and those "
+                    "the schedule queues without cron (the reminders every PUNCHLIST_REMIND_EVERY_MINUTES, the "
+                    "re-hash of every evidence file every PUNCHLIST_REHASH_EVERY_HOURS), as they are queued in "
+                    "the register's database: django-tasks' db_worker. Run one beside each `punchlist serve` (a "
+                    "systemd unit, say), on as many machines as you like; `punchlist demo` starts its own.")
     worker.add_argument("--data-dir", default=None, help="the register's folder (default: PUNCHLIST_DATA_DIR or "
                                                          "~/.local/share/punchlist)")
     worker.add_argument("--batch", action="store_true", help="run the tasks waiting now, then stop")
+    worker.add_argument("--no-schedule", action="store_true",
+                        help="queue nothing by schedule (the reminders every hour, the evidence re-hash every day); "
+                             "any one worker keeping the schedule is enough, and several never queue a run twice")
     worker.set_defaults(run=run_worker)
 
     totp = commands.add_parser(
@@ -139,14 +144,30 @@ def run_worker(args) -> int:
         return EXIT_BAD_INPUT
     from django.core.management import call_command
 
+    from punchlist.rhythm import schedule
+
     options = ["--backend", "default", "--queue-name", "default", "--no-startup-delay"]
-    call_command("db_worker", *options, *(["--batch"] if args.batch else []))
+    if args.batch:  # from cron, or a test: what the schedule says is due now, then the tasks waiting
+        if not args.no_schedule:
+            schedule.tick()
+        call_command("db_worker", *options, "--batch")
+        return EXIT_OK
+    stop = None
+    if not args.no_schedule:
+        _thread, stop = schedule.start()
+    try:
+        call_command("db_worker", *options)
+    finally:
+        if stop is not None:
+            stop.set()
     return EXIT_OK
 
 
 def _start_worker(folder) -> subprocess.Popen:
     """A `punchlist worker` beside the demo's server, so that a large import runs there too."""
-    worker = subprocess.Popen([sys.executable, "-m", "punchlist", "worker", "--data-dir", str(folder)])
+    # No schedule: the demo's people have example.com addresses and there is no mail server to send to.
+    worker = subprocess.Popen([sys.executable, "-m", "punchlist", "worker", "--no-schedule", "--data-dir",
+                               str(folder)])
     _say(f"Started `punchlist worker` for large imports (process {worker.pid}).")
     return worker
 

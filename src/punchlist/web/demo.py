@@ -29,7 +29,7 @@ ORG_NAME = "Ridgeline Precision Machining"
 ORG_SLUG = "ridgeline"
 FILES_AS_OF = date(2026, 11, 23)
 PASSWORD = "ridgeline demo password"
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"  # installed with the package
 ASSESSMENT_FILE = "ridgeline-assessment.csv"
 POAM_FILE = "ridgeline-poam.csv"
 # Priya's managed-service provider and its two small clients: requirement -> (what to do, due in days).
@@ -442,8 +442,8 @@ def seed(*, today: date | None = None, examples: Path = EXAMPLES) -> Demo:
     if created:
         for name in (ASSESSMENT_FILE, POAM_FILE):
             if not (examples / name).is_file():
-                raise FileNotFoundError(f"the demo reads {examples / name}, which is missing; run it from a clone "
-                                        "of the Punchlist repository")
+                raise FileNotFoundError(f"the demo reads {examples / name}, which is missing; reinstall Punchlist "
+                                        "(the examples are part of the package)")
         today = today or timezone.localdate()
         with transaction.atomic(), history_clock() as clock:
             story = Story(clock, today, examples)

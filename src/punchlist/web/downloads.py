@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 
+from punchlist.register.models import VAULT
+
 from .accounts import security_log
 from .lockout import client_ip
 
@@ -25,7 +27,7 @@ def evidence_file_response(request, evidence) -> FileResponse:
     if not evidence.file:
         raise Http404("This evidence is a reference, not a file")
     try:
-        handle = evidence.file.open("rb")
+        handle = VAULT.reader(evidence.file.name)  # streamed from the folder or the bucket
     except FileNotFoundError:
         raise Http404("This evidence file is missing from the vault; `punchlist verify` lists such files") from None
     log_download(request, f"evidence {evidence.pk} {evidence.name} (sha256 {evidence.sha256})")

@@ -94,9 +94,7 @@ def run_import_job(job_id: int) -> None:
     ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING)
     upload = staging.find(job.organization, job.user, job.token)
     if upload is None:
-        _finish(job, {"kind": "refused", "file": job.file_name, "problems": [
-            {"row": None, "column": "", "sheet": "", "message": "the uploaded file is gone; upload it again"}],
-            "total": 1, "hidden": 0, "sheets": False})
+        _gone(job)
         return
     _say(job.pk, "Reading the file")
     from punchlist.web.views.imports import outcome  # the page's own words for problems
@@ -108,34 +106,38 @@ def run_import_job(job_id: int) -> None:
 
     stream, chosen, scan = None, {}, None
     try:
-        if scan_kind(upload.path, label=upload.name, limits=upload_limits()) is not None:
-            # A scanner's report: its items as the scan history makes them (``scans.importing``).
-            from punchlist.scans.importing import scan_poam
+        with staging.local_file(upload) as path:
+            if scan_kind(path, label=upload.name, limits=upload_limits()) is not None:
+                # A scanner's report: its items as the scan history makes them (``scans.importing``).
+                from punchlist.scans.importing import scan_poam
 
-            report = read_scan(upload.path, label=upload.name, limits=upload_limits(),
-                               include_informational=job.mapping.get("include_informational", False))
-            stream = PoamStream.of(scan_poam(job.organization, report))
-        else:
-            report = None
-            # Read a batch of rows at a time, each checked and written before the next is read (bounded memory).
-            stream = stream_poam_file(upload.path, limits=upload_limits(), mapping=mapping_of(job.mapping),
-                                      keep=PROBLEMS_KEPT)
-        chosen = {control: tuple(ids) for control, ids in job.mapping.get("derive", {}).items()}
-        stream.derive_choices = chosen
-        if job.write and not job.mapping.get("accept_derived"):
-            stream.unconfirmed = ("Requirements were derived from the file's SP 800-53 (or Rev 3) ids: confirm them "
-                                  "(or change them) below, then import.")
-        _say(job.pk, f"{verb} the rows", 0, stream.total)
-        reopen = job.mapping.get("reopen", [])
-        if report is not None:
-            from punchlist.scans.importing import import_scan
+                report = read_scan(path, label=upload.name, limits=upload_limits(),
+                                   include_informational=job.mapping.get("include_informational", False))
+                stream = PoamStream.of(scan_poam(job.organization, report))
+            else:
+                report = None
+                # Read a batch of rows at a time, each checked and written before the next is read (bounded memory).
+                stream = stream_poam_file(path, limits=upload_limits(), mapping=mapping_of(job.mapping),
+                                          keep=PROBLEMS_KEPT)
+            chosen = {control: tuple(ids) for control, ids in job.mapping.get("derive", {}).items()}
+            stream.derive_choices = chosen
+            if job.write and not job.mapping.get("accept_derived"):
+                stream.unconfirmed = ("Requirements were derived from the file's SP 800-53 (or Rev 3) ids: confirm "
+                                      "them (or change them) below, then import.")
+            _say(job.pk, f"{verb} the rows", 0, stream.total)
+            reopen = job.mapping.get("reopen", [])
+            if report is not None:
+                from punchlist.scans.importing import import_scan
 
-            result, scan = import_scan(job.user, job.organization, report, stream, path=upload.path,
-                                       file=upload.name, write=job.write, progress=progress, keep=PROBLEMS_KEPT)
-        else:
-            run = import_poam if job.write else check_poam
-            result = run(job.user, job.organization, stream, file=upload.name, create_people=job.create_people,
-                         progress=progress, keep=PROBLEMS_KEPT, reopen=reopen)
+                result, scan = import_scan(job.user, job.organization, report, stream, path=path,
+                                           file=upload.name, write=job.write, progress=progress, keep=PROBLEMS_KEPT)
+            else:
+                run = import_poam if job.write else check_poam
+                result = run(job.user, job.organization, stream, file=upload.name, create_people=job.create_people,
+                             progress=progress, keep=PROBLEMS_KEPT, reopen=reopen)
+    except FileNotFoundError:  # discarded between the job's start and its run
+        _gone(job)
+        return
     except InputError as exc:
         _finish(job, {**outcome("problems", exc, job.mapping.get("headers"), written=False),
                       "derived": derived_shown(stream, chosen) if stream is not None else []})
@@ -153,6 +155,13 @@ def run_import_job(job_id: int) -> None:
         **changes_of(result), "kept": any(c.kept for changes in result.changes.values() for c in changes),
         "reopen": reopen, "not_reopened": NOT_REOPENED, "derived": derived_shown(stream, chosen),
         "notes": stream.notes, "scan": scan.as_json() if scan is not None else None})
+
+
+def _gone(job: ImportJob) -> None:
+    """The staged file was discarded (or went stale) before the job read it."""
+    _finish(job, {"kind": "refused", "file": job.file_name, "problems": [
+        {"row": None, "column": "", "sheet": "", "message": "the uploaded file is gone; upload it again"}],
+        "total": 1, "hidden": 0, "sheets": False})
 
 
 def derived_shown(stream, chosen: dict) -> list[dict]:

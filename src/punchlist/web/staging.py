@@ -1,12 +1,15 @@
 """Uploaded POA&M files kept between the steps of a web import: upload, preview, check, import.
 
-The file is kept on disk, not in the session or the database, in PUNCHLIST_IMPORT_DIR (by default
-DATA_DIR/imports) under ``<organization pk>/<user pk>/<random token>/<the file's name>``. A token is good
-only for the person who uploaded the file and in the organization they uploaded it to: anyone else's token,
-like an unknown one, finds nothing (a 404). The folder goes when the file is imported or the person discards
-it, and otherwise after a day (each new upload of that person clears their stale ones, and keeps at most
-``KEPT_PER_PERSON``). The name is kept because the readers tell CSV from XLSX by it, and because the audit
-trail says "updated by import of FILE".
+The file is kept in the import staging (STORAGES["imports"], ``punchlist.storage``: the folder
+PUNCHLIST_IMPORT_DIR, by default DATA_DIR/imports, or the bucket of PUNCHLIST_STORAGE_URL, which every server
+reads), not in the session or the database, under ``<organization pk>/<user pk>/<random token>/<kept at, Unix
+seconds>/<the file's name>``. A token is good only for the person who uploaded the file and in the
+organization they uploaded it to: anyone else's token, like an unknown one, finds nothing (a 404). The file
+goes when it is imported or the person discards it, and otherwise after a day (each new upload of that person
+clears their stale ones, and keeps at most ``KEPT_PER_PERSON``). The time is in the name because it is the
+app's clock that says when a day has passed, not a file system's or an object store's. The file's name is
+kept because the readers tell CSV from XLSX by it, and because the audit trail says "updated by import of
+FILE".
 
 Uploading the file again at each step was the alternative: every correction of the mapping would then cost
 another upload of up to PUNCHLIST_MAX_UPLOAD_MB.
@@ -17,14 +20,15 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import shutil
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.utils.text import get_valid_filename
+
+from punchlist.storage import STAGING
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 KEEP_SECONDS = 24 * 3600
@@ -35,14 +39,15 @@ NAME_LENGTH = 120
 @dataclass(frozen=True)
 class Upload:
     token: str
-    folder: Path
-    path: Path
+    folder: str  # in the staging: <organization>/<user>/<token>
+    stored: str  # the file's name in the staging
     name: str  # the file's name as uploaded (made safe for a file system)
     size: int
+    kept_at: int  # Unix seconds, on the app's clock
 
 
-def _person_folder(organization, user) -> Path:
-    return Path(settings.PUNCHLIST_IMPORT_DIR) / str(organization.pk) / str(user.pk)
+def _person_folder(organization, user) -> str:
+    return f"{organization.pk}/{user.pk}"
 
 
 def safe_name(name: str) -> str:
@@ -67,53 +72,79 @@ def keep(organization, user, uploaded, *, token: str | None = None) -> Upload:
     """
     prune(organization, user)
     token = token or secrets.token_urlsafe(24)
-    folder = _person_folder(organization, user) / token
-    folder.mkdir(mode=0o700, parents=True)
-    path = folder / safe_name(uploaded.name)
+    folder = f"{_person_folder(organization, user)}/{token}"
+    kept_at = int(time.time())
+    name = safe_name(uploaded.name)
+    stored = f"{folder}/{kept_at}/{name}"
+    handle, spool = tempfile.mkstemp(dir=STAGING.spool_dir(), prefix="upload-")
     size = 0
-    with open(path, "xb") as out:
-        os.chmod(path, 0o600)
-        for chunk in uploaded.chunks():
-            out.write(chunk)
-            size += len(chunk)
-    # Its age is measured on the app's clock (the one ``find`` and ``prune`` read), not the file system's.
-    now = time.time()
-    os.utime(path, (now, now))
-    os.utime(folder, (now, now))
-    return Upload(token, folder, path, path.name, size)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in uploaded.chunks():
+                out.write(chunk)
+                size += len(chunk)
+        STAGING.put(stored, spool)
+    finally:
+        if os.path.exists(spool):
+            os.unlink(spool)
+    return Upload(token, folder, stored, name, size, kept_at)
+
+
+def _parse(folder: str, names: list[str]) -> tuple[str, int, str] | None:
+    """(stored name, kept at, file name) of a token's folder holding one file as ``keep`` writes it."""
+    if len(names) != 1:
+        return None
+    when, _, name = names[0][len(folder) + 1:].partition("/")
+    if not when.isdigit() or not name or "/" in name:
+        return None
+    return names[0], int(when), name
 
 
 def find(organization, user, token: str) -> Upload | None:
     """The person's upload under ``token`` in this organization, or None (unknown, someone else's, stale)."""
     if not TOKEN.fullmatch(token or ""):
         return None
-    folder = _person_folder(organization, user) / token
+    folder = f"{_person_folder(organization, user)}/{token}"
+    found = _parse(folder, STAGING.names(folder))
+    if found is None:
+        return None
+    stored, kept_at, name = found
+    if time.time() - kept_at > KEEP_SECONDS:
+        STAGING.remove_all(folder)
+        return None
     try:
-        files = [entry for entry in folder.iterdir() if entry.is_file()]
-    except OSError:
+        size = STAGING.size(stored)
+    except FileNotFoundError:  # discarded by another request in the meantime
         return None
-    if len(files) != 1:
-        return None
-    stat = files[0].stat()
-    if time.time() - stat.st_mtime > KEEP_SECONDS:
-        shutil.rmtree(folder, ignore_errors=True)
-        return None
-    return Upload(token, folder, files[0], files[0].name, stat.st_size)
+    return Upload(token, folder, stored, name, size, kept_at)
+
+
+@contextmanager
+def local_file(upload: Upload):
+    """A local path holding the upload, for the readers (the folder's own file, or a copy of the bucket's,
+    removed afterwards). FileNotFoundError when it was discarded in the meantime."""
+    with STAGING.local_copy(upload.stored) as path:
+        yield path
 
 
 def discard(upload: Upload) -> None:
-    shutil.rmtree(upload.folder, ignore_errors=True)
+    STAGING.remove_all(upload.folder)
 
 
 def prune(organization, user) -> None:
     """Remove the person's uploads older than a day, and all but their newest few."""
     person = _person_folder(organization, user)
     try:
-        folders = sorted((entry for entry in person.iterdir() if entry.is_dir()),
-                         key=lambda entry: entry.stat().st_mtime, reverse=True)
-    except OSError:
+        tokens = STAGING.listdir(person)[0]
+    except FileNotFoundError:
         return
+    kept = []
+    for token in tokens:
+        folder = f"{person}/{token}"
+        found = _parse(folder, STAGING.names(folder))
+        kept.append((found[1] if found else 0, folder))  # a folder of another shape is as good as stale
+    kept.sort(reverse=True)
     now = time.time()
-    for position, folder in enumerate(folders):
-        if position >= KEPT_PER_PERSON - 1 or now - folder.stat().st_mtime > KEEP_SECONDS:
-            shutil.rmtree(folder, ignore_errors=True)
+    for position, (kept_at, folder) in enumerate(kept):
+        if position >= KEPT_PER_PERSON - 1 or now - kept_at > KEEP_SECONDS:
+            STAGING.remove_all(folder)

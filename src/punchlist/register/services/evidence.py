@@ -1,11 +1,12 @@
 """The evidence vault: proof of remediation, a file or a reference to where it lives, with its custodian,
 collection date, review-by date and links to items and requirements.
 
-Files are stored once per organization under their SHA-256 (``<org>/<ab>/<sha256>`` in
-PUNCHLIST_EVIDENCE_DIR), hashed, size-checked and type-checked while they stream in, never whole in memory,
-and written read-only. ``verify_evidence`` re-hashes them (``punchlist verify``) and names any that is
-missing or altered. Artifacts used as evidence are kept six years (R-AFF-3): nobody deletes evidence inside
-that period, and an administrator may after it, with a reason.
+Files are stored once per organization under their SHA-256 (``<org>/<ab>/<sha256>`` in the vault: the
+folder PUNCHLIST_EVIDENCE_DIR or the bucket of PUNCHLIST_STORAGE_URL, ``punchlist.storage``), hashed,
+size-checked and type-checked while they stream in, never whole in memory, and written read-only.
+``verify_evidence`` re-hashes them (``punchlist verify``) and names any that is missing or altered.
+Artifacts used as evidence are kept six years (R-AFF-3): nobody deletes evidence inside that period, and an
+administrator may after it, with a reason.
 """
 
 from __future__ import annotations
@@ -144,12 +145,20 @@ def _chunks(content):
             yield chunk
 
 
-def hash_file(path) -> str:
+def _hash_stream(handle) -> str:
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
+    while chunk := handle.read(CHUNK):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def hash_stored(name: str) -> str:
+    """The SHA-256 of the vault's file ``name``, read as a stream (FileNotFoundError when it is not there)."""
+    handle = VAULT.reader(name)
+    try:
+        return _hash_stream(handle)
+    finally:
+        handle.close()
 
 
 def _store(organization_id: int, content, filename: str) -> Stored:
@@ -157,11 +166,8 @@ def _store(organization_id: int, content, filename: str) -> Stored:
     type on the way; nothing is left behind when it is refused."""
     limit = settings.PUNCHLIST_MAX_UPLOAD_BYTES
     type_for_name(filename)  # refused by name before a byte is read
-    root = Path(VAULT.location)
-    incoming = root / ".incoming"
-    incoming.mkdir(parents=True, exist_ok=True, mode=0o700)
     digest, size, head, kind = hashlib.sha256(), 0, b"", None
-    handle, spool = tempfile.mkstemp(dir=incoming, prefix="upload-")
+    handle, spool = tempfile.mkstemp(dir=VAULT.spool_dir(), prefix="upload-")
     try:
         with os.fdopen(handle, "wb") as out:
             for chunk in _chunks(content):
@@ -182,19 +188,17 @@ def _store(organization_id: int, content, filename: str) -> Stored:
         kind = kind or check_type(filename, head)
         sha256 = digest.hexdigest()
         name = f"{organization_id}/{sha256[:2]}/{sha256}"
-        final = Path(VAULT.path(name))
-        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         restored = False
-        if final.exists():
-            try:
-                intact = hash_file(final) == sha256
-            except OSError:
-                intact = False
-            if intact:  # stored once, whatever the number of pieces citing it
-                return Stored(name, sha256, size, kind.label, False)
-            restored = True
-        os.chmod(spool, 0o440)
-        os.replace(spool, final)
+        try:
+            intact = hash_stored(name) == sha256
+        except FileNotFoundError:
+            intact = None
+        except OSError:
+            intact = False
+        if intact:  # stored once, whatever the number of pieces citing it
+            return Stored(name, sha256, size, kind.label, False)
+        restored = intact is False
+        VAULT.put(name, spool)  # the whole file at once, replacing an altered copy
         spool = None
         return Stored(name, sha256, size, kind.label, restored)
     finally:
@@ -252,15 +256,17 @@ class EvidenceProblem:
 
 def file_problem(name: str, sha256: str, cache: dict | None = None) -> tuple[str, str] | None:
     """None when the vault's file ``name`` is there and hashes to ``sha256``; else (problem, detail). The
-    detail names the file by its place in the vault (PUNCHLIST_EVIDENCE_DIR), never the server's folders."""
+    detail names the file by its place in the vault, never the server's folders or the bucket's address."""
     if cache is not None and name in cache:
         return cache[name]
     try:
-        actual = hash_file(VAULT.path(name))
+        actual = hash_stored(name)
     except FileNotFoundError:
         result = ("missing", f"{name} is not in the evidence vault")
     except OSError as exc:
         result = ("unreadable", f"{name} cannot be read: {exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 - an object store's refusal (access denied, a bad key) is reported
+        result = ("unreadable", f"{name} cannot be read: {exc}")
     else:
         result = None if actual == sha256 else (
             "altered", f"{name} no longer matches its SHA-256: stored as {sha256}, now {actual}")
@@ -297,15 +303,14 @@ def uncited_files(organization=None) -> list[str]:
     trail cannot show (its events are intact). Either way the file may hold CUI that nothing accounts for:
     ``punchlist verify`` names them, and removing them is left to a person.
     """
-    root = Path(VAULT.location)
-    if not root.is_dir():
-        return []
     if organization is not None:
-        folders = [root / str(organization.pk)]
+        folders = [str(organization.pk)]
     else:
-        folders = [folder for folder in root.iterdir() if folder.is_dir() and folder.name.isdigit()]
-    stored = {path.relative_to(root).as_posix() for folder in folders if folder.is_dir()
-              for path in folder.rglob("*") if path.is_file()}
+        try:
+            folders = [folder for folder in VAULT.listdir("")[0] if folder.isdigit()]
+        except FileNotFoundError:  # a local vault nothing was stored in yet
+            return []
+    stored = {name for folder in folders for name in VAULT.names(folder)}
     if not stored:
         return []
     cited = Evidence.objects.exclude(file="")
@@ -528,7 +533,4 @@ def delete_evidence(actor, evidence: Evidence, *, reason: str) -> None:
 def _discard(path: str) -> None:
     """Remove a vault file that no piece cites any more."""
     if not Evidence.objects.filter(file=path).exists():
-        try:
-            os.unlink(VAULT.path(path))
-        except FileNotFoundError:
-            pass
+        VAULT.delete(path)

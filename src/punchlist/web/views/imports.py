@@ -166,7 +166,7 @@ def _receive(request, limit: UploadLimit):
     profile = form.cleaned_data["profile"]
     try:
         # Every guard, before anything is kept: a file refused here leaves nothing behind.
-        inspect_poam_file(upload.path, profile_mapping(profile) if profile else None, limits=_limits(),
+        _inspect(upload, profile_mapping(profile) if profile else None, limits=_limits(),
                           label=upload.name)
     except InputError as exc:
         staging.discard(upload)
@@ -177,6 +177,15 @@ def _receive(request, limit: UploadLimit):
         query["people"] = 1
     url = reverse("web:import_preview", args=[organization.slug, upload.token])
     return redirect(url + ("?" + urlencode(query) if query else ""))
+
+
+def _inspect(upload, mapping, **options):
+    """``inspect_poam_file`` of the staged upload; one that was discarded meanwhile reads as gone."""
+    try:
+        with staging.local_file(upload) as path:
+            return inspect_poam_file(path, mapping, **options)
+    except FileNotFoundError:
+        raise InputError("the uploaded file is gone; upload it again", file=upload.name) from None
 
 
 # --- preview, check, import -----------------------------------------------------------------------------
@@ -261,7 +270,7 @@ def _preview_get(request, upload):
     if wanted.isdigit():
         profile = _profiles(request).filter(pk=int(wanted)).first()
     try:
-        inspection = inspect_poam_file(upload.path, profile_mapping(profile) if profile else None, limits=_limits(),
+        inspection = _inspect(upload, profile_mapping(profile) if profile else None, limits=_limits(),
                                        label=upload.name)
     except InputError as exc:
         return _unreadable(request, upload, exc)
@@ -282,13 +291,13 @@ def _preview_post(request, upload):
         # What the page showed before, so that the refused form is shown over the same columns.
         shown = _lenient(form.data)
         try:
-            inspection = inspect_poam_file(upload.path, shown, limits=_limits(), label=upload.name)
+            inspection = _inspect(upload, shown, limits=_limits(), label=upload.name)
         except InputError as exc:
             return _unreadable(request, upload, exc)
         return _preview_page(request, upload, inspection, form, status=400)
     mapping = form.mapping()
     try:
-        inspection = inspect_poam_file(upload.path, mapping, limits=_limits(), label=upload.name)
+        inspection = _inspect(upload, mapping, limits=_limits(), label=upload.name)
     except InputError as exc:
         return _unreadable(request, upload, exc)
     if not inspection.has_columns:  # OSCAL, or a scanner's report: the file names its fields
@@ -409,7 +418,7 @@ def _profile_mapping(upload, inspection) -> ColumnMapping:
     shown = inspection.mapping()
     bare = ColumnMapping(shown.columns)
     try:
-        found = inspect_poam_file(upload.path, bare, limits=_limits(), label=upload.name)
+        found = _inspect(upload, bare, limits=_limits(), label=upload.name)
     except InputError:
         found = None
     if found is not None and found.problem is None and (found.sheet, found.header_row) == (inspection.sheet,
