@@ -254,7 +254,10 @@ def run_import(args) -> int:
 
 
 def _print_changes(result) -> None:
-    """Item by item, each field the import changes (old -> new) and each the register keeps, and why."""
+    """Row by row, what comes in otherwise than the file says; then item by item, each field the import changes
+    (old -> new) and each the register keeps, and why."""
+    for note in result.operational:
+        print(note)
     for identifier, changes in result.changes.items():
         print(f"{identifier}:")
         for change in changes:

@@ -132,7 +132,8 @@ def run_import_job(job_id: int) -> None:
         for name, values in (("created", result.created), ("updated", result.updated),
                              ("unchanged", result.unchanged), ("people_added", result.people_added))},
         **changes_of(result), "kept": any(c.kept for changes in result.changes.values() for c in changes),
-        "reopen": reopen, "not_reopened": NOT_REOPENED, "derived": derived_shown(stream, chosen)})
+        "reopen": reopen, "not_reopened": NOT_REOPENED, "derived": derived_shown(stream, chosen),
+        "operational": {"count": len(result.operational), "listed": result.operational[:ITEMS_LISTED]}})
 
 
 def derived_shown(stream, chosen: dict) -> list[dict]:

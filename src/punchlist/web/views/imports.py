@@ -346,6 +346,7 @@ def _result_page(request, job):
         "more_created": max(0, result["created"]["count"] - ITEMS_LISTED),
         "more_updated": max(0, result["updated"]["count"] - ITEMS_LISTED),
         "changes": job.outcome.get("changes", []), "more_changes": job.outcome.get("more_changes", 0),
+        "operational": job.outcome.get("operational") or {"count": 0, "listed": []},
     }
     return render(request, "web/import_result.html", context)
 
