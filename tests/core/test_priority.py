@@ -180,8 +180,8 @@ def test_why_each_item_sits_where_it_does_in_plain_words():
     by_id = {i.id: p for i, p in risk_order([blocked_one, marked, blocked_two], as_of=today)}
     assert by_id["POAM-AC-004"].why == "High severity · touches CUI · blocks OPA-AC-003 and POAM-SI-007 · due in 9 days"
     late = item("L", "3.12.4", Severity.MODERATE, due=date(2026, 11, 20))
-    assert prioritize(late, as_of=today).why == ("Moderate severity · 3.12.4 is a foundation: without a System "
-                                                 "Security Plan there is no score at all (R-SCORE-3), and every "
-                                                 "other requirement is described in it · overdue by 3 days")
+    assert prioritize(late, as_of=today).why == "Moderate severity · 3.12.4 is a foundation · overdue by 3 days"
+    exposed = item("E", "3.13.16", Severity.HIGH, due=today)
+    assert prioritize(exposed, as_of=today).why == "High severity · protects CUI directly (3.13.16) · due today"
     assert prioritize(item("N", "3.2.1", None), as_of=today).why == "Severity not recorded · no due date"
     assert prioritize(item("D", "3.2.1", status=ItemStatus.CLOSED), as_of=today).why.startswith("Closed")

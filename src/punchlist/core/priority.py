@@ -267,6 +267,12 @@ def _lifted(items: list[PoamItem], keys: list[tuple], blocks: dict[int, list[int
         sys.setrecursionlimit(limit)
 
 
+def _short(reason: str) -> str:
+    """A tier's reason without its explanation: "3.12.4 is a foundation", "protects CUI directly (3.13.16)"."""
+    head = reason.split(":", 1)[0]
+    return head + ")" if head.count("(") > head.count(")") else head
+
+
 def explain(item: PoamItem, named: tuple[Severity, str] | None, reason: str, blocks: list[str],
             as_of: date | None, is_open: bool) -> str:
     """Why an item sits where it does, in a few plain words joined by " · "."""
@@ -280,7 +286,7 @@ def explain(item: PoamItem, named: tuple[Severity, str] | None, reason: str, blo
     if named is not None:
         parts.append(f"the weakness names {named[1]}")
     if reason and reason not in ("critical severity", "low severity", "touches CUI", "low severity, but touches CUI"):
-        parts.append(reason)
+        parts.append(_short(reason))
     if item.touches_cui:
         parts.append("touches CUI")
     if blocks:

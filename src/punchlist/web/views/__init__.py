@@ -6,6 +6,7 @@ from . import (
     exports,
     home,
     imports,
+    item_ranking,
     items,
     outcomes,
     people,
@@ -16,5 +17,5 @@ from . import (
     work,
 )
 
-SCREENS = [home, work, register, items, imports, assessments, outcomes, people, reports, evidence, reviews, rules,
+SCREENS = [home, work, register, items, item_ranking, imports, assessments, outcomes, people, reports, evidence, reviews, rules,
            exports]
