@@ -26,7 +26,7 @@ FIELDS = ("requirements", "objectives", "id", "title", "weakness", "remediation"
           # the further details (interchange.details)
           "original_id", "assets", "cves", "source_identifier", "interim_mitigation", "comments", "likelihood",
           "impact", "residual_risk", "risk_adjustment", "vendor_dependency", "vendor_product", "vendor_check_in",
-          "vendor_involvement", "budget_money", "budget_hours", "decision_needed")
+          "vendor_involvement", "budget_money", "budget_hours", "decision_needed", "touches_cui", "blocked_by")
 
 
 def add_commands(commands) -> None:

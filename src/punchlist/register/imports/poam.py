@@ -23,6 +23,7 @@ from ..models import IDENTIFIER_PREFIX, Assessment, Kind, PoamItem, Status
 from ..services._common import objective_ids, writing
 from ..services.separation import closure_conflicts, refusal
 from .create import BATCH, create_items
+from .links import WantedLinks, set_links
 from .people import People
 from .update import IMPORT_REASON, update_items
 
@@ -130,6 +131,7 @@ def import_poam(actor, organization, poam: records.Poam | PoamStream, *, file: s
                              fields=stream.fields, needs_requirement=stream.needs_requirement)
         reopened = frozenset(name.strip() for name in reopen)
         new_people: dict = {}
+        links: list[WantedLinks] = []  # the rows' "blocked by", set once every row is in
         for batch in stream.batches(BATCH):
             plans = checker.check(batch, errors)
             result.operational += [plan.note for plan in plans if plan.note]
@@ -145,16 +147,24 @@ def import_poam(actor, organization, poam: records.Poam | PoamStream, *, file: s
                                                   changes_out=result.changes)
                 result.updated += updated
                 result.unchanged += unchanged
+            links += [WantedLinks(plan.row, plan.record.blocked_by, pk=plan.item)
+                      for plan in updates if plan.record.blocked_by]
             creates = [plan for plan in plans if plan.item is None]
             if creates and not errors and not stream.errors and not more:
-                result.created += create_items(actor, organization, creates, new_people, file=file,
-                                               assessment=assessment, session=False, fields=stream.fields)
+                made = create_items(actor, organization, creates, new_people, file=file,
+                                    assessment=assessment, session=False, fields=stream.fields)
+                result.created += made
+                links += [WantedLinks(plan.row, plan.record.blocked_by, identifier=identifier, created=True)
+                          for plan, identifier in zip(creates, made) if plan.record.blocked_by]
             if keep is not None and len(errors) > keep:
                 errors.sort(key=lambda e: e.row or 0)
                 more += len(errors) - keep
                 del errors[keep:]
             if progress is not None:
                 progress(stream.rows, max(stream.total, stream.rows))
+        if links and not errors and not stream.errors and not more:
+            # Once every row is written, so that a link may name a row further down the file.
+            set_links(actor, organization, links, file=file, reason=reason, errors=errors)
         stream.raise_errors()  # cells that could not be read: the checks' findings would follow from them
         if errors:
             raise errors_of(sorted(errors, key=lambda e: (e.row or 0)), more)
