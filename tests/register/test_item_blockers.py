@@ -7,8 +7,11 @@ import pytest
 
 from punchlist.audit.chain import verify_chain
 from punchlist.audit.models import AuditEvent
+from punchlist.core import records
 from punchlist.core.priority import Tier, risk_order
+from punchlist.errors import InputErrors
 from punchlist.register import mapping, services
+from punchlist.register.imports import import_poam
 from punchlist.register.models import ItemBlocker, PoamItem
 from punchlist.register.services import ConflictError, InvalidChange, PermissionDenied
 from punchlist.testing import make_item
@@ -92,3 +95,54 @@ def test_the_mark_is_yes_no_or_not_said(team, item):
     assert PoamItem.objects.get(pk=item.pk).touches_cui is False
     with pytest.raises(InvalidChange, match="touches CUI: 'maybe' is not yes or no"):
         services.update_item(team.owner, item, touches_cui="maybe")
+
+
+def _row(row, id, requirement="3.1.8", **fields):
+    return records.PoamItem(id=id, requirements=[requirement], title=f"Row {row}", weakness="Shared admin account",
+                            primary_owner="Marcus Lee, IT Operations Lead", row=row, **fields)
+
+
+def test_an_import_links_rows_to_rows_below_them_and_to_items_the_register_holds(team, three):
+    cui, lockout, firmware = three
+    poam = records.Poam([
+        _row(2, "V-1", blocked_by=["V-2", firmware.identifier], touches_cui=True),  # a row further down, and ours
+        _row(3, "V-2", requirement="3.1.10"),
+    ])
+    result = import_poam(team.coordinator, team.org, poam, file="tracker.csv")
+    first, second = (PoamItem.objects.get(organization=team.org, identifier=i) for i in result.created)
+    assert sorted(first.blocker_links.values_list("blocker__identifier", flat=True)) == sorted(
+        [second.identifier, firmware.identifier])
+    assert (first.touches_cui, first.version) == (True, 1)  # as imported: its links are part of it
+    event = AuditEvent.objects.get(organization=team.org, action="set_blockers")
+    assert event.subject == first.identifier and event.reason == "updated by import of tracker.csv"
+    assert verify_chain(team.org).intact
+    # A later file that names an item the register already holds changes its links as an edit: version bumped.
+    again = import_poam(team.coordinator, team.org, records.Poam([_row(3, "V-2", requirement="3.1.10",
+                                                                       blocked_by=[lockout.identifier])]),
+                        file="tracker.csv")
+    assert (again.updated, again.unchanged) == ([second.identifier], [])  # its links changed, nothing else
+    second.refresh_from_db()
+    assert list(second.blocker_links.values_list("blocker__identifier", flat=True)) == [lockout.identifier]
+    assert second.version == 2
+
+
+def test_an_import_names_unknown_self_and_circular_links_by_row_and_column_and_writes_nothing(team, three):
+    cui, lockout, firmware = three
+    services.set_blockers(team.owner, cui, [firmware.identifier])
+    poam = records.Poam([
+        _row(2, "V-1", blocked_by=["V-9", "POAM-ZZ-001"]),
+        _row(3, "V-2", blocked_by=["V-2"]),
+        _row(4, firmware.identifier, requirement="3.4.9", blocked_by=[cui.identifier]),  # cui waits on it already
+    ])
+    before = PoamItem.objects.count()
+    with pytest.raises(InputErrors) as refused:
+        import_poam(team.coordinator, team.org, poam, file="tracker.csv")
+    found = [(e.row, e.column, e.message) for e in refused.value.errors]
+    assert found == [
+        (2, "blocked_by", "'V-9', 'POAM-ZZ-001' names no item of this file or of the register"),
+        (3, "blocked_by", "'V-2' is this row's own item: an item cannot wait on itself"),
+        (4, "blocked_by", f"{firmware.identifier} cannot be blocked by {cui.identifier}: {cui.identifier} waits on "
+                          f"{firmware.identifier} already, and an item cannot wait on work that waits on it"),
+    ]
+    assert PoamItem.objects.count() == before
+    assert list(ItemBlocker.objects.filter(item=firmware)) == []

@@ -27,10 +27,13 @@ class WantedLinks:
     created: bool = False
 
 
-def set_links(actor, organization, wanted: list[WantedLinks], *, file: str, reason: str, errors: list) -> None:
-    """Resolve and write the rows' links (four queries and the writes); problems go to ``errors``."""
+def set_links(actor, organization, wanted: list[WantedLinks], *, file: str, reason: str, errors: list
+              ) -> list[str]:
+    """Resolve and write the rows' links (four queries and the writes); problems go to ``errors``. The
+    identifiers of the items already in the register whose links changed."""
+    changed: list[str] = []
     if not wanted:
-        return
+        return changed
     by_identifier, by_external, identifiers = {}, {}, {}
     for pk, identifier, external in PoamItem.objects.for_organization(organization).values_list(
             "pk", "identifier", "external_id"):
@@ -71,7 +74,7 @@ def set_links(actor, organization, wanted: list[WantedLinks], *, file: str, reas
                                          file=file, row=entry.row, column="blocked_by"))
                 break
     if errors:
-        return
+        return changed
     current: dict[int, list[str]] = {}
     for item_id, blocker in (ItemBlocker.objects.filter(item_id__in=[e.pk for e, _ in resolved])
                              .values_list("item_id", "blocker__identifier")):
@@ -93,3 +96,5 @@ def set_links(actor, organization, wanted: list[WantedLinks], *, file: str, reas
                          reason=reason, head=head)
         else:
             write_blockers_event(actor, item, before, after, head=head, reason=reason)
+            changed.append(item.identifier)
+    return changed

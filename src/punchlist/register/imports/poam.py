@@ -164,7 +164,10 @@ def import_poam(actor, organization, poam: records.Poam | PoamStream, *, file: s
                 progress(stream.rows, max(stream.total, stream.rows))
         if links and not errors and not stream.errors and not more:
             # Once every row is written, so that a link may name a row further down the file.
-            set_links(actor, organization, links, file=file, reason=reason, errors=errors)
+            for identifier in set_links(actor, organization, links, file=file, reason=reason, errors=errors):
+                if identifier in result.unchanged:  # its links are a change of it
+                    result.unchanged.remove(identifier)
+                    result.updated.append(identifier)
         stream.raise_errors()  # cells that could not be read: the checks' findings would follow from them
         if errors:
             raise errors_of(sorted(errors, key=lambda e: (e.row or 0)), more)
