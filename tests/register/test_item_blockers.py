@@ -3,6 +3,8 @@ the item's lock and in the audit trail, and both feeding the register's risk ord
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from punchlist.audit.chain import verify_chain
@@ -146,3 +148,18 @@ def test_an_import_names_unknown_self_and_circular_links_by_row_and_column_and_w
     ]
     assert PoamItem.objects.count() == before
     assert list(ItemBlocker.objects.filter(item=firmware)) == []
+
+
+def test_the_cli_lists_the_items_in_the_risk_order_with_why(team, three, capsys):
+    from punchlist.testing import run_register_command
+
+    cui, lockout, firmware = three
+    services.set_blockers(team.owner, cui, [firmware.identifier])
+    options = ("--org", team.org.slug, "--user", team.viewer.username)
+    assert run_register_command("items", *options, "--order", "risk", "--format", "json") == 0
+    listed = json.loads(capsys.readouterr().out)["items"]
+    assert [i["id"] for i in listed] == [firmware.identifier, cui.identifier, lockout.identifier]
+    assert listed[0]["tier"] == "CUI exposure"
+    assert listed[0]["why"] == f"Low severity · blocks {cui.identifier} · due in 60 days"
+    assert run_register_command("items", *options, "--order", "risk") == 0
+    assert f"CUI exposure: Low severity · blocks {cui.identifier} · due in 60 days" in capsys.readouterr().out
