@@ -29,7 +29,8 @@ def items_for_records(queryset):
         "primary_owner", "supporting_owner", "approval_authority", "evidence_custodian",
     ).prefetch_related(
         "requirement_links",
-        Prefetch("blocker_links", queryset=ItemBlocker.objects.select_related("blocker").order_by("blocker__identifier")),
+        Prefetch("blocker_links",
+                 queryset=ItemBlocker.objects.select_related("blocker").order_by("blocker__identifier")),
         Prefetch("milestones", queryset=Milestone.objects.order_by("position", "pk")),
         Prefetch("evidence", queryset=Evidence.objects.order_by("added_at", "pk")),
     )
