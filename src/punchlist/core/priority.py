@@ -129,11 +129,16 @@ def cui_exposed(requirement: Requirement) -> bool:
             or "CUI" in requirement.title)
 
 
+_HINTS = re.compile(r"vulnerab|cve|exploit|kev|finding|patch|flaw", re.IGNORECASE)
+
+
 def word_signal(*texts: str) -> tuple[Severity, str] | None:
-    """The severity the words of an item name, and how to say it: ("critical vulnerabilities" ...) or None."""
+    """The severity the words of an item name, and how to say it: ("critical vulnerabilities" ...) or None.
+    Most texts name no vulnerability at all: one quick search says so before the signals are tried."""
+    texts = [text for text in texts if text and _HINTS.search(text)]
     for pattern, severity, words in WORD_SIGNALS:
         for text in texts:
-            if text and pattern.search(text):
+            if pattern.search(text):
                 return severity, words
     return None
 
@@ -211,10 +216,16 @@ def risk_order(items: Iterable[PoamItem], catalog: Catalog | None = None, *, as_
     blocks = _blocks(items, opens)
     if blocks:
         keys = _lifted(items, keys, blocks)
-    ranked = [(item, Priority(Tier(key[0]), key[8], key[:8],
-                              explain(item, named_by[n], key[8], [items[b].id for b in blocks.get(n, ())],
-                                      as_of, opens[n])))
-              for n, (item, key) in enumerate(zip(items, keys))]
+    heads: dict[tuple, str] = {}
+    ranked = []
+    for n, (item, key) in enumerate(zip(items, keys)):
+        signature = (item.severity, named_by[n], key[8], bool(item.touches_cui), opens[n])
+        head = heads.get(signature)
+        if head is None:
+            head = heads[signature] = _head(*signature)
+        ranked.append((item, Priority(Tier(key[0]), key[8], key[:8],
+                                      _why(head, [items[b].id for b in blocks.get(n, ())], item, as_of,
+                                           opens[n]))))
     ranked.sort(key=lambda pair: pair[1].key)
     return ranked
 
@@ -276,19 +287,34 @@ def _short(reason: str) -> str:
 def explain(item: PoamItem, named: tuple[Severity, str] | None, reason: str, blocks: list[str],
             as_of: date | None, is_open: bool) -> str:
     """Why an item sits where it does, in a few plain words joined by " · "."""
+    return _why(_head(item.severity, named, reason, bool(item.touches_cui), is_open), blocks, item, as_of, is_open)
+
+
+def _head(severity: Severity | None, named: tuple[Severity, str] | None, reason: str, touches: bool,
+          is_open: bool) -> str:
+    """The part of the explanation that items of the same judgement share (made once per judgement)."""
     if not is_open:
         return "Closed or risk accepted: after every open item"
     parts = []
-    if item.severity is not None:
-        parts.append(_SEVERITY_WORDS[item.severity])
+    if severity is not None:
+        parts.append(_SEVERITY_WORDS[severity])
     elif named is None:
         parts.append("severity not recorded")
     if named is not None:
         parts.append(f"the weakness names {named[1]}")
     if reason and reason not in ("critical severity", "low severity", "touches CUI", "low severity, but touches CUI"):
         parts.append(_short(reason))
-    if item.touches_cui:
+    if touches:
         parts.append("touches CUI")
+    text = " · ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def _why(head: str, blocks: list[str], item: PoamItem, as_of: date | None, is_open: bool) -> str:
+    """The shared part, then what is the item's own: what it blocks and how far off it is due."""
+    if not is_open:
+        return head
+    parts = [head]
     if blocks:
         shown = blocks[:3]
         listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
@@ -301,8 +327,7 @@ def explain(item: PoamItem, named: tuple[Severity, str] | None, reason: str, blo
             days = (due - as_of).days
             parts.append("due today" if days == 0 else f"due in {days} day{'s' if days != 1 else ''}" if days > 0
                          else f"overdue by {-days} day{'s' if days != -1 else ''}")
-    text = " · ".join(parts)
-    return text[0].upper() + text[1:]
+    return " · ".join(parts)
 
 
 __all__ = ["CUI_DATA", "DEPENDENCIES", "DOCUMENTATION", "WORD_SIGNALS", "Priority", "Tier", "cui_exposed", "explain",
