@@ -41,7 +41,7 @@ def test_the_item_page_says_where_it_ranks_and_why_and_changes_what_it_waits_on(
     cui, firmware, lockout = work
     client = login_as(team.owner)
     shown = text(client.get(url("item", cui)))
-    assert "Where it ranks CUI exposure 1 of 3 open items in the risk order." in shown
+    assert "Where it ranks CUI exposure in the register's risk order." in shown
     assert "Why: High severity · protects CUI directly (3.13.16) · due in 9 days" in shown
     page = client.get(url("item", firmware)).content.decode()
     assert 'name="blockers-version" value="1"' in page
@@ -52,7 +52,7 @@ def test_the_item_page_says_where_it_ranks_and_why_and_changes_what_it_waits_on(
         firmware.identifier]
     shown = text(client.get(url("item", firmware)))
     # Minor on its own, the firmware now sits directly before the CUI work that waits on it.
-    assert "Where it ranks CUI exposure 1 of 3 open items in the risk order." in shown
+    assert "Where it ranks CUI exposure in the register's risk order." in shown
     assert f"Why: Low severity · blocks {cui.identifier} · no due date" in shown
     assert f"Blocked by — Blocks {cui.identifier}" in shown
     assert f"Blocked by {firmware.identifier} Blocks —" in text(client.get(url("item", cui)))

@@ -1,5 +1,5 @@
-"""An item's place in the risk order on its page, why it sits there (the register's own reading,
-``core.priority``), the items it waits on and those waiting on it, and the form that changes what it waits on."""
+"""An item's tier in the risk order on its page, why it sits there (``core.priority``, as the register says it),
+the items it waits on and those waiting on it, and the form that changes what it waits on."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from django.views.decorators.http import require_POST
 from punchlist.orgs.permissions import require
 from punchlist.register import services
 from punchlist.register.errors import ConflictError, RegisterError
-from punchlist.register.models import ItemBlocker, Status
-from punchlist.web import queries
+from punchlist.core.priority import risk_order
+from punchlist.register.mapping import to_poam, to_record
+from punchlist.register.models import ItemBlocker, PoamItem, Status
+from punchlist.register.services.blockers import waits_on
 from punchlist.web.forms import BlockersForm
 from punchlist.web.tenancy import member_view
 
@@ -21,20 +23,39 @@ CLOSED = frozenset({Status.CLOSED, Status.RISK_ACCEPTED})
 
 
 def ranking_context(request, item, bound: dict) -> dict:
-    """What the item page shows of the risk order: the tier, the why and the place among the open items (from
-    the register's kept index, so the page and the register say the same), the links both ways, and the form."""
+    """What the item page shows of the risk order: the tier and why (``core.priority``, as the register says
+    them), the links both ways, and the form. Read without the register's whole index: the item's own record
+    (read for its lint), and only where it blocks open items, the records of the items waiting on it."""
     slug = request.organization.slug
-    index = queries.register_index(request.organization, as_of=timezone.localdate())
-    row = next((r for r in index.rows if r.pk == item.pk), None)
-    open_rows = sum(1 for r in index.rows if r.is_open)
     waits_on = [_link(slug, link.blocker) for link in item.blocker_links.all()]
-    blocks = [_link(slug, link.item) for link in
-              ItemBlocker.objects.filter(blocker=item).select_related("item").order_by("item__identifier")]
+    blocked = list(ItemBlocker.objects.filter(blocker=item).select_related("item").order_by("item__identifier"))
+    blocks = [_link(slug, link.item) for link in blocked]
+    records = [to_record(item)]
+    if any(not link["done"] for link in blocks) and item.status not in CLOSED:
+        records = _downstream(item)
+    priority = next(p for record, p in risk_order(records, as_of=timezone.localdate()) if record.id == item.identifier)
     form = bound.get("blockers") or BlockersForm(prefix="blockers", initial={
         "version": item.version, "blocked_by": ", ".join(link["identifier"] for link in waits_on)})
-    return {"ranking": {"row": row, "place": row.rank + 1 if row and row.is_open else None, "open": open_rows,
-                        "waits_on": waits_on, "blocks": blocks, "form": form,
+    return {"ranking": {"priority": priority, "is_open": item.status not in CLOSED, "waits_on": waits_on,
+                        "blocks": blocks, "form": form,
                         "url": reverse("web:item_blockers", args=[slug, item.identifier])}}
+
+
+def _downstream(item) -> list:
+    """The records of the item and of every item waiting on it, directly or through others: all its place in
+    the risk order depends on (seven queries)."""
+    graph = waits_on(item.organization)
+    waiting: dict[int, set[int]] = {}
+    for blocked, blockers in graph.items():
+        for blocker in blockers:
+            waiting.setdefault(blocker, set()).add(blocked)
+    seen, todo = {item.pk}, [item.pk]
+    while todo:
+        for nxt in waiting.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return to_poam(PoamItem.objects.for_organization(item.organization).filter(pk__in=seen)).items
 
 
 def _link(slug: str, other) -> dict:
