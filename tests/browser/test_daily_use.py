@@ -99,7 +99,8 @@ def test_the_reports_and_the_reviews_count_alike(page, sign_in, ridgeline, live_
 
     page.goto("/o/ridgeline/reports/security/")
     ineligible = page.locator(".rp-ineligible")
-    expect(ineligible).to_contain_text("POAM-IA-001")  # open, and 3.5.3 may never be on a POA&M
+    # The file's POAM-IA-001 (3.5.3, which no POA&M may hold) came in as operational work, OPA-IA-001.
+    expect(ineligible).not_to_contain_text("IA-001")
     expect(ineligible).not_to_contain_text("OPA-PS-001")  # closed: 3.9.2 is MET now
 
     page.goto("/o/ridgeline/reviews/monthly/")
@@ -110,16 +111,16 @@ def test_the_reports_and_the_reviews_count_alike(page, sign_in, ridgeline, live_
 
 def test_findings_and_history_speak_plainly(page, sign_in, ridgeline, live_server):
     sign_in(page, person(ridgeline, "priya"), password="ridgeline demo password")
-    page.goto("/o/ridgeline/items/POAM-IA-001/")
+    page.goto("/o/ridgeline/items/POAM-MA-001/")  # escorts: planned over months with no milestone
     findings = page.locator(".item-findings")
-    expect(findings).to_contain_text("Not allowed on a POA&M")  # the check by name, not "not-poam-eligible"
+    expect(findings).to_contain_text("No milestones")  # the check by name, not "missing-milestones"
     expect(findings).to_contain_text("What good looks like:")
     text = findings.inner_text()
-    assert not re.search(r"R-[A-Z]+-\d|not-poam-eligible|stale-item|\bGood:", text), text
+    assert not re.search(r"R-[A-Z]+-\d|missing-milestones|stale-item|\bGood:", text), text
     why = findings.get_by_role("link", name=re.compile("^Why:")).first
-    assert "more than 1 point" in why.get_attribute("title")
+    assert "milestones and dates" in why.get_attribute("title")
     why.click()
-    expect(page.locator("#R-POAM-3")).to_be_visible()
+    expect(page.locator("#R-CONT-3")).to_be_visible()
 
     page.goto("/o/ridgeline/register/")
     options = page.locator("#f-finding option").all_inner_texts()

@@ -67,6 +67,7 @@ def test_a_coordinator_corrects_the_mapping_checks_and_imports(page, sign_in, te
     page.get_by_role("button", name="Check every row").click()
     expect(page.locator("#import-outcome")).to_contain_text("Every row passes")
     expect(page.locator("#import-outcome")).to_contain_text("would add 2 items")
+    expect(page.locator("#import-outcome")).to_contain_text("2 rows come in as operational plan of action items")
     assert not PoamItem.objects.exists()
 
     # While the import runs the page says so and its buttons are off: the request is held until that is seen.
@@ -80,11 +81,13 @@ def test_a_coordinator_corrects_the_mapping_checks_and_imports(page, sign_in, te
     held[0].continue_()
     expect(page.get_by_role("heading", name="Imported tracker.csv")).to_be_visible()
     expect(page.locator(".import-done")).to_contain_text("2 items added, 0 updated, 0 unchanged")
-    page.get_by_role("link", name="POAM-IA-001").click()
+    # Neither 3.1.1 nor 3.5.3 may be on a POA&M: both came in as operational plan of action items.
+    expect(page.locator(".import-operational")).to_contain_text("Row 4 (A-2): 3.5.3 may never be on a POA&M")
+    page.get_by_role("link", name="OPA-IA-001").click()
     expect(page.get_by_text("No MFA on the VPN").first).to_be_visible()
     items = PoamItem.objects.filter(organization=team.org).order_by("identifier")
     assert [(i.identifier, i.external_id, i.primary_owner_id) for i in items] == [
-        ("POAM-AC-001", "A-1", team.owner.pk), ("POAM-IA-001", "A-2", team.owner.pk)]
+        ("OPA-AC-001", "A-1", team.owner.pk), ("OPA-IA-001", "A-2", team.owner.pk)]
 
 
 def test_a_column_chosen_the_moment_the_preview_is_swapped_in_still_shows_its_values(page, sign_in, team, tmp_path):

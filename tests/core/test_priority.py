@@ -93,3 +93,95 @@ def test_risk_order_matches_one_by_one_prioritize_on_many_items():
     ranked = risk_order(items)
     assert sorted(items, key=lambda i: prioritize(i).key) == [i for i, _ in ranked]
     assert all(p == prioritize(i) for i, p in ranked)
+
+
+def test_an_item_touching_cui_ranks_above_the_same_item_that_does_not():
+    plain, marked = item("plain", "3.2.1"), item("marked", "3.2.1")
+    marked.touches_cui = True
+    assert prioritize(plain).tier is Tier.OTHER and prioritize(marked).tier is Tier.CUI_EXPOSURE
+    assert [i.id for i, _ in risk_order([plain, marked])] == ["marked", "plain"]
+    # Low severity: "other" rather than minor, still above the same item unmarked.
+    low, low_marked = item("low", "3.2.1", Severity.LOW), item("low-marked", "3.2.1", Severity.LOW)
+    low_marked.touches_cui = True
+    assert (prioritize(low).tier, prioritize(low_marked).tier) == (Tier.MINOR, Tier.OTHER)
+    # Already CUI exposure by its requirement: the mark still puts it first among equals.
+    cui, cui_marked = item("a-cui", "3.13.16"), item("b-cui-marked", "3.13.16")
+    cui_marked.touches_cui = True
+    assert prioritize(cui).tier is prioritize(cui_marked).tier is Tier.CUI_EXPOSURE
+    assert [i.id for i, _ in risk_order([cui, cui_marked])] == ["b-cui-marked", "a-cui"]
+    # Closed, the mark changes nothing.
+    done = item("done", "3.2.1", status=ItemStatus.CLOSED)
+    done.touches_cui = True
+    assert prioritize(done).tier is Tier.DONE
+
+
+def test_a_blocker_ranks_directly_before_the_highest_ranked_item_it_blocks():
+    urgent = item("POAM-SC-001", "3.13.16", Severity.HIGH)  # CUI exposure
+    other = item("POAM-AT-001", "3.2.1", Severity.MODERATE)
+    minor = item("OPA-CM-003", "3.4.9", Severity.LOW)  # minor on its own...
+    urgent.blocked_by = ["OPA-CM-003"]  # ...but the CUI work waits on it
+    chained = item("OPA-AU-001", "3.3.8", Severity.LOW)  # blocks the minor one: it comes first of the chain
+    minor.blocked_by = ["OPA-AU-001"]
+    ordered = risk_order([other, urgent, minor, chained], as_of=date(2026, 11, 23))
+    assert [i.id for i, _ in ordered] == ["OPA-AU-001", "OPA-CM-003", "POAM-SC-001", "POAM-AT-001"]
+    by_id = {i.id: p for i, p in ordered}
+    assert by_id["OPA-CM-003"].tier is Tier.CUI_EXPOSURE and "blocks POAM-SC-001" in by_id["OPA-CM-003"].why
+    assert "blocks OPA-CM-003" in by_id["OPA-AU-001"].why
+    # An item that blocks a lower-ranked one keeps its own place.
+    low_blocked = item("POAM-AC-009", "3.1.9", Severity.LOW)
+    low_blocked.blocked_by = ["POAM-AT-001"]
+    ordered = [i.id for i, _ in risk_order([low_blocked, other, urgent])]
+    assert ordered == ["POAM-SC-001", "POAM-AT-001", "POAM-AC-009"]
+
+
+def test_a_closed_blocker_blocks_nothing_and_a_closed_item_waits_on_nothing():
+    urgent = item("POAM-SC-001", "3.13.16", Severity.HIGH)
+    blocker = item("OPA-CM-003", "3.4.9", Severity.LOW, status=ItemStatus.CLOSED)
+    urgent.blocked_by = ["OPA-CM-003"]
+    ordered = risk_order([blocker, urgent])
+    assert [i.id for i, _ in ordered] == ["POAM-SC-001", "OPA-CM-003"] and ordered[1][1].tier is Tier.DONE
+    open_blocker = item("OPA-CM-004", "3.4.9", Severity.LOW)
+    finished = item("POAM-SC-002", "3.13.16", Severity.HIGH, status=ItemStatus.CLOSED)
+    finished.blocked_by = ["OPA-CM-004"]
+    assert risk_order([finished, open_blocker])[0][1].tier is Tier.MINOR
+
+
+def test_a_cycle_in_a_file_is_cut_not_followed_forever():
+    a, b = item("A", "3.2.1", Severity.LOW), item("B", "3.13.16", Severity.HIGH)
+    a.blocked_by, b.blocked_by = ["B"], ["A"]
+    ordered = risk_order([a, b])
+    assert {i.id for i, _ in ordered} == {"A", "B"} and ordered[0][1].tier is Tier.CUI_EXPOSURE
+
+
+def test_the_words_of_the_gap_count_the_seeds_unpatched_critical_vulnerabilities_rank_first():
+    seeds = PoamItem(id="POAM-RA-001", requirements=["3.11.3", "3.14.1"], severity=Severity.HIGH,
+                     weakness="The October Nessus scan shows 14 critical vulnerabilities unpatched for more than 30 "
+                              "days on enclave endpoints; the FortiGate firmware is also two major versions behind.")
+    priority = prioritize(seeds)
+    assert priority.tier is Tier.CUI_EXPOSURE
+    assert priority.why.startswith("High severity · the weakness names critical vulnerabilities")
+    # Without the words, the same requirements and severity are "other"; words that deny say nothing.
+    assert prioritize(item("R", "3.11.3", Severity.HIGH)).tier is Tier.OTHER
+    calm = PoamItem(id="C", requirements=["3.11.3"], severity=Severity.MODERATE,
+                    weakness="The scan shows no critical vulnerabilities, but reports are not reviewed.")
+    assert prioritize(calm).tier is Tier.OTHER
+    known = PoamItem(id="K", requirements=["3.11.3"], title="Two known-exploited CVEs on the VPN appliance")
+    assert prioritize(known).tier is Tier.CUI_EXPOSURE
+    high = PoamItem(id="H", requirements=["3.11.3"], severity=Severity.LOW, weakness="6 high vulnerabilities open")
+    assert prioritize(high).tier is Tier.OTHER and "high vulnerabilities" in prioritize(high).why
+
+
+def test_why_each_item_sits_where_it_does_in_plain_words():
+    today = date(2026, 11, 23)
+    marked = item("POAM-AC-004", "3.2.1", Severity.HIGH, due=date(2026, 12, 2))
+    marked.touches_cui = True
+    blocked_one, blocked_two = item("OPA-AC-003", "3.2.2", Severity.LOW), item("POAM-SI-007", "3.2.3", Severity.LOW)
+    blocked_one.blocked_by = blocked_two.blocked_by = ["POAM-AC-004"]
+    by_id = {i.id: p for i, p in risk_order([blocked_one, marked, blocked_two], as_of=today)}
+    assert by_id["POAM-AC-004"].why == "High severity · touches CUI · blocks OPA-AC-003 and POAM-SI-007 · due in 9 days"
+    late = item("L", "3.12.4", Severity.MODERATE, due=date(2026, 11, 20))
+    assert prioritize(late, as_of=today).why == "Moderate severity · 3.12.4 is a foundation · overdue by 3 days"
+    exposed = item("E", "3.13.16", Severity.HIGH, due=today)
+    assert prioritize(exposed, as_of=today).why == "High severity · protects CUI directly (3.13.16) · due today"
+    assert prioritize(item("N", "3.2.1", None), as_of=today).why == "Severity not recorded · no due date"
+    assert prioritize(item("D", "3.2.1", status=ItemStatus.CLOSED), as_of=today).why.startswith("Closed")

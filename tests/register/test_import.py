@@ -26,7 +26,7 @@ SOON = date.today() + timedelta(days=45)
 
 
 def _record(row, **fields):
-    values = dict(requirements=["AC.L2-3.1.1"], title=f"Row {row}", weakness="Shared admin account",
+    values = dict(requirements=["AC.L2-3.1.8"], title=f"Row {row}", weakness="Shared admin account",
                   remediation="Named admin accounts; quarterly access review with the record kept",
                   primary_owner="Marcus Lee, IT Operations Lead", approval_authority="Priya Lee",
                   scheduled_completion=SOON, row=row)
@@ -37,8 +37,8 @@ def _record(row, **fields):
 def test_rows_become_items_with_people_milestones_and_evidence(team):
     poam = records.Poam([
         _record(2, milestones=[records.Milestone("Create named accounts", SOON - timedelta(days=20))],
-                objectives=["3.1.1[a]"], severity=records.Severity.HIGH),
-        _record(3, requirements=["3.5.3"], title="MFA", id="V-17", status=records.ItemStatus.CLOSED,
+                objectives=["3.1.8[a]"], severity=records.Severity.HIGH),
+        _record(3, requirements=["3.5.7"], title="MFA", id="V-17", status=records.ItemStatus.CLOSED,
                 evidence="Duo enrollment report, SharePoint/Security/Evidence", completion_date=date.today()),
         _record(4, kind=records.RecordKind.OPERATIONAL_PLAN, status=records.ItemStatus.RISK_ACCEPTED,
                 evidence="CAB-2291"),
@@ -47,7 +47,7 @@ def test_rows_become_items_with_people_milestones_and_evidence(team):
     assert result.created == ["POAM-AC-001", "POAM-IA-001", "OPA-AC-001"]
     first, mfa, plan = (PoamItem.objects.get(organization=team.org, identifier=i) for i in result.created)
     assert first.primary_owner == team.owner and first.approval_authority == team.approver
-    assert first.objectives == ["3.1.1[a]"] and first.severity == "high"
+    assert first.objectives == ["3.1.8[a]"] and first.severity == "high"
     assert first.original_scheduled_completion == SOON
     assert list(Milestone.objects.filter(item=first).values_list("description", "original_due")) == [
         ("Create named accounts", SOON - timedelta(days=20))]
@@ -67,7 +67,7 @@ def test_an_import_event_records_the_item_as_written(team):
     characters hashes and verifies like any other."""
     odd = 'Shared "admin" account \\ on C:\\Plant\nsecond line\t\u00fcber \u2014 \U0001F512 \x07'
     poam = records.Poam([
-        _record(2, id="V-1", title=odd, weakness=odd, objectives=["3.1.1[a]"], severity=records.Severity.HIGH,
+        _record(2, id="V-1", title=odd, weakness=odd, objectives=["3.1.8[a]"], severity=records.Severity.HIGH,
                 responsible_unit="IT", resources="4 hours", source="Self-assessment",
                 start_date=SOON - timedelta(days=30), supporting_owner="Olive Lee",
                 evidence_custodian="Paul Lee", status=records.ItemStatus.CLOSED, completion_date=date.today(),
@@ -75,7 +75,7 @@ def test_an_import_event_records_the_item_as_written(team):
                 vendor_dependency=True,
                 milestones=[records.Milestone("First", SOON - timedelta(days=20), SOON - timedelta(days=21)),
                             records.Milestone("  "), records.Milestone("Second", None)]),
-        _record(3, requirements=["3.5.3", "AC.L2-3.1.1"]),
+        _record(3, requirements=["3.5.7", "AC.L2-3.1.8"]),
     ])
     result = import_poam(team.coordinator, team.org, poam, file="poam.xlsx")
     first, second = (PoamItem.objects.get(organization=team.org, identifier=i) for i in result.created)
@@ -86,13 +86,13 @@ def test_an_import_event_records_the_item_as_written(team):
         "identifier": first.identifier, "external_id": "V-1",
         "details": {"assets": "FS01\nFS02", "budget_money": "1200.5", "vendor_dependency": True},
         "kind": "assessment_poam", "status": "closed",
-        "objectives": ["3.1.1[a]"], "title": odd.splitlines()[0], "weakness": odd, "severity": "high",
+        "objectives": ["3.1.8[a]"], "title": odd.splitlines()[0], "weakness": odd, "severity": "high",
         "remediation": "Named admin accounts; quarterly access review with the record kept",
         "responsible_unit": "IT", "resources": "4 hours", "source": "Self-assessment",
         "start_date": (SOON - timedelta(days=30)).isoformat(), "scheduled_completion": SOON.isoformat(),
         "completion_date": date.today().isoformat(), "version": 1, "primary_owner": team.owner.pk,
         "supporting_owner": team.owner2.pk, "approval_authority": team.approver.pk,
-        "evidence_custodian": team.approver2.pk, "requirements": ["3.1.1"],
+        "evidence_custodian": team.approver2.pk, "requirements": ["3.1.8"],
         "milestones": [["First", (SOON - timedelta(days=20)).isoformat(), (SOON - timedelta(days=21)).isoformat()],
                        ["Second", None, None]],
         "evidence": 'Ticket "4711"',
@@ -100,8 +100,8 @@ def test_an_import_event_records_the_item_as_written(team):
     assert (first.supporting_owner, first.evidence_custodian) == (team.owner2, team.approver2)
     assert first.title == odd.splitlines()[0]
     assert list(first.milestones.values_list("description", "position")) == [("First", 0), ("Second", 1)]
-    assert events[1].after["requirements"] == ["3.5.3", "3.1.1"] and events[1].after["completion_date"] is None
-    assert list(second.requirement_links.values_list("requirement", "position")) == [("3.5.3", 0), ("3.1.1", 1)]
+    assert events[1].after["requirements"] == ["3.5.7", "3.1.8"] and events[1].after["completion_date"] is None
+    assert list(second.requirement_links.values_list("requirement", "position")) == [("3.5.7", 0), ("3.1.8", 1)]
     assert all(event.hash == chain.compute_hash(event) for event in events)
     assert verify_chain(team.org).intact
 
@@ -260,3 +260,43 @@ def test_import_killed_part_way_leaves_the_database_as_it_was(live_db, tmp_path)
     assert "20000 item(s) imported" in done.stdout
     assert PoamItem.objects.filter(organization=team.org).count() == 20_002
     assert verify_chain(team.org).intact
+
+
+def test_a_row_for_a_requirement_no_poam_may_hold_comes_in_as_operational_work_and_says_so(team):
+    poam = records.Poam([
+        _record(2, requirements=["3.10.4"], id="POAM-PE-004", title="Visitor log"),  # named in 170.21(a)(2)(iii)
+        _record(3, requirements=["SI.L2-3.14.1"], title="Patching"),  # 5 points
+        _record(4, requirements=["3.1.8"], title="Lockout"),  # 1 point: an assessment POA&M item
+        _record(5, requirements=["3.5.3"], kind=records.RecordKind.OPERATIONAL_PLAN, title="MFA"),  # as it says
+        _record(6, requirements=["3.13.11"], title="FIPS mode"),  # eligible in its partial case: taken at its word
+    ])
+    result = import_poam(team.coordinator, team.org, poam, file="poam.xlsx")
+    # Our own id of the file is kept only where it says the item's kind: an operational item is never POAM-.
+    assert result.created == ["OPA-PE-001", "OPA-SI-001", "POAM-AC-001", "OPA-IA-001", "POAM-SC-001"]
+    kinds = dict(PoamItem.objects.filter(organization=team.org).values_list("identifier", "kind"))
+    assert [kinds[i] for i in result.created] == ["operational_plan", "operational_plan", "assessment_poam",
+                                                  "operational_plan", "assessment_poam"]
+    assert PoamItem.objects.get(organization=team.org, identifier="OPA-PE-001").external_id == "POAM-PE-004"
+    assert result.operational == [
+        "Row 2 (POAM-PE-004): 3.10.4 may never be on a POA&M (3.10.4: R-POAM-4: named in 32 CFR 170.21(a)(2)(iii) "
+        "as never allowed on a POA&M). It comes in as an operational plan of action item (OPA- numbering), "
+        "remediation to finish before the assessment, not as an assessment POA&M item.",
+        "Row 3: 3.14.1 may never be on a POA&M (3.14.1: R-POAM-3: its point value (5) is greater than 1). It comes "
+        "in as an operational plan of action item (OPA- numbering), remediation to finish before the assessment, "
+        "not as an assessment POA&M item."]
+    assert str(result).startswith("5 item(s) imported; 2 of them as operational plan of action items")
+
+
+def test_3_13_11_without_encryption_in_the_official_assessment_comes_in_as_operational_work(team):
+    from punchlist.register import services
+
+    assessment = services.create_assessment(team.coordinator, team.org, assessed_on=date.today())
+    services.set_requirement_status(team.coordinator, assessment, "3.13.11", "not_met")  # no encryption at all
+    services.mark_official_poam(team.coordinator, assessment)
+    result = import_poam(team.coordinator, team.org, records.Poam([_record(2, requirements=["3.13.11"])]))
+    assert result.created == ["OPA-SC-001"]
+    assert "R-POAM-3: 3.13.11 may be on a POA&M only where encryption is employed" in result.operational[0]
+    # Recorded in its partial case (encryption employed, not FIPS-validated), it is an assessment POA&M item.
+    services.set_requirement_status(team.coordinator, assessment, "3.13.11", "not_met", partial=True)
+    again = import_poam(team.coordinator, team.org, records.Poam([_record(2, requirements=["3.13.11"], id="V-9")]))
+    assert (again.created, again.operational) == (["POAM-SC-001"], [])

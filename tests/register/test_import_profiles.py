@@ -116,14 +116,14 @@ def _poam(*rows):
 
 def test_a_check_says_what_the_import_would_do_and_writes_nothing(team):
     events = AuditEvent.objects.count()
-    result = check_poam(team.coordinator, team.org, _poam((2, "3.1.1"), (3, "3.5.3")), file="poam.csv")
+    result = check_poam(team.coordinator, team.org, _poam((2, "3.1.8"), (3, "3.5.7")), file="poam.csv")
     assert result.created == ["POAM-AC-001", "POAM-IA-001"]
     assert not PoamItem.objects.exists() and AuditEvent.objects.count() == events
     assert verify_chain(team.org).intact
     # The import that follows does what the check said.
-    assert import_poam(team.coordinator, team.org, _poam((2, "3.1.1"), (3, "3.5.3")), file="poam.csv").created == \
+    assert import_poam(team.coordinator, team.org, _poam((2, "3.1.8"), (3, "3.5.7")), file="poam.csv").created == \
         result.created
-    again = check_poam(team.coordinator, team.org, _poam((2, "3.1.1"), (3, "3.5.3")), file="poam.csv")
+    again = check_poam(team.coordinator, team.org, _poam((2, "3.1.8"), (3, "3.5.7")), file="poam.csv")
     assert (again.created, again.unchanged) == ([], ["POAM-AC-001", "POAM-IA-001"])
 
 
@@ -179,12 +179,18 @@ def test_the_cli_reads_a_file_with_a_saved_profile(team, own_csv, capsys):
                  ColumnMapping({"requirements": "Ctrl", "id": "Ref", "weakness": "What is wrong",
                                 "scheduled_completion": "Fix by"}))
     assert punchlist("import", str(own_csv), "--mapping", "acme tracker", "--check", *options) == 0
-    assert "tracker.csv would import: 2 item(s) imported into Acme Machining; nothing was written" in \
-        capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert ("tracker.csv would import: 2 item(s) imported; 2 of them as operational plan of action items "
+            "(requirements that may never be on a POA&M) into Acme Machining; nothing was written") in out
+    # Each such row is said, with the rule: neither 3.1.1 nor 3.5.3 may ever be on a POA&M.
+    assert "Row 3 (A-1): 3.1.1 may never be on a POA&M (3.1.1: R-POAM-3: its point value (5) is greater than 1)." \
+        in out
+    assert "Row 4 (A-2): 3.5.3 may never be on a POA&M" in out and "(OPA- numbering)" in out
     assert not PoamItem.objects.exists()
     assert punchlist("import", str(own_csv), "--mapping", "Acme tracker", *options) == 0
     assert "2 item(s) imported" in capsys.readouterr().out
-    assert set(PoamItem.objects.values_list("external_id", "scheduled_completion")) == {("A-1", DUE), ("A-2", DUE)}
+    assert set(PoamItem.objects.values_list("external_id", "scheduled_completion", "identifier", "kind")) == {
+        ("A-1", DUE, "OPA-AC-001", "operational_plan"), ("A-2", DUE, "OPA-IA-001", "operational_plan")}
 
 
 def test_map_options_go_over_the_profile_and_name_bad_cells(team, own_csv, capsys):

@@ -1,7 +1,7 @@
 """Nothing of a file is lost: the Punchlist workbook and the filled FedRAMP template, each exported from a
 register, imported into a new register and exported again, give the same fields: every status, the people
 FedRAMP has no column for, completion and milestone done dates, the original id and every further detail
-(assets, CVEs, vendor, risk, cost, decision needed, comments)."""
+(assets, CVEs, vendor, risk, cost, decision needed, comments, touches CUI, blocked by)."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -27,7 +27,7 @@ def _items() -> list[PoamItem]:
     """One item in each of the six statuses, with every field a person or a file can give."""
     common = {"approval_authority": "Priya Lee", "evidence_custodian": "Olive Lee", "source": "Self-assessment"}
     return [
-        PoamItem(id="V-1", requirements=["3.1.1"], objectives=["3.1.1[a]"], title="Shared admin account",
+        PoamItem(id="V-1", requirements=["3.1.8"], objectives=["3.1.8[a]"], title="Shared admin account",
                  weakness="Three technicians sign in as admin on FS01.", severity=Severity.CRITICAL,
                  status=ItemStatus.IN_PROGRESS, remediation="Named admin accounts", responsible_unit="IT Operations",
                  primary_owner="Marcus Lee", supporting_owner="Olive Lee", resources="Two days",
@@ -41,7 +41,7 @@ def _items() -> list[PoamItem]:
                  vendor_product="Windows Server 2019", vendor_check_in=BEFORE + timedelta(days=10),
                  vendor_involvement="The MSP sets up the accounts\nand removes the old one",
                  budget_money=Decimal("12500.50"), budget_hours=Decimal("40.5"),
-                 decision_needed="Whether to buy a PAM tool", **common),
+                 decision_needed="Whether to buy a PAM tool", touches_cui=True, **common),
         PoamItem(id="P002", requirements=["3.3.1"], title="Logs kept 30 days", weakness="Firewall keeps 30 days",
                  severity=Severity.MODERATE, status=ItemStatus.CLOSED, kind=RecordKind.OPERATIONAL_PLAN,
                  remediation="Forward logs to the SIEM", primary_owner="Olive Lee", start_date=BEFORE,
@@ -54,16 +54,17 @@ def _items() -> list[PoamItem]:
                  severity=Severity.LOW, status=ItemStatus.RISK_ACCEPTED, kind=RecordKind.OPERATIONAL_PLAN,
                  remediation="Allow-list on shop PCs", primary_owner="Marcus Lee", evidence="CAB-2291 memo",
                  last_updated=BEFORE, comments="Accepted by the CEO", **common),
-        PoamItem(id="P004", requirements=["3.5.3"], title="No MFA on the VPN", weakness="Passwords only",
+        PoamItem(id="P004", requirements=["3.5.7"], title="No MFA on the VPN", weakness="Passwords only",
                  severity=Severity.HIGH, status=ItemStatus.READY_FOR_VERIFICATION, remediation="Duo on the VPN",
                  primary_owner="Olive Lee", supporting_owner="Marcus Lee", scheduled_completion=LATER,
                  evidence="Duo enrolment report", last_updated=TODAY - timedelta(days=1),
                  milestones=[Milestone("All users enrolled", LATER)], **common),
         PoamItem(id="P005", requirements=["3.13.11"], title="FIPS mode off", weakness="No FIPS mode",
                  status=ItemStatus.DRAFT, last_updated=TODAY - timedelta(days=2), impact="Low"),
-        PoamItem(id="P006", requirements=["3.8.3"], title="Old drives", weakness="Drives in a closet",
+        PoamItem(id="P006", requirements=["3.8.9"], title="Old drives", weakness="Drives in a closet",
                  severity=Severity.LOW, status=ItemStatus.OPEN, remediation="Shred them", primary_owner="Marcus Lee",
-                 scheduled_completion=LATER, last_updated=TODAY - timedelta(days=5), **common),
+                 scheduled_completion=LATER, last_updated=TODAY - timedelta(days=5), touches_cui=False,
+                 blocked_by=["V-1"], **common),  # waits on the first row, named by the file's id
     ]
 
 
@@ -97,8 +98,11 @@ def test_the_register_keeps_every_field_of_the_file(source_register):
     for item in items:
         original = expected[item.original_id]
         for name in ALL_FIELDS:
-            if name not in ("id", "original_id"):
+            if name not in ("id", "original_id", "blocked_by"):
                 assert getattr(item, name) == getattr(original, name), (item.id, name)
+    # The file's "V-1" is found by the id it had: the register names the item by its own identifier.
+    by_original = {item.original_id: item for item in items}
+    assert by_original["P006"].blocked_by == [by_original["V-1"].id] and by_original["V-1"].touches_cui is True
     stored = StoredItem.objects.get(organization=source_register.org, external_id="V-1")
     assert (stored.assets, stored.budget_money, stored.status_date) == (
         "FS01 (10.0.0.5:445/tcp)\nFS02", Decimal("12500.50"), TODAY - timedelta(days=3))

@@ -21,7 +21,7 @@ FILE = "poam.xlsx"
 
 
 def _record(row, **fields):
-    values = dict(id=f"V-{row}", requirements=["AC.L2-3.1.1"], title=f"Shared admin account {row}",
+    values = dict(id=f"V-{row}", requirements=["AC.L2-3.1.8"], title=f"Shared admin account {row}",
                   weakness="One admin account is shared by the IT team",
                   remediation="Named admin accounts; quarterly access review with the record kept",
                   primary_owner="Marcus Lee, IT Operations Lead", approval_authority="Priya Lee",
@@ -43,7 +43,7 @@ def _events(team):
 
 @pytest.fixture
 def imported(team):
-    poam = records.Poam([_record(2), _record(3, requirements=["3.5.3"], title="MFA for VPN")])
+    poam = records.Poam([_record(2), _record(3, requirements=["3.5.7"], title="MFA for VPN")])
     result = import_poam(team.coordinator, team.org, poam, file=FILE)
     assert result.created == ["POAM-AC-001", "POAM-IA-001"]
     return poam
@@ -111,7 +111,7 @@ def test_changes_go_through_the_services_with_the_import_as_reason(team, importe
 
 def test_new_rows_are_added_beside_the_updated_ones(team, imported):
     first, second = imported.items
-    poam = records.Poam([replace(first, title="Named admin accounts"), second, _record(4, requirements=["3.1.5"])])
+    poam = records.Poam([replace(first, title="Named admin accounts"), second, _record(4, requirements=["3.1.7"])])
     result = import_poam(team.coordinator, team.org, poam, file=FILE)
     assert (result.created, result.updated, result.unchanged) == (["POAM-AC-002"], ["POAM-AC-001"],
                                                                   ["POAM-IA-001"])

@@ -50,7 +50,7 @@ def worked_demo(db):
     services.request_closure(owner, item, note="Everyone has completed the module")
     services.approve_closure(item.approval_authority, item, note="Checked the LMS report",
                              record_met=True)  # the last open item of 3.2.3: recorded MET in the same step
-    rescan = Milestone.objects.get(item__organization=org, item__identifier="POAM-RA-001", description=RESCAN)
+    rescan = Milestone.objects.get(item__organization=org, item__identifier="OPA-RA-001", description=RESCAN)
     services.slip_milestone(rescan.item.primary_owner, rescan, rescan.due + timedelta(days=7),
                             reason="The scanner licence renews on the 15th")
     return org
@@ -64,7 +64,7 @@ def test_the_demo_spreadsheet_again_undoes_nothing(worked_demo):
     org = worked_demo
     priya = PoamItem.objects.get(organization=org, identifier="POAM-IR-001").created_by
     assert _file_status("POAM-AT-001") is not ItemStatus.CLOSED  # the file still shows it open
-    rescan = Milestone.objects.get(item__organization=org, item__identifier="POAM-RA-001", description=RESCAN)
+    rescan = Milestone.objects.get(item__organization=org, item__identifier="OPA-RA-001", description=RESCAN)
     file_due = next(m.due for r in read_poam_file(str(CSV)).items for m in r.milestones if m.description == RESCAN)
     assert rescan.due == file_due + timedelta(days=7) and rescan.original_due == file_due
     slip_reasons = dict(AuditEvent.objects.filter(object_type="register.milestone", action="slip_milestone")
@@ -87,7 +87,7 @@ def test_the_demo_spreadsheet_again_undoes_nothing(worked_demo):
     kept = result.kept
     assert [(c.field, c.old, c.new, c.why) for c in kept["POAM-AT-001"]] == [
         ("status", "Closed", Status(_status_value("POAM-AT-001")).label, NOT_REOPENED)]
-    assert [(c.field, c.old, c.new) for c in kept["POAM-RA-001"]] == [
+    assert [(c.field, c.old, c.new) for c in kept["OPA-RA-001"]] == [
         (f"milestone {RESCAN!r} due", (file_due + timedelta(days=7)).isoformat(), file_due.isoformat())]
     assert verify_chain(org).intact
 

@@ -37,7 +37,7 @@ HEADERS = ["POA&M ID", "Control", "NOT MET Objectives", "Weakness Name", "Weakne
 
 def _items() -> list[PoamItem]:
     return [
-        PoamItem(id="POAM-AC-001", requirements=["3.1.1", "3.1.2"], objectives=["3.1.1[a]", "3.1.2[b]"],
+        PoamItem(id="POAM-AC-001", requirements=["3.1.3", "3.1.4"], objectives=["3.1.3[a]", "3.1.4[b]"],
                  title="Shared administrator account on the file server",
                  weakness="Three technicians sign in as 'admin' on FS01.\n\nFound in the self-assessment walkthrough.",
                  severity=Severity.HIGH, status=ItemStatus.IN_PROGRESS, kind=RecordKind.ASSESSMENT_POAM,
@@ -49,7 +49,7 @@ def _items() -> list[PoamItem]:
                  approval_authority="Priya Lee", evidence_custodian="Olive Lee",
                  resources="Two days of the Windows administrator", source="Self-assessment 2026",
                  start_date=BEFORE, scheduled_completion=SOON, evidence="Account list export from AD"),
-        PoamItem(id="POAM-AU-001", requirements=["3.3.1"], title="Firewall logs kept 30 days only",
+        PoamItem(id="OPA-AU-001", requirements=["3.3.1"], title="Firewall logs kept 30 days only",
                  weakness="The firewall keeps its logs for 30 days; the policy says 90.", severity=Severity.MODERATE,
                  status=ItemStatus.CLOSED, kind=RecordKind.OPERATIONAL_PLAN,
                  remediation="Forward the firewall logs to the SIEM with 90-day retention",
@@ -58,13 +58,13 @@ def _items() -> list[PoamItem]:
                  primary_owner="Olive Lee", approval_authority="Paul Lee", evidence_custodian="Marcus Lee",
                  start_date=BEFORE, scheduled_completion=BEFORE + timedelta(days=35),
                  completion_date=BEFORE + timedelta(days=31), evidence="SIEM retention setting screenshot"),
-        PoamItem(id="POAM-CM-001", requirements=["3.4.8"], title="Unlisted software allowed on shop PCs",
+        PoamItem(id="OPA-CM-001", requirements=["3.4.8"], title="Unlisted software allowed on shop PCs",
                  weakness="=HYPERLINK(\"http://evil.example\",\"click\") was typed into the asset sheet",
                  severity=Severity.CRITICAL, status=ItemStatus.RISK_ACCEPTED, kind=RecordKind.OPERATIONAL_PLAN,
                  remediation="+cmd|' /C calc'!A0 is text here, not a formula", primary_owner="Marcus Lee",
                  approval_authority="Priya Lee", responsible_unit="@Shop floor", resources="-1 FTE",
                  evidence="CAB-2291 risk acceptance memo"),
-        PoamItem(id="POAM-IA-001", requirements=["3.5.3"], objectives=["3.5.3[c]"], title="Ünïcödé: MFA for VPN",
+        PoamItem(id="POAM-IA-001", requirements=["3.5.7"], objectives=["3.5.7[c]"], title="Ünïcödé: MFA for VPN",
                  weakness="VPN logins use passwords only — no second factor.", severity=Severity.HIGH,
                  status=ItemStatus.READY_FOR_VERIFICATION, kind=RecordKind.ASSESSMENT_POAM,
                  remediation="Enforce Duo on the VPN concentrator", primary_owner="Olive Lee",
@@ -74,7 +74,7 @@ def _items() -> list[PoamItem]:
         PoamItem(id="POAM-SC-001", requirements=["3.13.11"], title="FIPS mode off on the VPN",
                  weakness="The VPN concentrator runs without FIPS mode.", status=ItemStatus.DRAFT,
                  kind=RecordKind.ASSESSMENT_POAM),
-        PoamItem(id="POAM-MP-001", requirements=["3.8.3"], title="Old drives not sanitized",
+        PoamItem(id="POAM-MP-001", requirements=["3.8.9"], title="Old drives not sanitized",
                  weakness="Retired drives sit in a closet", severity=Severity.LOW, status=ItemStatus.OPEN,
                  remediation="Shred with a certificate of destruction", primary_owner="Marcus Lee",
                  resources="$400 for the shredding service\nhalf a day to collect the drives",
@@ -185,7 +185,7 @@ def test_a_refused_file_writes_nothing(team, tmp_path):
     items = _items()
     path = _spreadsheet(tmp_path / "bad.xlsx", items)
     book = openpyxl.load_workbook(path)
-    book.active["S4"] = "next spring"  # text in the Scheduled Completion Date column of POAM-CM-001
+    book.active["S4"] = "next spring"  # text in the Scheduled Completion Date column of OPA-CM-001
     book.save(path)
     before = (StoredItem.objects.count(), AuditEvent.objects.count())
     with pytest.raises(InputError) as raised:

@@ -92,7 +92,7 @@ def test_an_approver_who_did_none_of_the_work_approves(team):
 
 
 def _record(row, **fields):
-    values = dict(id=f"V-{row}", requirements=["AC.L2-3.1.1"], title=f"Shared admin account {row}",
+    values = dict(id=f"V-{row}", requirements=["AC.L2-3.1.8"], title=f"Shared admin account {row}",
                   weakness="One admin account is shared by the IT team",
                   remediation="Named admin accounts; quarterly access review with the record kept",
                   primary_owner="Marcus Lee, IT Operations Lead", approval_authority="Priya Lee",

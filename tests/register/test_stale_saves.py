@@ -12,7 +12,7 @@ import pytest
 from punchlist.orgs import services as orgs
 from punchlist.orgs.models import Membership, Role
 from punchlist.register import services
-from punchlist.register.models import Assessment, Evidence, Milestone, RequirementStatus
+from punchlist.register.models import Assessment, Evidence, Milestone, ObjectiveStatus, RequirementStatus
 from punchlist.register.services import ConflictError
 from punchlist.register.services import evidence as vault
 from punchlist.testing import make_item
@@ -78,6 +78,30 @@ def test_a_stale_determination_is_refused_and_a_first_one_too(team):
         services.set_requirement_status(team.coordinator, assessment, "3.1.1", "met", implementation="x",
                                         version=1)
     assert RequirementStatus.objects.get(pk=status.pk).determination == "not_met"
+
+
+def test_a_stale_objective_determination_is_refused_and_a_first_one_too(team):
+    assessment = services.create_assessment(team.coordinator, team.org, assessed_on=DAY)
+    # Both saw 3.4.9[b] without a determination (version 0): the first one recorded wins, the second is told.
+    services.set_objective_status(team.coordinator, assessment, "3.4.9[b]", "met", version=0)
+    with pytest.raises(ConflictError) as refused:
+        services.set_objective_status(team.admin, assessment, "3.4.9[b]", "not_met", version=0)
+    assert refused.value.changes == {"determination": "met"}
+    assert refused.value.by == [team.coordinator.username]
+    assert "the determination of 3.4.9[b]" in str(refused.value)
+    row = ObjectiveStatus.objects.get(assessment=assessment, objective="3.4.9[b]")
+    assert (row.determination, row.version) == ("met", 1)
+    # Nothing of the refused save was written: the requirement did not follow a NOT MET that never was.
+    assert not RequirementStatus.objects.filter(assessment=assessment, requirement="3.4.9").exists()
+    services.set_objective_status(team.admin, assessment, "3.4.9[b]", "not_met", version=1)
+    with pytest.raises(ConflictError, match="determination is now 'not_met'"):
+        services.set_objective_status(team.coordinator, assessment, "3.4.9[b]", "met", version=1)
+    row.refresh_from_db()
+    assert (row.determination, row.version) == ("not_met", 2)
+    assert RequirementStatus.objects.get(assessment=assessment, requirement="3.4.9").determination == "not_met"
+    # Without a version (a script that read nothing), the save goes through over whatever is there.
+    services.set_objective_status(team.coordinator, assessment, "3.4.9[b]", "met")
+    assert ObjectiveStatus.objects.get(pk=row.pk).version == 3
 
 
 def test_a_stale_assessment_edit_is_refused(team):

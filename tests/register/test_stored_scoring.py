@@ -73,7 +73,8 @@ def test_mapping_reads_in_a_fixed_number_of_queries(team, django_assert_num_quer
     for n in range(5):
         item = make_item(team, title=f"Item {n}", milestones=["one", "two"])
         services.add_evidence(team.owner, item, name=f"e{n}", reference="share")
-    with django_assert_num_queries(5):  # items, requirements, milestones, evidence, people (and who still belongs)
+    # items, requirements, blocked-by links, milestones, evidence, people (and who still belongs)
+    with django_assert_num_queries(6):
         poam = mapping.to_poam(PoamItem.objects.for_organization(team.org))
     assert len(poam.items) == 5
 

@@ -78,6 +78,24 @@ def test_objectives_by_requirement_and_those_still_open(team, assessment, login_
     assert login_as(team.owner).post(address, {"objective": "3.4.9[a]", "determination": "met"}).status_code == 403
 
 
+def test_a_stale_objective_determination_is_refused_on_the_page(team, assessment, login_as):
+    address = page(team, assessment, "requirements", "3.4.9", "objectives")
+    mine, theirs = login_as(team.coordinator), login_as(team.admin)
+    shown = mine.get(address).content.decode()
+    assert re.search(r'name="objective" value="3\.4\.9\[a\]"><input type="hidden" name="version" value="0"', shown)
+    assert theirs.post(address, {"objective": "3.4.9[a]", "determination": "not_met", "version": "0"}
+                       ).status_code == 302
+    refused = mine.post(address, {"objective": "3.4.9[a]", "determination": "met", "version": "0"})
+    assert refused.status_code == 409
+    said = text(refused)
+    assert "the determination of 3.4.9[a]" in said and "Determination is now" in said and "NOT MET" in said
+    assert services.objective_statuses(assessment)["3.4.9"] == {"3.4.9[a]": "not_met"}
+    # The page now shows version 1; saved from it, the change goes through.
+    assert 'name="version" value="1"' in mine.get(address).content.decode()
+    assert mine.post(address, {"objective": "3.4.9[a]", "determination": "met", "version": "1"}).status_code == 302
+    assert services.objective_statuses(assessment)["3.4.9"] == {"3.4.9[a]": "met"}
+
+
 def test_the_register_filters_by_kind_and_exports_one_kind(team, assessment, login_as):
     client = login_as(team.viewer)
     register = f"/o/{team.org.slug}/register/"

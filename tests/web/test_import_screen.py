@@ -157,6 +157,11 @@ def test_upload_preview_correct_check_and_import(team, vault_backend, login_as):
     ready = client.post(url, {**data, "action": "check"})
     assert ready.status_code == 200
     assert "Every row passes" in text(ready) and "would add 2 items" in text(ready)
+    # Neither 3.1.1 nor 3.5.3 may be on a POA&M: each row is said to come in as operational plan work.
+    assert "2 rows come in as operational plan of action items" in text(ready)
+    assert "Row 3 (A-1): 3.1.1 may never be on a POA&M (3.1.1: R-POAM-3: its point value (5) is greater than 1)" \
+        in text(ready)
+    assert "Row 4 (A-2): 3.5.3 may never be on a POA&M" in text(ready)
     assert PoamItem.objects.filter(organization=team.org).count() == 0 and events(team) == before
 
     done = client.post(url, {**form_data(ready), "action": "import"})
@@ -165,8 +170,10 @@ def test_upload_preview_correct_check_and_import(team, vault_backend, login_as):
     items = {i.external_id: i for i in PoamItem.objects.filter(organization=team.org)}
     assert set(items) == {"A-1", "A-2"}
     assert items["A-1"].primary_owner == team.owner and items["A-1"].scheduled_completion == DUE
-    assert items["A-2"].identifier == "POAM-IA-001"
-    assert reverse("web:item", args=[team.org.slug, "POAM-IA-001"]) in done.content.decode()
+    assert (items["A-1"].identifier, items["A-1"].kind) == ("OPA-AC-001", "operational_plan")
+    assert (items["A-2"].identifier, items["A-2"].kind) == ("OPA-IA-001", "operational_plan")
+    assert reverse("web:item", args=[team.org.slug, "OPA-IA-001"]) in done.content.decode()
+    assert "Added as operational plan of action items" in text(done)
     assert staged() == []  # the upload is gone once imported
     assert client.get(url).status_code == 404
 
@@ -479,7 +486,7 @@ def test_the_pages_cost_the_same_queries_whatever_the_file_and_the_profiles(team
 # --- a re-import never undoes work ----------------------------------------------------------------------
 
 def _work_on_the_demo(org):
-    """After the demo's story: POAM-AT-001 done, verified and closed; a milestone of POAM-RA-001 rescheduled."""
+    """After the demo's story: POAM-AT-001 done, verified and closed; a milestone of OPA-RA-001 rescheduled."""
     from punchlist.register import services
     from punchlist.register.models import Milestone
 
@@ -490,7 +497,7 @@ def _work_on_the_demo(org):
     services.request_closure(item.primary_owner, item, note="Everyone has completed the module")
     services.approve_closure(item.approval_authority, item, note="Checked the LMS report",
                              record_met=True)  # the last open item of 3.2.3: recorded MET in the same step
-    rescan = Milestone.objects.get(item__organization=org, item__identifier="POAM-RA-001", description="Clean re-scan")
+    rescan = Milestone.objects.get(item__organization=org, item__identifier="OPA-RA-001", description="Clean re-scan")
     services.slip_milestone(rescan.item.primary_owner, rescan, rescan.due + timedelta(days=7),
                             reason="The scanner licence renews on the 15th")
     return rescan

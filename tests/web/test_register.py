@@ -66,7 +66,10 @@ def test_every_item_riskiest_first_with_the_reason(team, varied, login_as):
     assert order == [ids["cui"], ids["ssp"], ids["vague"], ids["late"], ids["other"], ids["minor"]]
     page = text(response)
     assert "CUI exposure" in page and "protects CUI directly (3.13.16" in page
-    assert "without a System Security Plan there is no score" in page
+    # Under each item, why it sits there in a few words; the tier's whole reason is the badge's tooltip.
+    assert "Moderate severity · 3.12.4 is a foundation · due in 40 days" in page
+    assert 'title="3.12.4 is a foundation: without a System Security Plan there is no score' in \
+        response.content.decode()
     assert f'href="{reverse("web:item", args=[team.org.slug, ids["cui"]])}"' in response.content.decode()
     assert "6 items" in page
 

@@ -110,6 +110,7 @@ TABLE = {
     "item": (EVERYONE, NOBODY),
     "item_edit": (WORKERS_ON_ITEM, WORKERS_ON_ITEM),
     "item_due": (None, WORKERS_ON_ITEM),
+    "item_blockers": (None, WORKERS_ON_ITEM),
     "item_move": (None, WORKERS_ON_ITEM),
     "item_milestone_add": (None, WORKERS_ON_ITEM),
     "item_milestone_done": (None, WORKERS_ON_ITEM),

@@ -18,12 +18,26 @@ Tiers, from the catalog and the item's severity:
 4. Minor: low severity, or a documentation-only requirement (``DOCUMENTATION``).
 5. Done: closed or risk accepted.
 
-Within a tier: the dependency's rank (tier 2), then severity (unknown counts as moderate), then the points the
-requirement costs the SPRS score, then the scheduled completion (overdue first, undated last), then the id.
+The gap counts, not only the requirement: an item marked as touching CUI is judged as CUI exposure (a low one as
+"other"), and within its tier ranks above the same item not marked; words of the weakness that name critical or
+high vulnerabilities ("14 critical vulnerabilities unpatched") count as that severity when the recorded one is
+lower or missing (``WORD_SIGNALS``).
+
+Within a tier: the dependency's rank (tier 2), then severity (unknown counts as moderate), then touching CUI, then
+the points the requirement costs the SPRS score, then the scheduled completion (overdue first, undated last),
+then the id.
+
+Blocking: an open item that blocks open items (they name it in ``blocked_by``) ranks with the highest-ranked
+item it blocks, directly before it, whatever its own tier; a closed or risk-accepted blocker blocks nothing.
+
+Each item's ``why`` says in plain words why it sits where it does: "High severity · touches CUI · blocks OPA-AC-003
+and POAM-SI-007 · due in 9 days".
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Iterable
 from datetime import date
 from enum import IntEnum
@@ -81,14 +95,30 @@ DOCUMENTATION = frozenset({"3.1.9"})
 _SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.HIGH: 1, None: 2, Severity.MODERATE: 2, Severity.LOW: 3}
 _NO_DATE = date.max.toordinal() + 1
 
+# Words of an item's title or weakness that say how bad the gap is, with the severity they count as and how the
+# explanation says it. "No critical vulnerabilities" and the like say nothing.
+_NOT = r"(?<!\bno )(?<!\bzero )(?<!\bnot )"
+WORD_SIGNALS: tuple[tuple[re.Pattern, Severity, str], ...] = (
+    (re.compile(_NOT + r"\bcritical[- ](?:severity )?(?:vulnerabilit|cves?\b|patch|finding|flaw|exploit)",
+                re.IGNORECASE), Severity.CRITICAL, "critical vulnerabilities"),
+    (re.compile(r"\b(?:actively|known)[- ]exploited\b|\bkev\b", re.IGNORECASE), Severity.CRITICAL,
+     "known exploited vulnerabilities"),
+    (re.compile(_NOT + r"\bhigh[- ](?:severity |risk )?(?:vulnerabilit|cves?\b|finding)", re.IGNORECASE),
+     Severity.HIGH, "high vulnerabilities"),
+)
+_SEVERITY_WORDS = {Severity.CRITICAL: "Critical severity", Severity.HIGH: "High severity",
+                   Severity.MODERATE: "Moderate severity", Severity.LOW: "Low severity"}
+
 
 class Priority(NamedTuple):
-    """Where an item stands: its tier, why in words, and the key that sorts the most urgent first. A named
-    tuple: ten thousand of them are made for one register, several times faster than a frozen dataclass."""
+    """Where an item stands: its tier, the tier's reason, the key that sorts the most urgent first, and why it
+    sits there in plain words (``explain``). A named tuple: ten thousand of them are made for one register,
+    several times faster than a frozen dataclass."""
 
     tier: Tier
     reason: str
     key: tuple
+    why: str = ""
 
 
 def cui_exposed(requirement: Requirement) -> bool:
@@ -99,9 +129,24 @@ def cui_exposed(requirement: Requirement) -> bool:
             or "CUI" in requirement.title)
 
 
-def _judge(requirement_texts: tuple[str, ...], severity: Severity | None, is_open: bool,
+_HINTS = re.compile(r"vulnerab|cve|exploit|kev|finding|patch|flaw", re.IGNORECASE)
+
+
+def word_signal(*texts: str) -> tuple[Severity, str] | None:
+    """The severity the words of an item name, and how to say it: ("critical vulnerabilities" ...) or None.
+    Most texts name no vulnerability at all: one quick search says so before the signals are tried."""
+    texts = [text for text in texts if text and _HINTS.search(text)]
+    for pattern, severity, words in WORD_SIGNALS:
+        for text in texts:
+            if pattern.search(text):
+                return severity, words
+    return None
+
+
+def _judge(requirement_texts: tuple[str, ...], severity: Severity | None, is_open: bool, touches_cui: bool,
            catalog: Catalog) -> tuple[Tier, str, int, int]:
-    """(tier, reason, dependency rank, points) for an item's requirements and severity."""
+    """(tier, reason, dependency rank, points) for an item's requirements, severity (the recorded one or the
+    one its words name, whichever is worse) and its touching CUI."""
     if not is_open:
         return Tier.DONE, "closed or risk accepted", 0, 0
     known = [r for r in (catalog.find(text) for text in requirement_texts if text) if r is not None]
@@ -112,6 +157,8 @@ def _judge(requirement_texts: tuple[str, ...], severity: Severity | None, is_ope
     if exposed and severity is not Severity.LOW:
         names = ", ".join(r.id for r in exposed)
         return Tier.CUI_EXPOSURE, f"protects CUI directly ({names}: {exposed[0].title})", 0, points
+    if touches_cui and severity is not Severity.LOW:
+        return Tier.CUI_EXPOSURE, "touches CUI", 0, points
     dependencies = sorted((r for r in known if r.id in DEPENDENCIES), key=lambda r: _DEPENDENCY_RANK[r.id])
     if dependencies:
         first = dependencies[0]
@@ -120,48 +167,168 @@ def _judge(requirement_texts: tuple[str, ...], severity: Severity | None, is_ope
     if severity is Severity.LOW:
         if exposed:  # a CUI requirement's low finding is still more than a minor one
             return Tier.OTHER, f"low severity, but protects CUI ({exposed[0].id})", 0, points
+        if touches_cui:
+            return Tier.OTHER, "low severity, but touches CUI", 0, points
         return Tier.MINOR, "low severity", 0, points
     if known and all(r.id in DOCUMENTATION for r in known):
         return Tier.MINOR, f"documentation ({known[0].id} {known[0].title})", 0, points
     return Tier.OTHER, "", 0, points
 
 
-def prioritize(item: PoamItem, catalog: Catalog | None = None) -> Priority:
-    """One item's priority. ``risk_order`` is the fast way for many items."""
-    catalog = catalog or load_catalog()
-    tier, reason, rank, points = _judge(tuple(item.requirements), item.severity, item.status.is_open, catalog)
-    return Priority(tier, reason, _key(tier, rank, item, points))
+def _worse(recorded: Severity | None, named: tuple[Severity, str] | None) -> Severity | None:
+    if named is None:
+        return recorded
+    return named[0] if _SEVERITY_ORDER[named[0]] < _SEVERITY_ORDER[recorded] else recorded
 
 
-def _key(tier: Tier, rank: int, item: PoamItem, points: int) -> tuple:
-    due = item.scheduled_completion
-    return (int(tier), rank, _SEVERITY_ORDER[item.severity], -points,
-            due.toordinal() if due else _NO_DATE, item.id or "")
+def prioritize(item: PoamItem, catalog: Catalog | None = None, *, as_of: date | None = None) -> Priority:
+    """One item's priority, on its own (its blocking needs the other items: ``risk_order`` for many)."""
+    return risk_order([item], catalog, as_of=as_of)[0][1]
 
 
-def risk_order(items: Iterable[PoamItem], catalog: Catalog | None = None) -> list[tuple[PoamItem, Priority]]:
-    """The items, most urgent first, each with its priority. Judgements are shared by the items that have
-    the same requirements, severity and openness (thousands of items, a few hundred combinations)."""
+def risk_order(items: Iterable[PoamItem], catalog: Catalog | None = None, *, as_of: date | None = None
+               ) -> list[tuple[PoamItem, Priority]]:
+    """The items, most urgent first, each with its priority and why. Judgements are shared by the items that
+    have the same requirements, severity, words, CUI mark and openness (thousands of items, a few hundred
+    combinations). ``as_of`` (today) lets the explanation say how far off each due date is."""
     catalog = catalog or load_catalog()
     judged: dict[tuple, tuple[Tier, str, int, int]] = {}
     severity_order = _SEVERITY_ORDER
     closed, accepted = ItemStatus.CLOSED, ItemStatus.RISK_ACCEPTED
-    ranked = []
+    items = list(items)
+    keys, named_by, opens = [], [], []
     for item in items:
         status = item.status
-        severity = item.severity
-        signature = (tuple(item.requirements), severity, status is not closed and status is not accepted)
+        is_open = status is not closed and status is not accepted
+        named = word_signal(item.title, item.weakness) if is_open else None
+        severity = _worse(item.severity, named)
+        touches = bool(item.touches_cui)
+        signature = (tuple(item.requirements), severity, is_open, touches)
         judgement = judged.get(signature)
         if judgement is None:
             judgement = judged[signature] = _judge(*signature, catalog)
         tier, reason, rank, points = judgement
         due = item.scheduled_completion
-        key = (tier.value, rank, severity_order[severity], -points, due.toordinal() if due else _NO_DATE,
-               item.id or "")
-        ranked.append((item, Priority(tier, reason, key)))
+        keys.append((tier.value, rank, severity_order[severity], 0 if touches and is_open else 1, -points,
+                     due.toordinal() if due else _NO_DATE, 0, item.id or "", reason))
+        named_by.append(named)
+        opens.append(is_open)
+    blocks = _blocks(items, opens)
+    if blocks:
+        keys = _lifted(items, keys, blocks)
+    heads: dict[tuple, str] = {}
+    ranked = []
+    for n, (item, key) in enumerate(zip(items, keys)):
+        signature = (item.severity, named_by[n], key[8], bool(item.touches_cui), opens[n])
+        head = heads.get(signature)
+        if head is None:
+            head = heads[signature] = _head(*signature)
+        ranked.append((item, Priority(Tier(key[0]), key[8], key[:8],
+                                      _why(head, [items[b].id for b in blocks.get(n, ())], item, as_of,
+                                           opens[n]))))
     ranked.sort(key=lambda pair: pair[1].key)
     return ranked
 
 
-__all__ = ["CUI_DATA", "DEPENDENCIES", "DOCUMENTATION", "Priority", "Tier", "cui_exposed", "prioritize",
-           "risk_order"]
+def _blocks(items: list[PoamItem], opens: list[bool]) -> dict[int, list[int]]:
+    """By position: the open items each open item blocks (they name it in ``blocked_by``)."""
+    if not any(item.blocked_by for item in items):
+        return {}
+    position = {item.id: n for n, item in enumerate(items) if item.id}
+    blocks: dict[int, list[int]] = {}
+    for n, item in enumerate(items):
+        if not opens[n]:
+            continue
+        for name in item.blocked_by:
+            blocker = position.get(name)
+            if blocker is not None and blocker != n and opens[blocker] and n not in blocks.get(blocker, ()):
+                blocks.setdefault(blocker, []).append(n)
+    return blocks
+
+
+def _lifted(items: list[PoamItem], keys: list[tuple], blocks: dict[int, list[int]]) -> list[tuple]:
+    """Each blocker's key raised to sit directly before the highest-ranked item it blocks (through chains of
+    blocking), where that is higher than its own. A cycle (which the register refuses, but a file may hold) is
+    cut where it closes."""
+    done: dict[int, tuple] = {}
+    visiting: set[int] = set()
+
+    def effective(n: int) -> tuple:
+        if n in done:
+            return done[n]
+        visiting.add(n)
+        best = keys[n]
+        for blocked in blocks.get(n, ()):
+            if blocked in visiting:
+                continue
+            theirs = effective(blocked)
+            lifted = (*theirs[:6], theirs[6] - 1, keys[n][7], keys[n][8])
+            if lifted[:8] < best[:8]:
+                best = lifted
+        visiting.discard(n)
+        done[n] = best
+        return best
+
+    limit = sys.getrecursionlimit()
+    if len(items) + 100 > limit:
+        sys.setrecursionlimit(len(items) + 100)
+    try:
+        return [effective(n) if n in blocks else key for n, key in enumerate(keys)]
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _short(reason: str) -> str:
+    """A tier's reason without its explanation: "3.12.4 is a foundation", "protects CUI directly (3.13.16)"."""
+    head = reason.split(":", 1)[0]
+    return head + ")" if head.count("(") > head.count(")") else head
+
+
+def explain(item: PoamItem, named: tuple[Severity, str] | None, reason: str, blocks: list[str],
+            as_of: date | None, is_open: bool) -> str:
+    """Why an item sits where it does, in a few plain words joined by " · "."""
+    return _why(_head(item.severity, named, reason, bool(item.touches_cui), is_open), blocks, item, as_of, is_open)
+
+
+def _head(severity: Severity | None, named: tuple[Severity, str] | None, reason: str, touches: bool,
+          is_open: bool) -> str:
+    """The part of the explanation that items of the same judgement share (made once per judgement)."""
+    if not is_open:
+        return "Closed or risk accepted: after every open item"
+    parts = []
+    if severity is not None:
+        parts.append(_SEVERITY_WORDS[severity])
+    elif named is None:
+        parts.append("severity not recorded")
+    if named is not None:
+        parts.append(f"the weakness names {named[1]}")
+    if reason and reason not in ("critical severity", "low severity", "touches CUI", "low severity, but touches CUI"):
+        parts.append(_short(reason))
+    if touches:
+        parts.append("touches CUI")
+    text = " · ".join(parts)
+    return text[0].upper() + text[1:]
+
+
+def _why(head: str, blocks: list[str], item: PoamItem, as_of: date | None, is_open: bool) -> str:
+    """The shared part, then what is the item's own: what it blocks and how far off it is due."""
+    if not is_open:
+        return head
+    parts = [head]
+    if blocks:
+        shown = blocks[:3]
+        listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        parts.append(f"blocks {listed}" + (f" and {len(blocks) - 3} more" if len(blocks) > 3 else ""))
+    if as_of is not None:
+        due = item.scheduled_completion
+        if due is None:
+            parts.append("no due date")
+        else:
+            days = (due - as_of).days
+            parts.append("due today" if days == 0 else f"due in {days} day{'s' if days != 1 else ''}" if days > 0
+                         else f"overdue by {-days} day{'s' if days != -1 else ''}")
+    return " · ".join(parts)
+
+
+__all__ = ["CUI_DATA", "DEPENDENCIES", "DOCUMENTATION", "WORD_SIGNALS", "Priority", "Tier", "cui_exposed", "explain",
+           "prioritize", "risk_order", "word_signal"]

@@ -168,6 +168,8 @@ class PoamItem:
     budget_money: Decimal | None = None  # what the fix costs, in the organization's currency
     budget_hours: Decimal | None = None  # and in people's hours
     decision_needed: str = ""  # the decision someone has to take for the fix to go ahead
+    touches_cui: bool | None = None  # whether the weakness touches CUI (None: not said); the risk order weighs it
+    blocked_by: list[str] = field(default_factory=list)  # ids of the items this one waits on (same register/file)
     evidence_details: list[EvidenceDetail] = field(default_factory=list)  # from an export's evidence list
     row: int | None = None  # where the item came from, for findings that point back at it
 

@@ -37,6 +37,8 @@ DETAIL_COLUMNS: dict[str, tuple[str, ...]] = {
                      "Level of Effort Hours", "Funded Base Hours", "Personnel Resources Funded Base Hours"),
     "decision_needed": ("Decision Needed", "Decision Required", "Decisions Needed", "Decision",
                         "Leadership Decision"),
+    "touches_cui": ("Touches CUI", "Touches CUI?", "Involves CUI"),
+    "blocked_by": ("Blocked By", "Blocked by Items", "Blocked by POA&M Items"),
 }
 
 DETAIL_LABELS = {
@@ -57,6 +59,8 @@ DETAIL_LABELS = {
     "budget_money": "Budget (money)",
     "budget_hours": "Budget (hours)",
     "decision_needed": "Decision needed",
+    "touches_cui": "Touches CUI",
+    "blocked_by": "Blocked by",
 }
 
 _YES = frozenset(key(word) for word in ("yes", "y", "true", "1", "x", "vendor dependent", "dependent"))
@@ -77,6 +81,19 @@ def yes_no(value) -> bool | None:
     if written in _NO:
         return False
     raise CellError(f"{text(value)!r} is not Yes or No")
+
+
+def id_list(value) -> list[str]:
+    """The ids of the items an item waits on: "POAM-AC-001, OPA-SI-002", one per line or split by ";"."""
+    if value is None or value == "":
+        return []
+    written = text(value)
+    names: list[str] = []
+    for part in written.replace(";", ",").replace("\n", ",").split(","):
+        part = part.strip()
+        if part and part not in names:
+            names.append(part)
+    return names
 
 
 def amount(value) -> Decimal | None:
@@ -121,6 +138,8 @@ DETAIL_PARSERS = {
     "budget_money": amount,
     "budget_hours": amount,
     "decision_needed": text,
+    "touches_cui": yes_no,
+    "blocked_by": id_list,
 }
 
 DETAIL_FIELDS = tuple(DETAIL_COLUMNS)

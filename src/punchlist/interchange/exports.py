@@ -140,6 +140,8 @@ ITEM_COLUMNS: tuple[tuple[str, str], ...] = (
     ("budget_money", "Budget Amount"),
     ("budget_hours", "Budget Hours"),
     ("decision_needed", "Decision Needed"),
+    ("touches_cui", "Touches CUI"),
+    ("blocked_by", "Blocked By"),
     ("comments", "Comments"),
 )
 ITEM_HEADERS = tuple(header for _, header in ITEM_COLUMNS)
@@ -147,7 +149,8 @@ DATE_FIELDS = frozenset({"start_date", "scheduled_completion", "completion_date"
 TEXT_FIELDS = frozenset({
     "id", "requirements", "objectives", "title", "weakness", "remediation", "milestones",
     "responsible_unit", "primary_owner", "supporting_owner", "approval_authority", "evidence_custodian",
-    "resources", "source", "evidence", "vendor_dependency", "budget_money", "budget_hours",
+    "resources", "source", "evidence", "vendor_dependency", "budget_money", "budget_hours", "touches_cui",
+    "blocked_by",
     *(name for name in DETAIL_FIELDS if DETAIL_PARSERS[name] is text),
 })
 
@@ -203,6 +206,8 @@ def item_values(item: PoamItem) -> list:
         show_amount(item.budget_money) or None,
         show_amount(item.budget_hours) or None,
         item.decision_needed or None,
+        None if item.touches_cui is None else ("Yes" if item.touches_cui else "No"),
+        ", ".join(item.blocked_by) or None,
         item.comments or None,
     ]
 

@@ -129,6 +129,7 @@ def _comments(item: PoamItem, status_date) -> str:
               "interim_mitigation": item.interim_mitigation, "likelihood": item.likelihood, "impact": item.impact,
               "vendor_involvement": item.vendor_involvement, "budget_money": item.budget_money,
               "budget_hours": item.budget_hours, "decision_needed": item.decision_needed,
+              "touches_cui": item.touches_cui, "blocked_by": item.blocked_by,
               "milestones": ", ".join(f"({number}) {milestone.done_on.isoformat()}"
                                       for number, milestone in enumerate(item.milestones, 1) if milestone.done_on)}
     if item.original_id and item.id and item.original_id != item.id:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from punchlist.core.records import ItemStatus, PoamItem, RecordKind, Severity
 
-from .details import amount, show_amount
+from .details import amount, id_list, show_amount, yes_no
 from .values import CellError, parse_date, requirement_list
 
 MARKER = "-- Punchlist --"
@@ -40,6 +40,8 @@ NOTED = (
     ("budget_money", "Budget amount"),
     ("budget_hours", "Budget hours"),
     ("decision_needed", "Decision needed"),
+    ("touches_cui", "Touches CUI"),
+    ("blocked_by", "Blocked by"),
     ("milestones", "Milestones done"),  # "(1) 2026-09-18, (3) 2026-10-02": Planned Milestones' numbers
 )
 _BY_LABEL = {label.casefold(): name for name, label in NOTED}
@@ -51,8 +53,10 @@ _SEVERITIES = {severity.value: severity for severity in Severity}
 def _shown(name: str, value) -> str:
     if value is None or value == "" or value == []:
         return ""
-    if name == "objectives":
+    if name in ("objectives", "blocked_by"):
         return ", ".join(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -127,6 +131,10 @@ def _parsed(name: str, text: str):
         return parse_date(text)
     if name in ("budget_money", "budget_hours"):
         return amount(text)
+    if name == "touches_cui":
+        return yes_no(text)
+    if name == "blocked_by":
+        return id_list(text)
     if name == "milestones":
         return [(int(number), parse_date(done)) for number, done in _DONE.findall(text)]
     return text

@@ -42,7 +42,8 @@ _WIDTHS = {
     "last_updated": 12, "evidence": 40, "original_id": 14, "assets": 24, "cves": 18, "source_identifier": 18,
     "interim_mitigation": 36, "likelihood": 12, "impact": 12, "residual_risk": 12, "risk_adjustment": 12,
     "vendor_dependency": 10, "vendor_product": 20, "vendor_check_in": 12, "vendor_involvement": 30,
-    "budget_money": 12, "budget_hours": 10, "decision_needed": 36, "comments": 40,
+    "budget_money": 12, "budget_hours": 10, "decision_needed": 36, "touches_cui": 10, "blocked_by": 20,
+    "comments": 40,
 }
 MILESTONE_HEADERS = ("POAM ID", "#", "Milestone", "Due", "Done On", "Item Status")
 PEOPLE_HEADERS = ("Person", "Role", "Open Items", "Closed Items", "POAM IDs")

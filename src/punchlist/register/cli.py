@@ -26,7 +26,7 @@ FIELDS = ("requirements", "objectives", "id", "title", "weakness", "remediation"
           # the further details (interchange.details)
           "original_id", "assets", "cves", "source_identifier", "interim_mitigation", "comments", "likelihood",
           "impact", "residual_risk", "risk_adjustment", "vendor_dependency", "vendor_product", "vendor_check_in",
-          "vendor_involvement", "budget_money", "budget_hours", "decision_needed")
+          "vendor_involvement", "budget_money", "budget_hours", "decision_needed", "touches_cui", "blocked_by")
 
 
 def add_commands(commands) -> None:
@@ -96,6 +96,8 @@ def add_commands(commands) -> None:
     _common(items)
     items.add_argument("--status", action="append", default=None, help="only items in this status (repeatable)")
     items.add_argument("--format", choices=["text", "json"], default="text")
+    items.add_argument("--order", choices=["id", "risk"], default="id",
+                       help="by identifier (default) or in the register's risk order, each with why it sits there")
     items.set_defaults(run=run_items)
 
     verify = commands.add_parser("verify", help="check the audit trail's hash chain, re-hash every stored "
@@ -264,7 +266,10 @@ def run_import(args) -> int:
 
 
 def _print_changes(result) -> None:
-    """Item by item, each field the import changes (old -> new) and each the register keeps, and why."""
+    """Row by row, what comes in otherwise than the file says; then item by item, each field the import changes
+    (old -> new) and each the register keeps, and why."""
+    for note in result.operational:
+        print(note)
     for identifier, changes in result.changes.items():
         print(f"{identifier}:")
         for change in changes:
@@ -358,14 +363,34 @@ def run_items(args) -> int:
              "owner": (i.primary_owner.get_full_name() or i.primary_owner.username) if i.primary_owner else None,
              "scheduled_completion": i.scheduled_completion.isoformat() if i.scheduled_completion else None}
             for i in items.order_by("identifier")]
+    if args.order == "risk":
+        rows = _in_risk_order(items, rows)
     if args.format == "json":
         print(json.dumps({"organization": organization.slug, "items": rows}, indent=2))
     else:
         for row in rows:
             print(f"{row['id']:<14} {row['status']:<24} {row['scheduled_completion'] or '-':<11} "
                   f"{', '.join(row['requirements']):<16} {row['owner'] or '-':<20} {row['title']}")
+            if "why" in row:
+                print(f"{'':<14} {row['tier']}: {row['why']}")
         print(f"{len(rows)} item(s)")
     return EXIT_OK
+
+
+def _in_risk_order(items, rows: list[dict]) -> list[dict]:
+    """The rows in the risk order the register shows (``core.priority``), each with its tier and why."""
+    from django.utils import timezone
+
+    from punchlist.core.priority import risk_order
+    from punchlist.register import mapping
+
+    by_id = {row["id"]: row for row in rows}
+    ordered = []
+    for record, priority in risk_order(mapping.to_poam(items).items, as_of=timezone.localdate()):
+        row = by_id[record.id]
+        row["tier"], row["why"] = priority.tier.label, priority.why
+        ordered.append(row)
+    return ordered
 
 
 @_guard

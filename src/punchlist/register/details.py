@@ -14,11 +14,11 @@ from .errors import InvalidChange
 # Model fields, named as the core record names them. The status date is the record's ``last_updated``.
 DETAILS = ("assets", "cves", "source_identifier", "comments", "likelihood", "impact", "residual_risk",
            "risk_adjustment", "vendor_dependency", "vendor_product", "vendor_check_in", "vendor_involvement",
-           "budget_money", "budget_hours", "decision_needed")
+           "budget_money", "budget_hours", "decision_needed", "touches_cui")
 DATES = frozenset({"status_date", "vendor_check_in"})
 AMOUNTS = {"budget_money": (Decimal("0.01"), Decimal("999999999999.99")),
            "budget_hours": (Decimal("0.1"), Decimal("999999999.9"))}
-FLAGS = frozenset({"vendor_dependency"})
+FLAGS = frozenset({"vendor_dependency", "touches_cui"})
 SHORT = frozenset({"likelihood", "impact", "residual_risk", "risk_adjustment"})  # 100 characters at most
 TEXTS = tuple(name for name in DETAILS if name not in DATES | FLAGS | set(AMOUNTS))
 # What the item form and update_item change besides the plan; owners may change them.
@@ -64,7 +64,7 @@ def clean_detail(name: str, value):
         if value in ("", None):
             return None
         if not isinstance(value, bool):
-            raise InvalidChange(f"vendor dependency: {value!r} is not yes or no")
+            raise InvalidChange(f"{name.replace('_', ' ').replace('cui', 'CUI')}: {value!r} is not yes or no")
         return value
     if name in AMOUNTS:
         if value in ("", None):

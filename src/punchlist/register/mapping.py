@@ -11,7 +11,7 @@ from punchlist.core import records
 from punchlist.core.scoring import ScoreReport, score
 
 from .details import DETAILS, last_updated
-from .models import Assessment, Evidence, Milestone, PoamItem, RequirementStatus, Status
+from .models import Assessment, Evidence, ItemBlocker, Milestone, PoamItem, RequirementStatus, Status
 
 OPEN_STATUSES = (Status.DRAFT, Status.OPEN, Status.IN_PROGRESS, Status.READY_FOR_VERIFICATION)
 
@@ -29,6 +29,8 @@ def items_for_records(queryset):
         "primary_owner", "supporting_owner", "approval_authority", "evidence_custodian",
     ).prefetch_related(
         "requirement_links",
+        Prefetch("blocker_links",
+                 queryset=ItemBlocker.objects.select_related("blocker").order_by("blocker__identifier")),
         Prefetch("milestones", queryset=Milestone.objects.order_by("position", "pk")),
         Prefetch("evidence", queryset=Evidence.objects.order_by("added_at", "pk")),
     )
@@ -60,6 +62,7 @@ def to_record(item: PoamItem) -> records.PoamItem:
         evidence="; ".join(e.name for e in item.evidence.all()),
         original_id=item.external_id if item.external_id != item.identifier else "",
         interim_mitigation=item.interim_mitigation,
+        blocked_by=[link.blocker.identifier for link in item.blocker_links.all()],
         **{name: getattr(item, name) for name in DETAILS},
     )
 
@@ -74,7 +77,7 @@ _ITEM_COLUMNS = ("pk", "identifier", "objectives", "title", "weakness", "severit
 def to_poam(queryset) -> records.Poam:
     """An organization's items as a core Poam, for ``punchlist.core.checks.lint`` and the reports.
 
-    Reads plain rows (five queries, whatever the number of items) instead of model instances: building
+    Reads plain rows (six queries, whatever the number of items) instead of model instances: building
     10,000 items with their milestones as Django objects costs several times the lint itself.
     """
     from django.contrib.auth import get_user_model
@@ -94,6 +97,10 @@ def to_poam(queryset) -> records.Poam:
             Milestone.objects.filter(item__in=selected).order_by("item_id", "position", "pk")
             .values_list("item_id", "description", "due", "done_on", "dropped_on")):
         milestones.setdefault(item_id, []).append(records.Milestone(description, due, done_on, dropped_on))
+    blocked_by: dict[int, list[str]] = {}
+    for item_id, blocker in (ItemBlocker.objects.filter(item__in=selected).order_by("item_id", "blocker__identifier")
+                             .values_list("item_id", "blocker__identifier")):
+        blocked_by.setdefault(item_id, []).append(blocker)
     evidence: dict[int, list[str]] = {}
     for item_id, name in (Evidence.objects.filter(item__in=selected).order_by("item_id", "added_at", "pk")
                           .values_list("item_id", "name")):
@@ -121,7 +128,7 @@ def to_poam(queryset) -> records.Poam:
             completion_date=completion, last_updated=last_updated(status_date, updated, version),
             milestones=milestones.get(pk, []), status=statuses[status.upper()], kind=kinds[kind.upper()],
             evidence="; ".join(evidence.get(pk, ())), original_id=external if external != identifier else "",
-            interim_mitigation=interim,
+            interim_mitigation=interim, blocked_by=blocked_by.get(pk, []),
             **dict(zip(DETAILS, details)),
         )
         for (pk, identifier, objectives, title, weakness, severity, remediation, unit, owner, support, authority,

@@ -164,6 +164,8 @@ class ObjectiveStatus(models.Model):
     objective = models.CharField(max_length=16)  # "3.1.1[a]"
     requirement = models.CharField(max_length=10)  # "3.1.1"
     determination = models.CharField(max_length=20, choices=Determination.choices)
+    # Optimistic locking (punchlist.audit.locking): every write checks the version the writer read and bumps it.
+    version = models.PositiveIntegerField(default=1, db_default=1)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", db_index=False)
@@ -236,6 +238,9 @@ class PoamItem(models.Model):
     budget_money = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     budget_hours = models.DecimalField(max_digits=10, decimal_places=1, null=True, blank=True)
     decision_needed = models.TextField(blank=True, default="", db_default="")
+    # Whether the weakness touches CUI (stores, processes or transmits it); blank: not said. The risk order
+    # puts an item that does above the same item that does not (core.priority).
+    touches_cui = models.BooleanField("Touches CUI", null=True, blank=True)
     # Optimistic locking: every write checks the version the writer read and bumps it.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
@@ -278,6 +283,24 @@ class ItemRequirement(models.Model):
         ordering = ["item", "position"]
         constraints = [models.UniqueConstraint(fields=["item", "requirement"], name="requirement_once_per_item")]
         indexes = [models.Index(fields=["requirement"], name="item_requirement_idx")]
+
+
+class ItemBlocker(models.Model):
+    """One item waiting on another of the same organization: ``item`` is blocked by ``blocker`` until the
+    blocker is closed or risk accepted. Services keep the links within one organization and free of cycles."""
+
+    # Found by item through the unique (item, blocker), which starts with it.
+    item = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="blocker_links", db_index=False)
+    blocker = models.ForeignKey(PoamItem, on_delete=models.CASCADE, related_name="blocking_links")
+
+    objects = ItemChildQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["item", "blocker"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "blocker"], name="blocker_once_per_item"),
+            models.CheckConstraint(condition=~Q(item=models.F("blocker")), name="item_not_its_own_blocker"),
+        ]
 
 
 class Milestone(models.Model):

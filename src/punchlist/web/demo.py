@@ -354,7 +354,7 @@ class Story:
             implementation="Tested by a yearly tabletop exercise with the MSP; last held 2026-10-28 "
                            "(POAM-IR-001)."))
         at(f(11, 2), 9, start("marcus", "POAM-AC-001"))
-        at(f(11, 3), 9, start("marcus", "POAM-RA-001"))
+        at(f(11, 3), 9, start("marcus", "OPA-RA-001"))
         at(f(11, 5), 16, done("marcus", "POAM-SC-001", "Pilot FIPS mode on 3 engineering laptops", f(11, 5)))
         at(f(11, 9), 9, start("sam", "POAM-CM-001"))
         at(f(11, 9), 9, start("priya", "POAM-MP-001"), minute=30)
@@ -366,7 +366,7 @@ class Story:
             u("marcus"), item("POAM-SC-001"), f(1, 29, 2027),
             reason="Follows the roll-out milestone, moved by two weeks for the plotter driver"), minute=5)
         at(f(11, 18), 15, done("marcus", "POAM-AC-001", "Counsel approves the banner text", f(11, 18)))
-        at(f(11, 20), 16, done("marcus", "POAM-RA-001", "Critical patches deployed", f(11, 20)))
+        at(f(11, 20), 16, done("marcus", "OPA-RA-001", "Critical patches deployed", f(11, 20)))
         # The monthly management reviews, 31 days apart so that each falls in its own month.
         for days, decisions in (
                 (96, "Start with the leavers' accounts and the visitor log; Harbor Cyber brings its POA&M "

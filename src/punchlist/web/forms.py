@@ -129,6 +129,9 @@ class ItemFieldsForm(forms.Form):
                                       label="Decision needed",
                                       help_text="What someone must decide for the fix to go on")
     comments = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    touches_cui = forms.NullBooleanField(required=False, label="Touches CUI", widget=forms.NullBooleanSelect,
+                                         help_text="Whether the weakness touches CUI (where it is stored, processed "
+                                                   "or sent): the risk order puts such an item first among equals")
 
     def __init__(self, *args, organization, manager: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -211,6 +214,14 @@ class DueDateForm(forms.Form):
     scheduled_completion = forms.DateField(widget=DateInput, required=False, label="New scheduled completion")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Why it moves",
                              help_text="Needed when the date moves later or is removed (a slip)")
+
+
+class BlockersForm(forms.Form):
+    # The item's version the page showed (optimistic locking); absent from a hand-made POST: as read now.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    blocked_by = forms.CharField(required=False, max_length=2000, label="Blocked by",
+                                 help_text="Identifiers of the items this one waits on, separated by commas "
+                                           "(POAM-AC-002, OPA-SI-001); empty: it waits on nothing")
 
 
 class EvidenceForm(forms.Form):

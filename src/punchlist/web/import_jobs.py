@@ -154,7 +154,8 @@ def run_import_job(job_id: int) -> None:
                              ("unchanged", result.unchanged), ("people_added", result.people_added))},
         **changes_of(result), "kept": any(c.kept for changes in result.changes.values() for c in changes),
         "reopen": reopen, "not_reopened": NOT_REOPENED, "derived": derived_shown(stream, chosen),
-        "notes": stream.notes, "scan": scan.as_json() if scan is not None else None})
+        "notes": stream.notes, "scan": scan.as_json() if scan is not None else None,
+        "operational": {"count": len(result.operational), "listed": result.operational[:ITEMS_LISTED]}})
 
 
 def _gone(job: ImportJob) -> None:

@@ -27,6 +27,8 @@ class OutcomeForm(forms.Form):
 
 class ObjectiveForm(forms.Form):
     determination = forms.ChoiceField(choices=Determination.choices)
+    # The determination's version the page showed (0: none yet); absent from a hand-made POST: as read now.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
 class DropMilestoneForm(forms.Form):

@@ -75,6 +75,7 @@ class Row:
     checks: frozenset[str] = frozenset()  # the findings' check codes
     text: str = ""  # lower-case text that free-text search looks in
     original_id: str = ""  # the id the item had in the file it came from ("V-1"), when not ours
+    why: str = ""  # why it sits where it does in the risk order, in plain words (core.priority.explain)
 
     @property
     def is_open(self) -> bool:
@@ -191,7 +192,7 @@ def _build_index(organization, version: tuple, as_of: date, people: list[Person]
     no_checks: frozenset[str] = frozenset()
     rows = []
     append = rows.append
-    for rank, (record, priority) in enumerate(risk_order(poam.items, catalog)):
+    for rank, (record, priority) in enumerate(risk_order(poam.items, catalog, as_of=as_of)):
         identifier = record.id
         pk, family, owner_id, support_id, approver_id = extra[identifier]
         found = by_item.get(identifier, none)
@@ -207,7 +208,7 @@ def _build_index(organization, version: tuple, as_of: date, people: list[Person]
                    severities[record.severity], kinds[record.kind], owners,
                    approver_id, record.primary_owner, record.scheduled_completion, priority.tier, priority.reason,
                    rank, found, frozenset([f.check for f in found]) if found else no_checks, text,
-                   record.original_id))
+                   record.original_id, priority.why))
     return RegisterIndex(version, as_of, rows, file_level, people,
                          with_findings=len([row for row in rows if row.findings]))
 

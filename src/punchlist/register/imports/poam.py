@@ -20,14 +20,15 @@ from punchlist.orgs.permissions import require
 
 from ..details import AMOUNTS, SHORT
 from ..errors import RegisterError
-from ..models import Assessment, Kind, PoamItem, Status
+from ..models import IDENTIFIER_PREFIX, Assessment, Kind, PoamItem, Status
 from ..services._common import objective_ids, writing
 from ..services.separation import closure_conflicts, refusal
 from .create import BATCH, create_items
+from .links import WantedLinks, set_links
 from .people import People
 from .update import IMPORT_REASON, update_items
 
-OUR_ID = re.compile(r"^(?:POAM|OPA)-([A-Z]{2})-(\d{1,6})$")
+OUR_ID = re.compile(r"^(POAM|OPA)-([A-Z]{2})-(\d{1,6})$")
 # By the members' values (``_value_``, a plain attribute: an Enum's own hash is a Python call, once per row).
 KINDS = {kind._value_: Kind[kind.name].value for kind in records.RecordKind}
 STATUSES = {status._value_: Status[status.name].value for status in records.ItemStatus}
@@ -46,6 +47,9 @@ class ImportResult:
     # Per item updated or left as it was: each field the file changes (old -> new), and each it would change
     # but does not (a person's work since the last import, a closed item not chosen for reopening).
     changes: dict[str, list] = field(default_factory=dict)
+    # Rows the file gives as assessment POA&M items for a requirement that may never be on a POA&M: they come
+    # in as operational plan of action items (remediation before the assessment), each said in words.
+    operational: list[str] = field(default_factory=list)
 
     @property
     def kept(self) -> dict[str, list]:
@@ -57,6 +61,9 @@ class ImportResult:
         text = f"{len(self.created)} item(s) imported"
         if self.updated or self.unchanged:
             text += f", {len(self.updated)} updated, {len(self.unchanged)} unchanged"
+        if self.operational:
+            text += (f"; {len(self.operational)} of them as operational plan of action items (requirements that "
+                     "may never be on a POA&M)")
         if self.people_added:
             text += f"; {len(self.people_added)} people added without sign-in: {', '.join(self.people_added)}"
         return text
@@ -80,6 +87,7 @@ class Plan:
     # Per piece of evidence an export listed (``record.evidence_details``): who added it (a member's primary key,
     # or None for the importer), its custodian (as ``people``) and the requirements it shows met (catalog ids).
     evidence: list[tuple] = field(default_factory=list)
+    note: str = ""  # what the import does with the row other than the file says (``ImportResult.operational``)
 
 
 def _governing_conditional(organization, assessment):
@@ -128,8 +136,10 @@ def import_poam(actor, organization, poam: records.Poam | PoamStream, *, file: s
                              columns=stream.columns)
         reopened = frozenset(name.strip() for name in reopen)
         new_people: dict = {}
+        links: list[WantedLinks] = []  # the rows' "blocked by", set once every row is in
         for batch in stream.batches(BATCH):
             plans = checker.check(batch, errors)
+            result.operational += [plan.note for plan in plans if plan.note]
             updates = [plan for plan in plans if plan.item is not None]
             clean = not errors and not stream.errors and not more
             if clean or updates:
@@ -142,16 +152,27 @@ def import_poam(actor, organization, poam: records.Poam | PoamStream, *, file: s
                                                   changes_out=result.changes)
                 result.updated += updated
                 result.unchanged += unchanged
+            links += [WantedLinks(plan.row, plan.record.blocked_by, pk=plan.item)
+                      for plan in updates if plan.record.blocked_by]
             creates = [plan for plan in plans if plan.item is None]
             if creates and not errors and not stream.errors and not more:
-                result.created += create_items(actor, organization, creates, new_people, file=file,
-                                               assessment=assessment, session=False, fields=stream.fields)
+                made = create_items(actor, organization, creates, new_people, file=file,
+                                    assessment=assessment, session=False, fields=stream.fields)
+                result.created += made
+                links += [WantedLinks(plan.row, plan.record.blocked_by, identifier=identifier, created=True)
+                          for plan, identifier in zip(creates, made) if plan.record.blocked_by]
             if keep is not None and len(errors) > keep:
                 errors.sort(key=lambda e: e.row or 0)
                 more += len(errors) - keep
                 del errors[keep:]
             if progress is not None:
                 progress(stream.rows, max(stream.total, stream.rows))
+        if links and not errors and not stream.errors and not more:
+            # Once every row is written, so that a link may name a row further down the file.
+            for identifier in set_links(actor, organization, links, file=file, reason=reason, errors=errors):
+                if identifier in result.unchanged:  # its links are a change of it
+                    result.unchanged.remove(identifier)
+                    result.updated.append(identifier)
         stream.raise_errors()  # cells that could not be read: the checks' findings would follow from them
         if errors:
             raise errors_of(sorted(errors, key=lambda e: (e.row or 0)), more)
@@ -256,6 +277,9 @@ class RowChecker:
         self.with_details = bool(fields & (SHORT | set(AMOUNTS)))
         self.catalog = load_catalog()
         self.conditional = _governing_conditional(organization, assessment)
+        # The requirements that may never be on a POA&M, judged once (3.13.11 by the governing assessment's
+        # determination, as the services judge it): such a row comes in as an operational plan item.
+        self.ineligible = _ineligible(organization, assessment, self.catalog)
         self.by_external: dict[str, tuple[int, str]] = {}
         self.by_identifier: dict[str, int] = {}
         for pk, identifier, external in PoamItem.objects.for_organization(organization).values_list(
@@ -277,7 +301,7 @@ class RowChecker:
         seen, updated_by, kept = self.seen, self.updated_by, self.kept
         plans: list[Plan] = []
         closed, ready, accepted = Status.CLOSED.value, Status.READY_FOR_VERIFICATION.value, Status.RISK_ACCEPTED.value
-        assessment_poam = Kind.ASSESSMENT_POAM.value
+        assessment_poam, operational = Kind.ASSESSMENT_POAM.value, Kind.OPERATIONAL_PLAN.value
 
         def error(message, column, row, where=file):
             errors.append(InputError(message, file=where, row=row, column=column))
@@ -337,6 +361,11 @@ class RowChecker:
             if resolved[0] is not None and resolved[0] == resolved[2]:
                 error("the approval authority may not be the item's primary owner", "approval_authority", row)
             kind, status = KINDS[record.kind._value_], STATUSES[record.status._value_]
+            note = ""
+            barred = [r for r in requirements if r in self.ineligible] if kind == assessment_poam else ()
+            if barred:
+                kind = operational
+                note = _operational_note(row, external, barred, self.ineligible)
             if status == accepted and kind == assessment_poam:
                 error("an assessment POA&M item cannot be risk accepted (R-FIND-5, R-CLOSE-1)", "status", row)
             start, due = record.start_date, record.scheduled_completion
@@ -359,10 +388,11 @@ class RowChecker:
                 continue
             family = first.family if first is not None else _family_of_control(self.needs_requirement[index])
             plan = Plan(record, row, requirements, objectives, title, resolved, kind, status, family, item=match,
-                        evidence=evidence)
+                        evidence=evidence, note=note)
             if match is None and external:
                 ours = OUR_ID.match(external.upper())
-                if ours and ours[1] == family and external.upper() not in kept:
+                # Kept only where it says the item's kind and family: an operational item is never POAM-.
+                if ours and ours[1] == IDENTIFIER_PREFIX[kind] and ours[2] == family and external.upper() not in kept:
                     plan.identifier = external.upper()
                     kept.add(plan.identifier)
             plans.append(plan)
@@ -394,6 +424,25 @@ class RowChecker:
             elif found.id not in shown:
                 shown.append(found.id)
         return self.people.member(detail.added_by) if detail.added_by else None, custodian, shown
+def _ineligible(organization, assessment, catalog) -> dict[str, str]:
+    """The requirements that may never be on a POA&M, each with why (``services.eligibility``, one query)."""
+    from punchlist.core.scoring import poam_eligibility
+
+    from ..services.eligibility import ineligible_requirements
+
+    if assessment is None:
+        assessment = Assessment.objects.filter(organization=organization, is_the_assessment_poam=True).first()
+    barred = ineligible_requirements([r.id for r in catalog], assessment)
+    return {r: poam_eligibility(catalog.get(r), False)[1] for r in barred}
+
+
+def _operational_note(row: int, external: str, barred: list[str], why: dict[str, str]) -> str:
+    """The preview's words for a row that comes in as operational plan work rather than as the file says."""
+    named = f"Row {row}" + (f" ({external})" if external else "")
+    reasons = "; ".join(f"{r}: {why[r]}" for r in barred)
+    return (f"{named}: {', '.join(barred)} may never be on a POA&M ({reasons}). It comes in as an operational "
+            "plan of action item (OPA- numbering), remediation to finish before the assessment, not as an "
+            "assessment POA&M item.")
 
 
 def _family_of_control(control: str) -> str:

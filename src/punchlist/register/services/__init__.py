@@ -10,6 +10,7 @@ from .assessments import (
                           set_requirement_status,
                           update_assessment,
 )
+from .blockers import set_blockers
 from .evidence import add_evidence
 from .items import change_due_date, create_item, governing_assessment, update_item
 from .closure import moves_with
@@ -30,7 +31,7 @@ from .workflow import accept_risk, approve_closure, change_status, reject_closur
 __all__ = [
     "ConflictError", "InvalidChange", "PermissionDenied", "RegisterError", "WorkflowError",
     "create_assessment", "create_scope", "set_conditional_date", "set_requirement_status", "update_assessment",
-    "add_evidence",
+    "add_evidence", "set_blockers",
     "change_due_date", "create_item", "governing_assessment", "update_item",
     "add_milestone", "complete_milestone", "drop_milestone", "reopen_milestone", "slip_milestone",
     "moves_with", "check_poam_eligible", "ineligible_requirements",

@@ -78,11 +78,13 @@ def record_met(actor, item: PoamItem, moves: list[RequirementMove], head) -> Non
         for row in ObjectiveStatus.objects.select_for_update().filter(
                 assessment=move.assessment, requirement=move.requirement, determination=Determination.NOT_MET):
             row.determination, row.updated_by = Determination.MET, actor
-            row.save(update_fields=["determination", "updated_by"])
+            locking.bump(row)
+            row.save(update_fields=["determination", "updated_by", "version"])
             chain.record(organization=item.organization, actor=actor, action="set_objective_status", obj=row,
-                         subject=row.objective, before={"determination": Determination.NOT_MET},
-                         after={"determination": Determination.MET}, reason=f"closure of {item.identifier}",
-                         head=head)
+                         subject=row.objective,
+                         before={"determination": Determination.NOT_MET, "version": row.version - 1},
+                         after={"determination": Determination.MET, "version": row.version},
+                         reason=f"closure of {item.identifier}", head=head)
         _link(actor, item, evidence, move.requirement, head)
         names = ", ".join(e.name for e in evidence)
         current = RequirementStatus.objects.filter(assessment=move.assessment, requirement=move.requirement).first()

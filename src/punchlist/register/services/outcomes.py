@@ -17,7 +17,7 @@ from punchlist.core.scoring import CONDITIONAL_THRESHOLD, Level2, ScoreReport
 from punchlist.orgs.permissions import require
 
 from .. import mapping
-from ..errors import InvalidChange, WorkflowError
+from ..errors import ConflictError, InvalidChange, WorkflowError
 from ..models import Assessment, AssessmentKind, Determination, EarnedStatus, Kind, ObjectiveStatus, PoamItem
 from .assessments import (
     OPEN_STATUSES,
@@ -193,9 +193,13 @@ def mark_official_poam(actor, assessment: Assessment, *, reason: str = "", versi
     return assessment
 
 
-def set_objective_status(actor, assessment: Assessment, objective: str, determination: str) -> ObjectiveStatus:
+def set_objective_status(actor, assessment: Assessment, objective: str, determination: str, *,
+                         version: int | None = None) -> ObjectiveStatus:
     """Record one assessment objective's determination; the requirement follows in the same step: NOT MET
-    as soon as one objective is, MET once every objective is MET or N/A (N/A when all are N/A)."""
+    as soon as one objective is, MET once every objective is MET or N/A (N/A when all are N/A).
+
+    ``version`` is the determination's version the writer read (0: none was recorded yet); given, the write
+    is refused (ConflictError) if someone recorded or changed it since, as for a requirement's."""
     require(actor, "register.manage_assessment", assessment)
     catalog = load_catalog()
     found = catalog.objective(objective)
@@ -206,15 +210,30 @@ def set_objective_status(actor, assessment: Assessment, objective: str, determin
     with writing(assessment.organization) as head:
         row = (ObjectiveStatus.objects.select_for_update()
                .filter(assessment=assessment, objective=found.id).first())
-        before = {"determination": row.determination} if row is not None else None
+        current = row.version if row is not None else 0
+        if version is not None and int(version) != current:
+            raise _objective_conflict(assessment, found.id, row, int(version))
+        before = {"determination": row.determination, "version": row.version} if row is not None else None
         if row is None:
-            row = ObjectiveStatus(assessment=assessment, objective=found.id, requirement=found.requirement)
+            row = ObjectiveStatus(assessment=assessment, objective=found.id, requirement=found.requirement,
+                                  version=0)
         row.determination, row.updated_at, row.updated_by = determination, timezone.now(), actor
+        locking.bump(row)
         row.save()
         chain.record(organization=assessment.organization, actor=actor, action="set_objective_status", obj=row,
-                     subject=found.id, before=before, after={"determination": determination}, head=head)
+                     subject=found.id, before=before,
+                     after={"determination": determination, "version": row.version}, head=head)
         _follow_objectives(actor, assessment, found.requirement, head)
     return row
+
+
+def _objective_conflict(assessment: Assessment, objective: str, row: ObjectiveStatus | None,
+                        expected: int) -> ConflictError:
+    subject = f"the determination of {objective} in {assessment}"
+    if row is None:  # nothing deletes one; said plainly all the same
+        return ConflictError(ObjectiveStatus(version=0), expected, {}, [], subject=subject)
+    changes, by = locking.changes_since(ObjectiveStatus, row.pk, expected)
+    return ConflictError(row, expected, changes, by, subject=subject)
 
 
 def _follow_objectives(actor, assessment: Assessment, requirement: str, head) -> None:

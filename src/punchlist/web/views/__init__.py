@@ -6,6 +6,7 @@ from . import (
     exports,
     home,
     imports,
+    item_ranking,
     items,
     outcomes,
     people,
@@ -20,5 +21,5 @@ from . import (
     work,
 )
 
-SCREENS = [home, work, register, items, imports, assessments, outcomes, people, reports, evidence, reviews, rules,
-           exports, portfolio, remediation, scan_findings, tokens]
+SCREENS = [home, work, register, items, item_ranking, imports, assessments, outcomes, people, reports, evidence,
+           reviews, rules, exports, portfolio, remediation, scan_findings, tokens]

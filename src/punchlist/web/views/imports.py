@@ -367,6 +367,7 @@ def _result_page(request, job):
         "more_updated": max(0, result["updated"]["count"] - ITEMS_LISTED),
         "changes": job.outcome.get("changes", []), "more_changes": job.outcome.get("more_changes", 0),
         "scan": job.outcome.get("scan"), "notes": job.outcome.get("notes", []),
+        "operational": job.outcome.get("operational") or {"count": 0, "listed": []},
     }
     return render(request, "web/import_result.html", context)
 

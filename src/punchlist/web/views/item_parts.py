@@ -113,7 +113,8 @@ FIELD_LABELS = {
     "residual_risk": "Residual risk", "risk_adjustment": "Risk adjustment", "vendor_dependency": "Waits on a vendor",
     "vendor_product": "Vendor's product", "vendor_check_in": "Last vendor check-in",
     "vendor_involvement": "Vendor involvement", "budget_money": "Budget (money)", "budget_hours": "Budget (hours)",
-    "decision_needed": "Decision needed", "comments": "Comments",
+    "decision_needed": "Decision needed", "comments": "Comments", "touches_cui": "Touches CUI",
+    "blocked_by": "Blocked by",
 }
 
 
@@ -131,7 +132,8 @@ def item_details(item) -> list[tuple[str, str]]:
 ACTION_LABELS = {
     "create_item": "Created", "update_item": "Edited", "change_due_date": "Scheduled completion changed",
     "change_status": "Status changed", "request_closure": "Closure requested", "approve_closure": "Closure approved",
-    "reject_closure": "Sent back from verification", "reopen_item": "Reopened", "accept_risk": "Risk accepted",
+    "reject_closure": "Sent back from verification", "set_blockers": "Blocked-by links changed",
+    "reopen_item": "Reopened", "accept_risk": "Risk accepted",
     "add_milestone": "Milestone added", "complete_milestone": "Milestone done", "slip_milestone": "Milestone slipped",
     "reopen_milestone": "Milestone unticked", "import_item": "Imported",
     "weekly_update": "Weekly update", "validate_item": "Quarterly validation",

@@ -28,7 +28,7 @@ from punchlist.orgs.permissions import PermissionDenied, is_worker, require
 from punchlist.register import services
 from punchlist.register.errors import ConflictError, RegisterError
 from punchlist.register.mapping import item_poam, person
-from punchlist.register.models import Evidence, Kind, Milestone, PoamItem
+from punchlist.register.models import Evidence, ItemBlocker, Kind, Milestone, PoamItem
 from punchlist.register.services.evidence import evidence_for_item
 from punchlist.web import forms as item_forms
 from punchlist.web.downloads import evidence_file_response
@@ -48,6 +48,7 @@ from .item_parts import (
     history,
     perform,
 )
+from .item_ranking import ranking_context
 
 # --- reading --------------------------------------------------------------------------------------------
 
@@ -65,6 +66,8 @@ def _get_full_item(request, identifier: str) -> PoamItem:
         "organization", "assessment", "verified_by", "created_by", *PEOPLE,
     ).prefetch_related(
         "requirement_links",
+        Prefetch("blocker_links", queryset=ItemBlocker.objects.select_related("blocker")
+                 .order_by("blocker__identifier")),  # what it waits on, for the page and the lint's record
         Prefetch("milestones", queryset=Milestone.objects.order_by("position", "pk")),
         Prefetch("evidence", queryset=Evidence.objects.order_by("added_at", "pk")),  # for the lint
     )
@@ -165,6 +168,7 @@ def _page(request, identifier: str, *, bound: dict | None = None, status: int = 
         "max_upload": settings.PUNCHLIST_MAX_UPLOAD_BYTES,
         "weekly": _weekly(user, item, weekly),
         "scan_findings": findings_of(item, user),
+        **ranking_context(request, item, bound),
     }
     return render(request, "web/item.html", context, status=status)
 

@@ -13,13 +13,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from punchlist.core.catalog import load_catalog
 from punchlist.orgs.permissions import PermissionDenied, require
 from punchlist.register import services
-from punchlist.register.errors import RegisterError
-from punchlist.register.models import Determination
+from punchlist.register.errors import ConflictError, RegisterError
+from punchlist.register.models import Determination, ObjectiveStatus
 from punchlist.web.outcome_forms import ObjectiveForm, OutcomeForm
 from punchlist.web.tenancy import member_view
 from punchlist.web.words import not_saved
 
 from .assessments import _get_assessment, _page, anchor
+from .item_parts import conflict_message
 
 
 def _back(request, assessment, fragment: str = ""):
@@ -83,7 +84,7 @@ def assessment_objectives(request, pk, requirement):
     if found is None:
         raise Http404("No such requirement")
     can_edit = request.user.has_perm("register.manage_assessment", assessment)
-    error, status = "", 200
+    error, status, typed = "", 200, {}
     if request.method == "POST":
         try:
             require(request.user, "register.manage_assessment", assessment)
@@ -95,16 +96,24 @@ def assessment_objectives(request, pk, requirement):
             error, status = "Not saved: choose MET, NOT MET or N/A.", 400
         else:
             try:
+                # The version the page showed (0: none yet): a save over someone's later one is refused.
                 services.set_objective_status(request.user, assessment, objective,
-                                              form.cleaned_data["determination"])
+                                              form.cleaned_data["determination"],
+                                              version=form.cleaned_data["version"])
+            except ConflictError as exc:
+                error, status = conflict_message(exc), 409
+                typed[objective] = form.cleaned_data["determination"]
             except RegisterError as exc:
                 error, status = not_saved(exc), 400
             else:
                 messages.success(request, f"{objective} recorded.")
                 return redirect(request.path)
-    recorded = services.objective_statuses(assessment).get(found.id, {})
+    recorded = {objective: (determination, version) for objective, determination, version in
+                ObjectiveStatus.objects.filter(assessment=assessment, requirement=found.id)
+                .values_list("objective", "determination", "version")}
     current = next((s for s in assessment.statuses.all() if s.requirement == found.id), None)
-    rows = [{"objective": o, "determination": recorded.get(o.id, "")} for o in catalog.objectives(found.id)]
+    rows = [{"objective": o, "determination": typed.get(o.id, recorded.get(o.id, ("", 0))[0]),
+             "version": recorded.get(o.id, ("", 0))[1]} for o in catalog.objectives(found.id)]
     return render(request, "web/assessment_objectives.html", {
         "assessment": assessment, "requirement": found, "rows": rows, "can_edit": can_edit, "error": error,
         "current": current, "choices": Determination.choices,

@@ -44,9 +44,8 @@ KIND_LABELS = {"assessment_poam": '<span class="badge">POA&amp;M</span>',
 def row_html(row: queries.Row, item_url: str, today) -> str:
     """One row of the table. Every value goes through ``e`` (html.escape, as Django's own escape does)."""
     reason = ""
-    if row.reason and row.is_open:
-        short = row.reason if len(row.reason) <= 90 else row.reason[:89] + "…"
-        reason = f'<br><small class="register-reason">{e(short)}</small>'
+    if row.why and row.is_open:  # why it sits here; the tier's full reason is the badge's tooltip
+        reason = f'<br><small class="register-reason">{e(row.why)}</small>'
     findings = ""
     if row.findings:
         findings = '<ul class="register-findings">' + "".join(
@@ -61,7 +60,7 @@ def row_html(row: queries.Row, item_url: str, today) -> str:
         due = words.day(row.due)
     return (
         f'<tr class="register-row register-tier-{row.tier.value}{"" if row.is_open else " register-done"}">'
-        f'<td><span class="badge register-tier" title="{e(row.reason)}">{e(row.tier.label)}</span>{reason}</td>'
+        f'<td><span class="badge register-tier" title="{e(row.reason or row.why)}">{e(row.tier.label)}</span>{reason}</td>'
         f'<td class="register-id"><a href="{e(item_url)}">{e(row.identifier)}</a>'
         + (f'<br><small class="register-original" title="Original id">{e(row.original_id)}</small>'
            if row.original_id else "") + '</td>'
