@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import assessments, errors, exports, imports, items, organizations, portfolio, reports, reviews
+from . import assessments, errors, evidence, exports, imports, items, organizations, portfolio, reports, reviews
 from .auth import TokenAuth
 
 
@@ -37,3 +37,4 @@ api.add_router("", reports.router)
 api.add_router("", imports.router)
 api.add_router("", reviews.router)
 api.add_router("", portfolio.router)
+api.add_router("", evidence.router)
