@@ -145,3 +145,14 @@ def test_the_remediation_policy_is_read_by_members_and_changed_by_coordinators(t
     assert owner.status_code == 403
     theirs = api.get(token(rival.admin, rival.org), url(rival, "/remediation-policy")).json()
     assert theirs["critical_days"] == 30  # another organization's policy is its own
+
+
+def test_derived_requirements_chosen_at_upload_are_checked_against_the_catalog(team, token, api, tmp_path):
+    secret = token(team.coordinator, team.org, write=True)
+    report = nessus_xml(tmp_path / "scan.nessus", {"h1": [WEB]}, scanned=date(2026, 11, 2))
+    for bad in ("not json", "[1, 2]"):
+        answer = send(api, secret, team, report, derive_choices=bad)
+        assert answer.status_code == 400 and "derive_choices" in answer.json()["message"]
+    unknown = send(api, secret, team, report, derive_choices='{"AC-8": "3.99.1"}')
+    assert unknown.status_code == 400 and "3.99.1" in unknown.json()["message"]
+    assert send(api, secret, team, report, derive_choices='{"AC-8": "3.1.9"}').status_code == 201
