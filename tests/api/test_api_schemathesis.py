@@ -24,9 +24,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from punchlist.audit.models import AuditEvent
+from punchlist.orgs import services as org_services
 from punchlist.orgs.models import Membership
 from punchlist.register import services
-from punchlist.register.models import Determination, Milestone, PoamItem
+from punchlist.register.models import Assessment, Determination, Evidence, Milestone, PoamItem
 from punchlist.testing import make_item
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -48,8 +49,9 @@ def _organization(team, secret_word: str):
     assessment = services.create_assessment(team.coordinator, team.org, assessed_on=item.start_date,
                                             title=f"{secret_word} assessment")
     services.set_requirement_status(team.coordinator, assessment, "3.1.8", Determination.NOT_MET)
-    return {"slug": team.org.slug, "identifiers": [item.identifier], "pks": [assessment.pk, evidence.pk,
-            item.milestones.get().pk], "word": secret_word, "org": team.org}
+    return {"slug": team.org.slug, "identifiers": [item.identifier],
+            "pks": [assessment.pk, evidence.pk, item.milestones.get().pk, team.viewer.pk],
+            "word": secret_word, "org": team.org}
 
 
 def test_schemathesis_finds_no_server_error_no_schema_break_and_no_crossing(team, rival, token, settings_django,
@@ -57,6 +59,9 @@ def test_schemathesis_finds_no_server_error_no_schema_break_and_no_crossing(team
     from django.core.wsgi import get_wsgi_application
 
     ours = _organization(team, "zanzibarine")
+    # Ours runs a client, so that its portfolio answers with a row.
+    org_services.make_provider(team.admin, team.org)
+    org_services.create_client(team.admin, team.org, name="Client of the provider")
     theirs = _organization(rival, "quetzalfold")
     ours["secret"] = token(team.coordinator, team.org, write=True)
     theirs["secret"] = token(rival.coordinator, rival.org, write=True)
@@ -93,7 +98,7 @@ def test_schemathesis_finds_no_server_error_no_schema_break_and_no_crossing(team
                     if "pk" in params and data.draw(st.booleans()):
                         params["pk"] = data.draw(st.sampled_from(ours["pks"] + theirs["pks"]))
                 headers = {"Authorization": f"Bearer {caller['secret']}"}
-                if takes_if_match and "identifier" in params and data.draw(st.booleans()):
+                if takes_if_match and ("identifier" in params or "pk" in params) and data.draw(st.booleans()):
                     headers["If-Match"] = f'"{current_version(operation.path, params)}"'  # a write that may pass
                 response = case.call(headers=headers)
                 figures["cases"] += 1
@@ -127,13 +132,21 @@ def test_schemathesis_finds_no_server_error_no_schema_break_and_no_crossing(team
     assert not failures, "\n".join(failures[:20])
     assert not crossings, "\n".join(crossings[:20])
     assert figures["cases"] >= len(operations) * 2  # every operation was called, in both modes
-    assert len(operations) == 27
+    assert len(operations) == 42
 
 
 def current_version(path: str, params: dict) -> int:
-    """The version of the record a write names (its milestone's, else its item's), as a client that has just
-    read it would send in If-Match; 0 for one that does not exist."""
-    items = PoamItem.objects.filter(organization__slug=params.get("slug"), identifier=params.get("identifier"))
+    """The version of the record a write names (a piece of evidence's, an assessment's, a membership's, a
+    milestone's, else its item's), as a client that has just read it would send in If-Match; 0 for one that
+    does not exist."""
+    slug, pk = params.get("slug"), params.get("pk") if isinstance(params.get("pk"), int) else None
+    records = {"/evidence/": Evidence.objects.filter(item__organization__slug=slug, pk=pk),
+               "/assessments/": Assessment.objects.filter(organization__slug=slug, pk=pk),
+               "/people/": Membership.objects.filter(organization__slug=slug, user_id=pk)}
+    for part, found in records.items():
+        if part in path:
+            return found.values_list("version", flat=True).first() or 0
+    items = PoamItem.objects.filter(organization__slug=slug, identifier=params.get("identifier"))
     if "/milestones/" in path:
         milestone = Milestone.objects.filter(item__in=items, pk=params.get("pk") if isinstance(params.get("pk"), int)
                                              else None).values_list("version", flat=True).first()

@@ -15,7 +15,7 @@ from punchlist.register.models import Assessment, RequirementStatus
 
 from . import schemas
 from .auth import organization
-from .errors import responses
+from .errors import ApiError, responses
 from .locking import IfMatch, etag, if_match
 
 router = Router(tags=["assessments"])
@@ -70,14 +70,57 @@ def detail(assessment) -> dict:
         if assessment.conditional_status_date else None,
         "determinations": [{"requirement": s.requirement, "determination": s.determination, "partial": s.partial,
                             "implementation": s.implementation, "version": s.version} for s in statuses],
+        "earned_status": assessment.earned_status, "recorded_score": assessment.recorded_score,
     }
 
 
 @router.get("/organizations/{slug}/assessments/{pk}", response=responses(200, schemas.Assessment),
             summary="An assessment with its determinations, score, verdict and what it would take")
-def read_assessment(request, slug: str, pk: int):
+def read_assessment(request, response: HttpResponse, slug: str, pk: int):
+    """Its version is also the ETag, which recording the outcome or marking the official POA&M names."""
     org = organization(request, slug)
-    return detail(_assessment(org, pk))
+    assessment = _assessment(org, pk)
+    response["ETag"] = etag(assessment.version)
+    return detail(assessment)
+
+
+@router.post("/organizations/{slug}/assessments/{pk}/outcome", response=responses(200, schemas.Assessment),
+             summary="Record what an assessment found: its kind, date, score and the status it earned")
+def record_outcome(request, response: HttpResponse, slug: str, pk: int, data: schemas.OutcomeIn,
+                   if_match_header: IfMatch = ""):
+    """A coordinator's or an administrator's. The score is the determinations' (another is refused); a
+    Conditional status needs its date and the determinations' support, a Final one every requirement MET or
+    N/A; a refusal lists its reasons and what it would take. If-Match names the assessment's version."""
+    org = organization(request, slug)
+    assessment = _assessment(org, pk)
+    require(request.user, "register.manage_assessment", assessment)
+    version = if_match(request)
+    try:
+        services.record_outcome(request.user, assessment, kind=data.kind, assessed_on=data.assessed_on,
+                                status=data.status, score=data.score, conditional_date=data.conditional_date,
+                                reason=data.reason, version=version)
+    except services.OutcomeRefused as exc:
+        raise ApiError(400, "invalid", str(exc), problems=[*exc.reasons, *(f"What it would take: {step}"
+                                                                           for step in exc.would_take)]) from None
+    fresh = _assessment(org, pk)
+    response["ETag"] = etag(fresh.version)
+    return detail(fresh)
+
+
+@router.post("/organizations/{slug}/assessments/{pk}/official", response=responses(200, schemas.Assessment),
+             summary="Mark this assessment's POA&M as the official one, handed to the assessor")
+def mark_official(request, response: HttpResponse, slug: str, pk: int, data: schemas.OfficialIn,
+                  if_match_header: IfMatch = ""):
+    """Any other assessment loses the mark. Refused while an open assessment POA&M item it governs is for a
+    requirement that may never be on a POA&M (R-POAM-3/4). If-Match names the assessment's version."""
+    org = organization(request, slug)
+    assessment = _assessment(org, pk)
+    require(request.user, "register.manage_assessment", assessment)
+    version = if_match(request)
+    services.mark_official_poam(request.user, assessment, reason=data.reason, version=version)
+    fresh = _assessment(org, pk)
+    response["ETag"] = etag(fresh.version)
+    return detail(fresh)
 
 
 @router.put("/organizations/{slug}/assessments/{pk}/requirements/{requirement}",

@@ -23,6 +23,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from punchlist.audit.locking import StaleWrite
 from punchlist.errors import InputError
+from punchlist.orgs.services import OrganizationError
 from punchlist.register.errors import RegisterError
 from punchlist.web.views.item_parts import conflict_message
 
@@ -78,6 +79,10 @@ def install(api) -> None:
 
     @api.exception_handler(RegisterError)
     def refused(request, exc):
+        return answer(request, 400, "invalid", str(exc))
+
+    @api.exception_handler(OrganizationError)
+    def organization_refused(request, exc):
         return answer(request, 400, "invalid", str(exc))
 
     @api.exception_handler(InputError)

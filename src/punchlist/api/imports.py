@@ -6,14 +6,16 @@ the answer is 202 and the job is read again until it is done."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 from django.http import Http404, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from punchlist.errors import InputError
-from punchlist.interchange import inspect_poam_file
-from punchlist.interchange.guards import OSCAL_KINDS
+from punchlist.interchange import derive, inspect_poam_file
 from punchlist.orgs.permissions import require
 from punchlist.register.models import ImportProfile
 from punchlist.register.services.profiles import profile_mapping
@@ -27,21 +29,55 @@ from .errors import ApiError, responses
 router = Router(tags=["imports"])
 
 
+class ScanOutcome(Schema):
+    """What a scanner's report or STIG checklist did to the scan history (a check says what it would do)."""
+
+    scanner: str
+    file: str
+    scanned_on: date
+    hosts: int
+    findings: int
+    informational: int  # informational results left out (or made items, where asked)
+    same_scan: bool  # this very file was imported before: nothing in it is new
+    new_findings: int
+    seen_again: int
+    fixed: list[list[str]]  # [item, weakness, host] no longer found
+    returned: list[list[str]]  # [item, weakness, host] found again
+    put_forward: list[str]  # items put forward for closure, with the scan as evidence
+    waiting: dict[str, str]  # item -> why it was not put forward although every finding is fixed
+    reopened: list[str]  # items reopened, their findings back
+    lines: list[str]  # the outcome in words, as the Import screen shows it
+
+
 class Job(Schema):
     id: int
     file: str
     write: bool  # an import; else a check that writes nothing
     state: str  # queued, running, done
     outcome: dict | None  # once done: "kind" is ready (a check), imported, problems or refused, with the details
+    scan: ScanOutcome | None  # a scanner's report or checklist, once done
 
 
 class ImportStep(Schema):
     reopen: list[str] = Field(default_factory=list, max_length=10_000)  # closed items to reopen as the file says
     accept_derived: bool = False  # confirm requirements derived from SP 800-53 / Rev 3 ids
+    # Requirements chosen instead of the derived ones, per control: {"AC-7": "3.1.8"} ("" for none); the
+    # check's ``outcome.derived`` lists the controls and what was derived.
+    derive: dict[str, str] | None = Field(default=None, max_length=2_000)
 
 
 def _job(job: ImportJob) -> dict:
-    return {"id": job.pk, "file": job.file_name, "write": job.write, "state": job.state, "outcome": job.outcome}
+    return {"id": job.pk, "file": job.file_name, "write": job.write, "state": job.state, "outcome": job.outcome,
+            "scan": (job.outcome or {}).get("scan")}
+
+
+def _derive(given: dict[str, str], label: str) -> dict[str, list[str]]:
+    """The person's requirements per control, checked against the catalog as the Import screen checks them."""
+    try:
+        chosen = derive.parse_choices({str(k)[:40]: str(v)[:400] for k, v in given.items()}, label)
+    except InputError as exc:
+        raise _refused(exc) from None
+    return {control: list(ids) for control, ids in chosen.items()}
 
 
 def _answer(job: ImportJob):
@@ -59,10 +95,16 @@ def _refused(exc: InputError) -> ApiError:
              summary="Check or import a POA&M file")
 def start_import(request, slug: str, file: UploadedFile = File(...), action: Form[str] = "check",
                  profile: Form[int | None] = None, create_people: Form[bool] = False,
-                 reopen: Form[str] = "", accept_derived: Form[bool] = False):
-    """Multipart: ``file`` (a workbook, CSV or OSCAL POA&M, up to the upload limit), ``action`` check (the
-    preview, writes nothing) or import, optionally a saved mapping ``profile``, ``create_people``,
-    ``reopen`` (identifiers, comma-separated) and ``accept_derived``. A coordinator's or an administrator's."""
+                 reopen: Form[str] = "", accept_derived: Form[bool] = False,
+                 include_informational: Form[bool] = False, derive_choices: Form[str] = ""):
+    """Multipart: ``file`` (a workbook, CSV or OSCAL POA&M; or a scanner's report, Nessus .nessus or CSV,
+    OpenVAS XML, or a DISA STIG checklist .ckl; up to the upload limit), ``action`` check (the preview,
+    writes nothing) or import, optionally a saved mapping ``profile``, ``create_people``, ``reopen``
+    (identifiers, comma-separated), ``accept_derived`` (confirm requirements derived from SP 800-53 / Rev 3
+    ids, which an import needs), ``derive_choices`` (a JSON object, control -> requirement ids, chosen instead
+    of the derived ones) and ``include_informational`` (a scanner's informational results made items too).
+    A scanner's file answers with ``scan``: its new, fixed and returning findings, the items put forward and
+    reopened. A coordinator's or an administrator's."""
     org = organization(request, slug)
     require(request.user, "register.add_item", org)
     if action not in ("check", "import"):
@@ -75,6 +117,15 @@ def start_import(request, slug: str, file: UploadedFile = File(...), action: For
         chosen = ImportProfile.objects.filter(organization=org, pk=profile).first()
         if chosen is None:
             raise ApiError(400, "invalid", f"there is no mapping profile #{profile} in this organization")
+    given = {}
+    if derive_choices.strip():
+        try:
+            given = json.loads(derive_choices)
+        except ValueError:
+            given = None
+        if not isinstance(given, dict):
+            raise ApiError(400, "invalid", "derive_choices is not a JSON object of control -> requirement ids")
+    chosen_requirements = _derive(given, file.name or "")
     upload = staging.keep(org, request.user, file)
     try:
         with staging.local_file(upload) as path:
@@ -86,11 +137,13 @@ def start_import(request, slug: str, file: UploadedFile = File(...), action: For
     if inspection.problem is not None:
         staging.discard(upload)
         raise _refused(inspection.problem)
-    mapping = None if inspection.kind in OSCAL_KINDS else inspection.mapping()
+    # OSCAL, or a scanner's report: the file names its fields (as the Import screen has it).
+    mapping = inspection.mapping() if inspection.has_columns else None
     job = import_jobs.start(request.user, org, upload, mapping, headers=_headers_by_field(inspection),
                             write=action == "import", create_people=create_people,
                             reopen=[i.strip() for i in reopen.split(",") if i.strip()],
-                            accept_derived=accept_derived)
+                            derive=chosen_requirements, accept_derived=accept_derived,
+                            include_informational=include_informational)
     return _answer(job)
 
 
@@ -119,8 +172,12 @@ def import_checked(request, slug: str, pk: int, data: ImportStep):
     upload = staging.find(request.organization, request.user, checked.token)
     if upload is None:
         raise ApiError(400, "invalid", "the checked file is gone (imported already, or discarded); upload it again")
+    chosen = checked.mapping.get("derive") or {}
+    if data.derive is not None:
+        chosen = _derive(data.derive, checked.file_name)
     job = import_jobs.start(request.user, request.organization, upload, import_jobs.mapping_of(checked.mapping),
                             headers=checked.mapping.get("headers") or {}, write=True,
-                            create_people=checked.create_people, reopen=data.reopen,
-                            derive=checked.mapping.get("derive") or {}, accept_derived=data.accept_derived)
+                            create_people=checked.create_people, reopen=data.reopen, derive=chosen,
+                            accept_derived=data.accept_derived,
+                            include_informational=checked.mapping.get("include_informational", False))
     return _answer(job)

@@ -358,6 +358,33 @@ def milestone_slip(request, response: HttpResponse, slug: str, identifier: str, 
     return _milestone_body(milestone)
 
 
+@router.post("/organizations/{slug}/items/{identifier}/milestones/{pk}/undo",
+             response=responses(200, schemas.Milestone), summary="Untick a milestone ticked by mistake")
+def milestone_undo(request, response: HttpResponse, slug: str, identifier: str, pk: int, data: schemas.MilestoneUndo,
+        if_match_header: IfMatch = ""):
+    """As the Item screen's Undo: the tick and the untick both stay in the history. Refused while the item is
+    closed or waiting for verification."""
+    org = organization(request, slug)
+    milestone = _milestone(org, identifier, pk)
+    require(request.user, "register.change_item", milestone.item)
+    milestone = services.reopen_milestone(request.user, milestone, reason=data.reason, version=if_match(request))
+    response["ETag"] = etag(milestone.version)
+    return _milestone_body(milestone)
+
+
+@router.post("/organizations/{slug}/items/{identifier}/milestones/{pk}/drop",
+             response=responses(200, schemas.Milestone), summary="Drop a milestone from the plan, with the reason")
+def milestone_drop(request, response: HttpResponse, slug: str, identifier: str, pk: int, data: schemas.MilestoneDrop,
+        if_match_header: IfMatch = ""):
+    """It no longer holds up the item's closure, and stays on the item (and in its history) as dropped."""
+    org = organization(request, slug)
+    milestone = _milestone(org, identifier, pk)
+    require(request.user, "register.change_item", milestone.item)
+    milestone = services.drop_milestone(request.user, milestone, reason=data.reason, version=if_match(request))
+    response["ETag"] = etag(milestone.version)
+    return _milestone_body(milestone)
+
+
 # --- evidence ------------------------------------------------------------------------------------------------
 
 @router.post("/organizations/{slug}/items/{identifier}/evidence", response=responses(201, schemas.Evidence),

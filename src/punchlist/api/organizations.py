@@ -3,15 +3,19 @@ roles, and the register's lint findings."""
 
 from __future__ import annotations
 
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
+from punchlist.orgs import services as org_services
 from punchlist.orgs.models import Membership
+from punchlist.orgs.permissions import require
 from punchlist.web import queries
 
 from . import schemas
 from .auth import organization
 from .errors import ApiError, responses
+from .locking import IfMatch, etag, if_match
 from .models import ApiToken
 
 router = Router(tags=["organizations"])
@@ -39,11 +43,32 @@ def read_organization(request, slug: str):
 def list_people(request, slug: str):
     org = organization(request, slug)
     rows = (Membership.objects.for_organization(org)
-            .values_list("user_id", "user__username", "user__first_name", "user__last_name", "role"))
-    people = [{"id": pk, "username": username, "name": f"{first} {last}".strip() or username, "role": role}
-              for pk, username, first, last, role in rows]
+            .values_list("user_id", "user__username", "user__first_name", "user__last_name", "role", "version"))
+    people = [{"id": pk, "username": username, "name": f"{first} {last}".strip() or username, "role": role,
+               "version": version} for pk, username, first, last, role, version in rows]
     people.sort(key=lambda p: (p["name"].lower(), p["id"]))
     return people
+
+
+@router.put("/organizations/{slug}/people/{pk}/role", response=responses(200, schemas.Member),
+            summary="Give a member another role")
+def change_role(request, response: HttpResponse, slug: str, pk: int, data: schemas.RoleChange,
+                if_match_header: IfMatch = ""):
+    """An administrator's, as on the People screen; ``pk`` is the person's id in the list of people. The
+    organization keeps at least one administrator. If-Match names the membership's version."""
+    org = organization(request, slug)
+    require(request.user, "orgs.manage_members", org)
+    membership = (Membership.objects.for_organization(org).select_related("user", "organization")
+                  .filter(user_id=pk).first())
+    if membership is None:
+        raise Http404(f"No person #{pk} in this organization")
+    membership = org_services.change_role(request.user, membership, data.role, reason=data.reason.strip(),
+                                          version=if_match(request))
+    user = membership.user
+    response["ETag"] = etag(membership.version)
+    return {"id": user.pk, "username": user.username,
+            "name": f"{user.first_name} {user.last_name}".strip() or user.username, "role": membership.role,
+            "version": membership.version}
 
 
 class FindingPage(Schema):

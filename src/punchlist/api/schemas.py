@@ -26,6 +26,12 @@ class Member(Schema):
     username: str
     name: str
     role: str
+    version: int  # the membership's, named in If-Match when changing the role
+
+
+class RoleChange(Schema):
+    role: Literal["admin", "coordinator", "owner", "approver", "viewer"]
+    reason: str = Field(default="", max_length=2000)
 
 
 class Finding(Schema):
@@ -209,6 +215,14 @@ class MilestoneSlip(Schema):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class MilestoneUndo(Schema):
+    reason: str = Field(default="", max_length=2000)  # why the tick was a mistake (kept in the history)
+
+
+class MilestoneDrop(Schema):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class Determination(Schema):
     requirement: str
     determination: str
@@ -255,6 +269,23 @@ class Assessment(AssessmentSummary):
     path: Path
     closeout_deadline: date | None
     determinations: list[Determination]
+    earned_status: str  # the outcome recorded: "final", "conditional", or "" (none yet)
+    recorded_score: int | None  # the score when the outcome was recorded
+
+
+class OutcomeIn(Schema):
+    """What an assessment found, as the Assessment screen's Outcome form records it."""
+
+    kind: Literal["self", "c3pao"]
+    assessed_on: date
+    status: Literal["final", "conditional", ""]  # "" records no status
+    score: int | None = Field(default=None, ge=-1000, le=1000)  # if sent, must be the determinations' score
+    conditional_date: date | None = None  # the CMMC Status Date; with a Conditional status only
+    reason: str = Field(default="", max_length=2000)  # needed to change or clear a Conditional status date
+
+
+class OfficialIn(Schema):
+    reason: str = Field(default="", max_length=2000)
 
 
 class DeterminationIn(Schema):

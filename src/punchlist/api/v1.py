@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import assessments, errors, exports, imports, items, organizations, reports, reviews
+from . import assessments, errors, evidence, exports, imports, items, organizations, portfolio, reports, reviews, scans
 from .auth import TokenAuth
 
 
@@ -36,3 +36,6 @@ api.add_router("", exports.router)
 api.add_router("", reports.router)
 api.add_router("", imports.router)
 api.add_router("", reviews.router)
+api.add_router("", portfolio.router)
+api.add_router("", evidence.router)
+api.add_router("", scans.router)
