@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -27,7 +28,10 @@ def main(argv=None) -> int:
     import django
 
     django.setup()
-    target = Path((argv or sys.argv[1:] or [str(SHIPPED)])[0])
+    parser = argparse.ArgumentParser(prog="python -m punchlist.api.openapi",
+                                     description="Write the API's OpenAPI document as the app serves it.")
+    parser.add_argument("path", nargs="?", default=str(SHIPPED), help=f"where to write it (default: {SHIPPED})")
+    target = Path(parser.parse_args(argv).path)
     target.write_text(text(), encoding="utf-8")
     print(f"wrote {target}")
     return 0
