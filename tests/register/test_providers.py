@@ -20,24 +20,20 @@ from punchlist.register.imports import import_assessment
 from punchlist.reports import portfolio
 from punchlist.rhythm.services import monthly
 from punchlist.testing import PASSWORD, make_item, make_team
+from punchlist.testing.providers import forget_figures, make_provider
 from punchlist.web import queries
 
 
 @pytest.fixture(autouse=True)
 def fresh_portfolio():
-    """Figures kept in the process belong to one test's database."""
-    portfolio.forget()
-    queries.forget()
+    forget_figures()
     yield
-    portfolio.forget()
-    queries.forget()
+    forget_figures()
 
 
 @pytest.fixture
 def provider(db):
-    team = make_team("Shield MSP", "msp")
-    org_services.make_provider(team.admin, team.org)
-    return team
+    return make_provider()
 
 
 def _client(provider, name, coordinator=""):

@@ -13,49 +13,28 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from punchlist.core import records
-from punchlist.core.catalog import load_catalog
 from punchlist.orgs import services as org_services
 from punchlist.orgs.models import Invitation, Organization, Role
-from punchlist.register.imports import import_assessment
 from punchlist.reports import portfolio
-from punchlist.testing import PASSWORD, make_item, make_team
-from punchlist.web import queries, words
+from punchlist.testing import PASSWORD
+from punchlist.testing.providers import forget_figures, make_client, make_provider
+from punchlist.web import words
 
 
 @pytest.fixture(autouse=True)
 def fresh_portfolio():
-    portfolio.forget()
-    queries.forget()
+    forget_figures()
     yield
-    portfolio.forget()
-    queries.forget()
+    forget_figures()
 
 
 @pytest.fixture
 def provider(db):
-    team = make_team("Shield MSP", "msp")
-    org_services.make_provider(team.admin, team.org)
-    return team
+    return make_provider()
 
 
 def _client(provider, name, *, items: int = 0):
-    client, _ = org_services.create_client(provider.admin, provider.org, name=name)
-    if items:
-        staff = make_team(f"{name} staff", f"staff{client.pk}")
-        for person, role in ((staff.coordinator, Role.COORDINATOR), (staff.owner, Role.OWNER),
-                             (staff.approver, Role.APPROVER)):
-            org_services.invite_member(provider.admin, client, person.username, role)
-            org_services.accept_invitation(person, Invitation.objects.get(organization=client,
-                                                                          username=person.username))
-        staff.org, staff.admin = client, provider.admin
-        for n in range(items):
-            make_item(staff, scheduled_in_days=n * 10 - 5, start_date=timezone.localdate() - timedelta(days=30))
-        results = [records.RequirementResult(r.id, records.Determination.NOT_MET if r.id == "3.1.8"
-                                             else records.Determination.MET, implementation="How")
-                   for r in load_catalog()]
-        import_assessment(provider.admin, client, results, assessed_on=timezone.localdate(), file="sa.xlsx")
-    return client
+    return make_client(provider, name, items=items)
 
 
 def _url(provider, name="web:portfolio"):

@@ -34,12 +34,13 @@ def export(request):
     return export_response(request, fmt, kind, closed=request.GET.get("closed") in ("1", "yes", "on", "true"))
 
 
-def export_response(request, fmt: str, kind: str, *, closed: bool) -> FileResponse:
+def export_response(request, fmt: str, kind: str, *, closed: bool, organization=None) -> FileResponse:
     """The file of one export (``fmt`` a key of FORMATS, ``kind`` of EXPORT_KINDS) as an attachment, written
-    to the security log: what every export button of the web app sends."""
-    built = build_export(request.user, request.organization, kind=kind, include_closed=closed)
+    to the security log: what every export button of the web app and the API's export send."""
+    organization = organization or request.organization
+    built = build_export(request.user, organization, kind=kind, include_closed=closed)
     extension, media_type = FORMATS[fmt]
-    name = (f"{request.organization.slug}-{KIND_NAMES[kind]}{'-with-closed' if closed else ''}-"
+    name = (f"{organization.slug}-{KIND_NAMES[kind]}{'-with-closed' if closed else ''}-"
             f"{timezone.localdate().isoformat()}.{extension}")
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / name
