@@ -497,7 +497,8 @@ def test_two_servers_and_two_workers_share_one_register(postgresql_database, red
         for _ in range(5):
             assert intruder.sign_in("acme-viewer", "guessing", server=servers[0]).status == 200
         locked = Person(servers, log, lock).sign_in("acme-viewer", PASSWORD, server=servers[1])
-        assert locked.status == 200 and "This account is locked" in locked.words()
+        assert locked.status == 200 and "This account is locked" in locked.words(), \
+            f"the lock set through one server did not hold at the other ({locked.status})"
 
         facts = run_python(FACTS, {**env, "PUNCHLIST_DATA_DIR": str(tmp_path / "setup")}, ORG)
 
