@@ -312,10 +312,11 @@ def test_a_self_assessment_given_for_a_poam_is_named_and_the_reverse(team, tmp_p
 
 # --- OSCAL ----------------------------------------------------------------------------------------------------
 
-# file -> (poam-items in it, operational items among them: those naming no control with a Rev 2 counterpart)
+# file -> (poam-items in it, operational items among them: those naming no control with a Rev 2 counterpart, and
+# those whose requirements may never be on a POA&M: FedRAMP's ac-2 gives 3.1.1 and 3.1.2, 5 points each)
 OSCAL_FILES = {
     "nist-ifa-poam.json": (2, 2), "nist-ifa-poam.xml": (2, 2), "nist-ifa-poam.yaml": (2, 2),
-    "fedramp-rev5-poam-template.json": (2, 0), "fedramp-rev5-poam-template.xml": (2, 0),
+    "fedramp-rev5-poam-template.json": (2, 2), "fedramp-rev5-poam-template.xml": (2, 2),
     "fedramp-awesomecloud-poam.xml": (8, 8), "fedramp-rev5-unit-test-poam.xml": (1, 1),
     "minimal-valid-poam.json": (1, 1),
 }

@@ -10,13 +10,16 @@ from punchlist.scans.models import FindingState, Scan, ScanFinding
 from punchlist.testing import run_register_command as punchlist
 
 VULNERABILITY = ["3.14.1", "3.11.2"]
-# file, findings (weakness on host), items, hosts, requirements of every item, informational left out
+# 3.14.1 and 3.11.2 are worth 5 points each and may never be on a POA&M (R-POAM-3): a scanner's weakness is
+# remediation in the operational plan of action (OPA-); a STIG rule mapped to 1-point requirements is not.
+OPERATIONAL, POAM = Kind.OPERATIONAL_PLAN, Kind.ASSESSMENT_POAM
+# file, findings (weakness on host), items, hosts, requirements of every item, informational left out, kind
 FIXTURES = [
-    ("scanners/defectdojo_nessus_with_cvssv3.nessus", 25, 25, 1, {tuple(VULNERABILITY)}, 23),
-    ("scanners/mitre-saf_sample.nessus", 9, 8, 3, {tuple(VULNERABILITY)}, 140),
-    ("scanners/defectdojo_nessus_many_vuln.csv", 4, 4, 2, {tuple(VULNERABILITY)}, 0),
-    ("scanners/defectdojo_many_vuln.xml", 40, 40, 1, {tuple(VULNERABILITY)}, 0),
-    ("scanners/mitre-saf_rhel7.ckl", 3, 3, 1, {("3.3.8",), ("3.1.9",)}, 0),
+    ("scanners/defectdojo_nessus_with_cvssv3.nessus", 25, 25, 1, {tuple(VULNERABILITY)}, 23, OPERATIONAL),
+    ("scanners/mitre-saf_sample.nessus", 9, 8, 3, {tuple(VULNERABILITY)}, 140, OPERATIONAL),
+    ("scanners/defectdojo_nessus_many_vuln.csv", 4, 4, 2, {tuple(VULNERABILITY)}, 0, OPERATIONAL),
+    ("scanners/defectdojo_many_vuln.xml", 40, 40, 1, {tuple(VULNERABILITY)}, 0, OPERATIONAL),
+    ("scanners/mitre-saf_rhel7.ckl", 3, 3, 1, {("3.3.8",), ("3.1.9",)}, 0, POAM),
 ]
 
 
@@ -29,10 +32,10 @@ def _requirements(item):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name, findings, items, hosts, requirements, informational", FIXTURES,
+@pytest.mark.parametrize("name, findings, items, hosts, requirements, informational, kind", FIXTURES,
                          ids=[f[0].split("/")[1] for f in FIXTURES])
 def test_each_fixture_imports_one_item_per_weakness(team, shared_fixture, capsys, name, findings, items, hosts,
-                                                    requirements, informational):
+                                                    requirements, informational, kind):
     assert _import(team, shared_fixture(name), "--accept-derived") == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert f"{items} item(s) imported" in out
@@ -42,7 +45,7 @@ def test_each_fixture_imports_one_item_per_weakness(team, shared_fixture, capsys
     made = list(PoamItem.objects.for_organization(team.org).prefetch_related("requirement_links"))
     assert len(made) == items
     assert {_requirements(item) for item in made} == requirements
-    assert all(item.status == Status.OPEN and item.kind == Kind.ASSESSMENT_POAM for item in made)
+    assert all(item.status == Status.OPEN and item.kind == kind for item in made)
     assert ScanFinding.objects.for_organization(team.org).filter(state=FindingState.OPEN).count() == findings
     # every finding's host is among its item's assets, one item per weakness
     for finding in ScanFinding.objects.for_organization(team.org).select_related("item"):

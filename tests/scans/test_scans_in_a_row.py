@@ -42,7 +42,7 @@ def _events():
 def test_scans_in_a_row(team, tmp_path):
     first = nessus_xml(tmp_path / "week1.nessus", {"h1": [WEB, TLS], "h2": [WEB]}, scanned=date(2026, 11, 2))
     result, outcome = _scan(team, first)
-    assert sorted(result.created) == ["POAM-SI-001", "POAM-SI-002"] and outcome.new_findings == 3
+    assert sorted(result.created) == ["OPA-SI-001", "OPA-SI-002"] and outcome.new_findings == 3
     items = _items()
     web, tls = items["nessus:1001"], items["nessus:1002"]
     assert web.assets == "h1\nh2" and tls.assets == "h1"
@@ -52,7 +52,7 @@ def test_scans_in_a_row(team, tmp_path):
     events = _events()
     rows = list(ScanFinding.objects.order_by("pk").values())
     result, outcome = _scan(team, first)
-    assert (result.created, result.updated, sorted(result.unchanged)) == ([], [], ["POAM-SI-001", "POAM-SI-002"])
+    assert (result.created, result.updated, sorted(result.unchanged)) == ([], [], ["OPA-SI-001", "OPA-SI-002"])
     assert outcome.same_scan and (outcome.new_findings, outcome.fixed, outcome.returned) == (0, [], [])
     assert _events() == events and list(ScanFinding.objects.order_by("pk").values()) == rows
 
@@ -60,7 +60,7 @@ def test_scans_in_a_row(team, tmp_path):
     second = nessus_xml(tmp_path / "week2.nessus", {"h1": [WEB, TLS], "h2": [WEB], "h3": [WEB]},
                         scanned=date(2026, 11, 9))
     result, outcome = _scan(team, second)
-    assert result.created == [] and result.updated == ["POAM-SI-001"] and outcome.new_findings == 1
+    assert result.created == [] and result.updated == ["OPA-SI-001"] and outcome.new_findings == 1
     web = PoamItem.objects.get(pk=web.pk)
     assert web.assets == "h1\nh2\nh3" and web.scheduled_completion == date(2027, 1, 31)
     found = _findings("nessus:1001")
@@ -73,8 +73,8 @@ def test_scans_in_a_row(team, tmp_path):
                        scanned=date(2026, 11, 16))
     result, outcome = _scan(team, third)
     tls = PoamItem.objects.get(pk=tls.pk)
-    assert tls.status == Status.READY_FOR_VERIFICATION and outcome.put_forward == ["POAM-SI-002"]
-    assert outcome.fixed == [("POAM-SI-002", "nessus:1002", "h1")]
+    assert tls.status == Status.READY_FOR_VERIFICATION and outcome.put_forward == ["OPA-SI-002"]
+    assert outcome.fixed == [("OPA-SI-002", "nessus:1002", "h1")]
     [evidence] = Evidence.objects.filter(item=tls)
     assert "week3.nessus" in evidence.reference and "no longer found" in evidence.name
     assert _findings("nessus:1002")["h1"].state == FindingState.FIXED
@@ -89,7 +89,7 @@ def test_scans_in_a_row(team, tmp_path):
     # A narrower scan (h1 only, the web weakness gone there): h3 was not scanned, so nothing closes.
     fourth = nessus_xml(tmp_path / "week4.nessus", {"h1": []}, scanned=date(2026, 11, 20))
     result, outcome = _scan(team, fourth)
-    assert outcome.fixed == [("POAM-SI-001", "nessus:1001", "h1")] and outcome.put_forward == []
+    assert outcome.fixed == [("OPA-SI-001", "nessus:1001", "h1")] and outcome.put_forward == []
     found = _findings("nessus:1001")
     assert (found["h1"].state, found["h2"].state, found["h3"].state) == ("fixed", "fixed", "open")
     assert PoamItem.objects.get(pk=web.pk).status == Status.OPEN
@@ -100,9 +100,9 @@ def test_scans_in_a_row(team, tmp_path):
     fifth = nessus_xml(tmp_path / "week5.nessus", {"h1": [TLS]}, scanned=date(2026, 11, 23))
     result, outcome = _scan(team, fifth)
     tls = PoamItem.objects.get(pk=tls.pk)
-    assert tls.status == Status.IN_PROGRESS and outcome.reopened == ["POAM-SI-002"]
-    assert outcome.returned == [("POAM-SI-002", "nessus:1002", "h1")]
-    reopening = AuditEvent.objects.filter(action="reopen_item", subject="POAM-SI-002").get()
+    assert tls.status == Status.IN_PROGRESS and outcome.reopened == ["OPA-SI-002"]
+    assert outcome.returned == [("OPA-SI-002", "nessus:1002", "h1")]
+    reopening = AuditEvent.objects.filter(action="reopen_item", subject="OPA-SI-002").get()
     assert "found again by the Nessus scan week5.nessus of 23 Nov 2026: nessus:1002 on h1" in reopening.reason
     assert _findings("nessus:1002")["h1"].state == FindingState.OPEN
     # the web weakness, fixed on h1 in week 4 and not seen there now, stays fixed there
@@ -129,8 +129,8 @@ def test_the_preview_shows_what_a_scan_would_do_and_keeps_nothing(team, tmp_path
     rows, events = list(ScanFinding.objects.order_by("pk").values()), _events()
     result, outcome = _scan(team, nessus_xml(tmp_path / "b.nessus", {"h1": [WEB], "h2": [WEB]},
                                              scanned=date(2026, 11, 9)), write=False)
-    assert outcome.new_findings == 1 and outcome.fixed == [("POAM-SI-002", "nessus:1002", "h1")]
-    assert result.updated == ["POAM-SI-001"]
+    assert outcome.new_findings == 1 and outcome.fixed == [("OPA-SI-002", "nessus:1002", "h1")]
+    assert result.updated == ["OPA-SI-001"]
     assert list(ScanFinding.objects.order_by("pk").values()) == rows and _events() == events
 
 
@@ -151,7 +151,7 @@ def test_false_positives_are_recorded_with_who_and_why_and_do_not_reopen(team, t
     update_item(team.coordinator, web, approval_authority=team.approver, reason="assign the verifier")
     result, outcome = _scan(team, nessus_xml(tmp_path / "b.nessus", {"h2": [WEB], "h1": []},
                                              scanned=date(2026, 11, 9)))
-    assert outcome.put_forward == ["POAM-SI-001"] and _findings("nessus:1001")["h2"].state == "false_positive"
+    assert outcome.put_forward == ["OPA-SI-001"] and _findings("nessus:1001")["h2"].state == "false_positive"
     with pytest.raises(Exception):
         decide_findings(team.owner, web, decision="operational", reason="needed", hosts=["h2"])
 

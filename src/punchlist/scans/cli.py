@@ -47,7 +47,7 @@ def add_commands(commands) -> None:
     findings = commands.add_parser(
         "findings", help="list an item's scan findings, or record that they are false positives or operational "
                          "requirements",
-        description="List the scan findings of ITEM (its POAM-... identifier): each host, when first and last "
+        description="List the scan findings of ITEM (its identifier, POAM-... or OPA-...): each host, when first and last "
                     "seen, by which scan, and any decision on it. With --false-positive or --operational (and "
                     "--reason), record that decision on the findings (those on --host, else all), with who "
                     "decided and why: such a finding no longer keeps its item open nor reopens it when the next "
