@@ -31,7 +31,7 @@ from punchlist.web.views.item_parts import UploadLimit
 FORMATS = {key: (fmt.extension, fmt.media_type) for key, fmt in EXPORT_FORMATS.items()}
 KIND_NAMES = {"assessment_poam": "poam", "operational_plan": "operational-plan", "both": "poam-and-plan"}
 KIND_WORDS = {"assessment_poam": "The assessment POA&M", "operational_plan": "The operational plan of action",
-              "both": "Both"}
+              "both": "Both kinds"}
 TRUE = ("1", "yes", "on", "true")
 
 
