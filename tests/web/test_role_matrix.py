@@ -130,6 +130,8 @@ TABLE = {
     "assessment_official": (None, MANAGERS),
     "assessment_objectives": (EVERYONE, MANAGERS),
     "export": (EVERYONE, NOBODY),
+    "export_page": (EVERYONE, NOBODY),
+    "export_fedramp": (None, EVERYONE),  # fills the uploaded template; writes nothing
     "people": (ADMINS, ADMINS),
     "people_add": (None, ADMINS),
     "people_add_existing": (None, ADMINS),

@@ -33,9 +33,10 @@ class TokenAuth(HttpBearer):
         return found
 
 
-def organization(request, slug: str):
+def organization(request, slug: str, *, writes: bool | None = None):
     """The organization ``slug`` for this request's token and person, in one query; 404 otherwise. A write
-    with a read-only token is refused here, before any service runs."""
+    with a read-only token is refused here, before any service runs (``writes``: whether the request writes,
+    where its method does not say it: a POST that only reads, such as an upload to be filled in, does not)."""
     token: ApiToken = request.auth
     membership = (Membership.objects.select_related("organization")
                   .filter(user_id=token.user_id, organization__slug=slug,
@@ -51,6 +52,8 @@ def organization(request, slug: str):
     roles = getattr(request.user, "_punchlist_roles", None) or {}
     roles[organization.pk] = request.role
     request.user._punchlist_roles = roles
-    if request.method not in SAFE_METHODS and not token.can_write:
+    if writes is None:
+        writes = request.method not in SAFE_METHODS
+    if writes and not token.can_write:
         raise PermissionDenied(f"this token ({token.prefix}…) is read only")
     return organization

@@ -11,12 +11,9 @@ import logging
 import os
 
 from .cli import EXIT_OK, CommandError, _actor, _common, _guard, _organization, _start
+from .export_formats import EXPORT_FORMATS, OSCAL_VERSION, OSCAL_VERSIONS
 
-FORMATS = ("workbook", "fedramp", "csv", "oscal", "oscal-xml")
-# oscal_schema.SCHEMA_VERSIONS and oscal.OSCAL_VERSION (a test keeps them equal): importing those modules
-# here would load openpyxl and jsonschema for every `punchlist` command.
-OSCAL_VERSIONS = ("1.1.3", "1.2.1")
-OSCAL_VERSION = "1.1.3"
+FORMATS = tuple(EXPORT_FORMATS)
 # The web's security log (punchlist.web.accounts), where every file that leaves through a browser is written
 # too (3.3.1): an export holds the register's CUI, whoever takes it.
 security_log = logging.getLogger("punchlist.security")
@@ -55,51 +52,18 @@ def run_export(args) -> int:
     if args.template and args.format != "fedramp":
         raise CommandError("--template is for --format fedramp only")
     _start(args)
+    from punchlist.register.export_formats import write_export
     from punchlist.register.exports import build_export
 
     organization = _organization(args)
     actor = _actor(args, organization)
     export = build_export(actor, organization, system=args.system, kind=args.kind, include_closed=args.closed)
-    poam, context, evidence = export.poam, export.context, export.evidence
+    poam, context = export.poam, export.context
     out = args.out
-    if args.format == "workbook":
-        from punchlist.interchange.workbook import write_workbook
-
-        write_workbook(poam, context, out, evidence=evidence)
-    elif args.format == "fedramp":
-        from punchlist.interchange.fedramp import fill_fedramp_template
-
-        fill_fedramp_template(poam, context, args.template, out, evidence=evidence)
-    elif args.format == "csv":
-        from punchlist.interchange.csv_export import write_csv
-
-        write_csv(poam, context, out)
-    else:
-        _write_oscal(poam, context, evidence, out, args.oscal_version, xml=args.format == "oscal-xml")
+    write_export(export, args.format, out, oscal_version=args.oscal_version, template=args.template)
     security_log.info("exported: username=%r org=%s file=%r format=%s items=%d via=cli", actor.get_username(),
                       organization.slug, os.path.abspath(out), args.format, len(poam.items))
     print(f"{len(poam.items)} item(s) of {organization.name} written to {os.fspath(out)} ({args.format}; "
           f"{context.marking})")
     return EXIT_OK
 
-
-def _write_oscal(poam, context, evidence, out, version: str, *, xml: bool = False) -> None:
-    """Write the JSON (or its XML form), having checked the document against NIST's schema where one is
-    installed: a document a receiver would refuse is not written."""
-    from punchlist.interchange.oscal import poam_to_oscal, write_oscal
-    from punchlist.interchange.oscal_xml import write_oscal_xml
-    from punchlist.interchange.oscal_schema import OscalSchemaUnavailable, validate_oscal
-
-    if not poam.items:
-        raise CommandError("the organization has no items: an OSCAL POA&M needs at least one")
-    document = poam_to_oscal(poam, context, oscal_version=version, evidence=evidence)
-    try:
-        error = validate_oscal(document, version)
-    except OscalSchemaUnavailable:
-        error = None  # no schema here to check against; the tests check every export against both
-    if error is not None:
-        raise CommandError(f"the OSCAL export is not valid ({error}); nothing was written")
-    if xml:
-        write_oscal_xml(poam, context, out, document=document)
-    else:
-        write_oscal(poam, context, out, oscal_version=version, evidence=evidence)
