@@ -207,3 +207,14 @@ def test_rule_ids_sit_in_why_links_not_in_the_sentences(acme, login_as, name):
     shown = text(page)
     assert not re.findall(r".{40}\bR-[A-Z]+-\d+", shown), re.findall(r".{40}\bR-[A-Z]+-\d+", shown)
     assert "why?" in shown
+
+
+def test_the_built_file_is_kept_in_the_reports_storage_folder_or_bucket(vault_backend, acme, login_as):
+    client = login_as(acme.team.viewer)
+    response = ask_and_download(client, acme.org, "readiness", "html")
+    job = ReportJob.objects.get()
+    kept = StoredFiles("reports", vault_backend.url)
+    assert kept.kind == vault_backend.kind
+    assert kept.files() == [job.stored]
+    assert re.fullmatch(rf"{acme.org.pk}/{job.pk}/\d+/{re.escape(job.file_name)}", job.stored), job.stored
+    assert "Level 2 readiness report" in body(response).decode()
