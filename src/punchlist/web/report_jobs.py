@@ -13,6 +13,7 @@ files, and the download of a stale job finds nothing. Progress goes to the cache
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 import time
 
@@ -75,13 +76,19 @@ def reader(job: ReportJob):
     return REPORTS.reader(job.stored)
 
 
+def builder() -> str:
+    """Which process built a file (the machine and the process id), kept with the job for the operator."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 @task()
-def build_report(job_id: int) -> None:
+def build_report(job_id: int) -> dict:
     """Build the job's file as its person would see it now, store it, and note it on the job. A job already
-    taken (by another worker, or done) is left alone: the update that marks it running is the claim."""
+    taken (by another worker, or done) is left alone: the update that marks it running is the claim. The
+    task's return value (kept by the queue) says which process built it, or that it found it taken."""
     claimed = ReportJob.objects.filter(pk=job_id, state=ReportJob.State.QUEUED).update(state=ReportJob.State.RUNNING)
     if not claimed:
-        return
+        return {"job": job_id, "built_by": None, "already_taken": True}
     job = ReportJob.objects.select_related("organization", "user").get(pk=job_id)
     handle, path = tempfile.mkstemp(dir=REPORTS.spool_dir(), prefix="report-")
     os.close(handle)
@@ -100,8 +107,10 @@ def build_report(job_id: int) -> None:
         if os.path.exists(path):
             os.unlink(path)
     ReportJob.objects.filter(pk=job.pk).update(state=ReportJob.State.DONE, stored=stored, file_name=file_name,
-                                                outcome={"bytes": size}, finished_at=timezone.now())
+                                                outcome={"bytes": size, "built_by": builder()},
+                                                finished_at=timezone.now())
     cache.delete(_key(job.pk))
+    return {"job": job.pk, "built_by": builder(), "already_taken": False}
 
 
 def _build(job: ReportJob, path: str) -> str:
