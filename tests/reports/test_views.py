@@ -218,3 +218,20 @@ def test_the_built_file_is_kept_in_the_reports_storage_folder_or_bucket(vault_ba
     assert kept.files() == [job.stored]
     assert re.fullmatch(rf"{acme.org.pk}/{job.pk}/\d+/{re.escape(job.file_name)}", job.stored), job.stored
     assert "Level 2 readiness report" in body(response).decode()
+
+
+def test_a_job_whose_person_left_the_organization_fails_and_says_so(acme, login_as):
+    from punchlist.orgs.models import Membership
+    from punchlist.testing.report_jobs import run_report_jobs
+
+    viewer, owner = login_as(acme.team.viewer), login_as(acme.team.owner)
+    asked = viewer.post(reverse("web:report_ask", args=[acme.org.slug, "review", "pdf"]))
+    Membership.objects.filter(organization=acme.org, user=acme.team.viewer).delete()
+    assert run_report_jobs() == 1
+    job = ReportJob.objects.get()
+    assert job.state == ReportJob.State.FAILED and not job.stored
+    page = text(owner.get(asked["Location"]))
+    assert "It could not be built" in page and "Download" not in page
+    assert f"{acme.team.viewer.username} may no longer read this organization's register" in page
+    assert owner.get(reverse("web:report_job_download", args=[acme.org.slug, job.pk])).status_code == 404
+    assert StoredFiles("reports").files() == []

@@ -18,6 +18,7 @@ import tempfile
 import time
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django_tasks import task
 
@@ -99,8 +100,10 @@ def build_report(job_id: int) -> dict:
         size = os.path.getsize(path)
         REPORTS.put(stored, path)
     except Exception as exc:  # noqa: BLE001 - the page says it failed rather than waiting for ever
+        why = (f"{job.user.get_username()} may no longer read this organization's register"
+               if isinstance(exc, PermissionDenied) else f"{type(exc).__name__}: {exc}")
         ReportJob.objects.filter(pk=job.pk).update(state=ReportJob.State.FAILED, finished_at=timezone.now(),
-                                                    outcome={"error": f"{type(exc).__name__}: {exc}"})
+                                                    outcome={"error": why})
         cache.delete(_key(job.pk))
         raise
     finally:
