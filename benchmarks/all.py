@@ -22,6 +22,7 @@ BENCHMARKS = (
     "benchmarks.reports",  # each report's seconds (no target: for scale)
     "benchmarks.exports",  # the workbook against a bare openpyxl dump
     "benchmarks.web",  # the register page's p95 under load
+    "benchmarks.servers",  # the register page under 20 clients: two servers' p95 against one's (PostgreSQL)
     "benchmarks.portfolio",  # 500 clients of 200 items against one register page; queries against 2 clients
     "benchmarks.scans",  # a Nessus report of 10,000 findings against defusedxml's parse; its peak memory
     "benchmarks.api",  # an API page of 100 items against the web register page of the same items
