@@ -171,18 +171,21 @@ S3_OPTIONS = {"region": "region_name", "endpoint": "endpoint_url", "addressing":
 
 
 def storages(url: str | None, evidence_dir: str | None, import_dir: str | None,
-             name: str = f"{PREFIX}STORAGE_URL") -> dict:
-    """Django's STORAGES entries for the evidence vault and the staged imports.
+             name: str = f"{PREFIX}STORAGE_URL", *, report_dir: str | None = None) -> dict:
+    """Django's STORAGES entries for the evidence vault, the staged imports and the built reports.
 
-    None: two local folders (PUNCHLIST_EVIDENCE_DIR, PUNCHLIST_IMPORT_DIR, read when used). ``s3://BUCKET/PREFIX``
-    with ``?region=``, ``?endpoint=`` (MinIO, a GovCloud or FIPS endpoint) and ``?addressing=path|virtual``:
-    one S3-compatible bucket, evidence under PREFIX/evidence/ and staged imports under PREFIX/imports/, with the
+    None: three local folders (PUNCHLIST_EVIDENCE_DIR, PUNCHLIST_IMPORT_DIR, PUNCHLIST_REPORT_DIR, read when
+    used). ``s3://BUCKET/PREFIX`` with ``?region=``, ``?endpoint=`` (MinIO, a GovCloud or FIPS endpoint) and
+    ``?addressing=path|virtual``: one S3-compatible bucket, evidence under PREFIX/evidence/, staged imports under
+    PREFIX/imports/ and reports (and assessor packages) under PREFIX/reports/, with the
     credentials boto3 finds itself (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile, an instance role)."""
     if url is None:
         return {"evidence": {"BACKEND": "punchlist.storage.LocalVault",
                              "OPTIONS": {"setting": f"{PREFIX}EVIDENCE_DIR"}},
                 "imports": {"BACKEND": "punchlist.storage.LocalStaging",
-                            "OPTIONS": {"setting": f"{PREFIX}IMPORT_DIR"}}}
+                            "OPTIONS": {"setting": f"{PREFIX}IMPORT_DIR"}},
+                "reports": {"BACKEND": "punchlist.storage.LocalReports",
+                            "OPTIONS": {"setting": f"{PREFIX}REPORT_DIR"}}}
     parts = urlsplit(url.strip())
     url = _without_password(url.strip())  # the messages below never show a secret key
     if parts.scheme.lower() != "s3":
@@ -195,9 +198,10 @@ def storages(url: str | None, evidence_dir: str | None, import_dir: str | None,
     if parts.username or parts.password:
         raise ConfigurationError(f"{name}={url!r}: keep credentials out of the URL; boto3 reads AWS_ACCESS_KEY_ID "
                                  "and AWS_SECRET_ACCESS_KEY (or a profile, or the instance's role)")
-    for folder, given in (("PUNCHLIST_EVIDENCE_DIR", evidence_dir), ("PUNCHLIST_IMPORT_DIR", import_dir)):
+    for folder, given in (("PUNCHLIST_EVIDENCE_DIR", evidence_dir), ("PUNCHLIST_IMPORT_DIR", import_dir),
+                          ("PUNCHLIST_REPORT_DIR", report_dir)):
         if given:
-            raise ConfigurationError(f"{folder} and {name} are both set: evidence and imports go to the bucket "
+            raise ConfigurationError(f"{folder} and {name} are both set: evidence, imports and reports go to the bucket "
                                      f"{bucket!r}; unset {folder}")
     options = {"bucket_name": bucket, "file_overwrite": True, "default_acl": None}
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
@@ -216,7 +220,7 @@ def storages(url: str | None, evidence_dir: str | None, import_dir: str | None,
     prefix = unquote(parts.path).strip("/")
     return {area: {"BACKEND": f"punchlist.storage_s3.{backend}",
                    "OPTIONS": {**options, "location": f"{prefix}/{area}" if prefix else area}}
-            for area, backend in (("evidence", "S3Vault"), ("imports", "S3Staging"))}
+            for area, backend in (("evidence", "S3Vault"), ("imports", "S3Staging"), ("reports", "S3Reports"))}
 
 
 def cache(url: str | None, directory: Path, name: str = f"{PREFIX}CACHE_URL") -> dict:

@@ -27,6 +27,7 @@ PUNCHLIST_REQUIRE_MFA    who must sign in with a second factor: everyone (the de
 PUNCHLIST_SIGN_IN_NOTICE the system use notice shown on the sign-in page (3.1.9; default: a short one)
 PUNCHLIST_EVIDENCE_DIR   the evidence vault: files stored once by SHA-256 (default: DATA_DIR/evidence)
 PUNCHLIST_IMPORT_DIR     uploads kept between the steps of a web import, a day at most (default: DATA_DIR/imports)
+PUNCHLIST_REPORT_DIR     reports and assessor packages built by the worker, a day at most (default: DATA_DIR/reports)
 PUNCHLIST_STORAGE_URL    s3://BUCKET/PREFIX?region=REGION&endpoint=URL&addressing=path|virtual: evidence and import
                          uploads in an S3-compatible bucket (AWS S3, GovCloud, MinIO) instead of the two folders
                          above, which must then be unset; credentials as boto3 finds them (AWS_ACCESS_KEY_ID and
@@ -146,15 +147,17 @@ USE_I18N = False
 
 # The evidence vault (files stored once by SHA-256) and the POA&M files uploaded for import, kept from the
 # upload to the import (punchlist.web.staging): two local folders by default, or one S3-compatible bucket
-# (PUNCHLIST_STORAGE_URL), through Django's STORAGES ("evidence", "imports"; punchlist.storage).
+# (PUNCHLIST_STORAGE_URL), through Django's STORAGES ("evidence", "imports", "reports"; punchlist.storage).
 _EVIDENCE_DIR, _IMPORT_DIR = os.environ.get("PUNCHLIST_EVIDENCE_DIR"), os.environ.get("PUNCHLIST_IMPORT_DIR")
+_REPORT_DIR = os.environ.get("PUNCHLIST_REPORT_DIR")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    **config.storages(os.environ.get("PUNCHLIST_STORAGE_URL"), _EVIDENCE_DIR, _IMPORT_DIR),
+    **config.storages(os.environ.get("PUNCHLIST_STORAGE_URL"), _EVIDENCE_DIR, _IMPORT_DIR, report_dir=_REPORT_DIR),
 }
 PUNCHLIST_EVIDENCE_DIR = os.path.abspath(os.path.expanduser(_EVIDENCE_DIR or str(DATA_DIR / "evidence")))
 MEDIA_ROOT = PUNCHLIST_EVIDENCE_DIR
 PUNCHLIST_IMPORT_DIR = os.path.abspath(os.path.expanduser(_IMPORT_DIR or str(DATA_DIR / "imports")))
+PUNCHLIST_REPORT_DIR = os.path.abspath(os.path.expanduser(_REPORT_DIR or str(DATA_DIR / "reports")))
 
 # Static files: served by whitenoise from the collected folder; in tests and the demo, from the apps.
 STATIC_URL = "/static/"

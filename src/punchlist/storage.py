@@ -1,8 +1,9 @@
-"""Where files live: the evidence vault and the POA&M files staged for import, each one of Django's STORAGES
-("evidence", "imports"), as ``punchlist.config.storages`` sets them from the environment.
+"""Where files live: the evidence vault, the POA&M files staged for import and the reports built by the worker,
+each one of Django's STORAGES ("evidence", "imports", "reports"), as ``punchlist.config.storages`` sets them
+from the environment.
 
-By default each is a local folder (PUNCHLIST_EVIDENCE_DIR, PUNCHLIST_IMPORT_DIR, read when used so that a test
-or the demo can point elsewhere); with PUNCHLIST_STORAGE_URL=s3://... both are prefixes of one S3-compatible
+By default each is a local folder (PUNCHLIST_EVIDENCE_DIR, PUNCHLIST_IMPORT_DIR, PUNCHLIST_REPORT_DIR, read when
+used so that a test or the demo can point elsewhere); with PUNCHLIST_STORAGE_URL=s3://... all are prefixes of one S3-compatible
 bucket (``punchlist.storage_s3``), which several servers share. Besides Django's Storage API, both kinds offer
 what the vault and the staging need and Django's API leaves out, the same on both:
 
@@ -88,6 +89,10 @@ class LocalStaging(LocalArea):
     """Uploads kept between the steps of a web import."""
 
 
+class LocalReports(LocalArea):
+    """Reports and assessor packages built by the worker, kept a day for their download."""
+
+
 class Area(Storage):
     """One of the STORAGES, looked up each time it is used: a model's FileField keeps the storage it was given
     when the model was defined, and this lets it follow the settings (a test switching to S3, say)."""
@@ -152,3 +157,4 @@ class Area(Storage):
 
 VAULT = Area("evidence")
 STAGING = Area("imports")
+REPORTS = Area("reports")

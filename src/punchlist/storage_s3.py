@@ -74,3 +74,7 @@ class S3Vault(S3Area):
 
 class S3Staging(S3Area):
     """The staged imports' prefix."""
+
+
+class S3Reports(S3Area):
+    """The built reports' and assessor packages' prefix."""

@@ -10,7 +10,9 @@ from openpyxl import load_workbook
 
 from punchlist.register import mapping, services
 from punchlist.register.models import Determination
+from punchlist.testing.report_jobs import run_report_jobs
 from punchlist.web import queries
+from punchlist.web.models import ReportJob
 
 pytestmark = pytest.mark.django_db
 
@@ -96,20 +98,45 @@ def test_exports_in_every_format_the_web_offers(team, item, token, api, caplog):
     assert wrong.status_code == 422 and wrong.json()["code"] == "invalid"
 
 
-def test_reports_and_the_assessor_package_are_the_report_screens_files(team, item, token, api):
+def _built(api, secret, asked) -> bytes:
+    """Read the job the answer gives until the worker has built it, then its download."""
+    assert asked.status_code == 202, asked.content
+    job = asked.json()
+    assert job["state"] == "queued" and job["download"] is None
+    assert api.get(secret, job["url"]).json()["progress"] == "Waiting for the worker"
+    assert run_report_jobs() == 1
+    done = api.get(secret, job["url"]).json()
+    assert done["state"] == "done" and done["download"] == job["url"] + "/file", done
+    answer = api.get(secret, done["download"])
+    assert answer.status_code == 200 and answer["Content-Disposition"].startswith("attachment")
+    assert done["file"] in answer["Content-Disposition"]
+    return b"".join(answer.streaming_content)
+
+
+def test_reports_and_the_assessor_package_are_the_report_screens_files(team, item, token, api, rival):
     import zipfile
 
-    secret = token(team.viewer, team.org)
-    html = api.get(secret, org_url(team, "/reports/leadership"), {"format": "html"})
-    assert html.status_code == 200 and html["Content-Disposition"].startswith("attachment")
-    assert b"<html" in html.content.lower()
-    pdf = api.get(secret, org_url(team, "/reports/readiness"))
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    package = api.get(secret, org_url(team, "/assessor-package"), {"evidence_files": "false"})
-    assert package.status_code == 200
-    assert zipfile.ZipFile(io.BytesIO(b"".join(package.streaming_content))).namelist()
+    secret = token(team.viewer, team.org)  # a read-only token asks for them
+    assert b"<html" in _built(api, secret, api.get(secret, org_url(team, "/reports/leadership"),
+                                                   {"format": "html"})).lower()
+    assert _built(api, secret, api.get(secret, org_url(team, "/reports/readiness"))).startswith(b"%PDF")
+    package = _built(api, secret, api.get(secret, org_url(team, "/assessor-package"), {"evidence_files": "false"}))
+    assert zipfile.ZipFile(io.BytesIO(package)).namelist()
     unknown = api.get(secret, org_url(team, "/reports/gossip"))
     assert unknown.status_code == 422 and unknown.json()["code"] == "invalid"
+    # Another organization's token reads neither the jobs nor their files.
+    job = ReportJob.objects.filter(organization=team.org).first()
+    outsider = token(rival.admin, rival.org)
+    for path in (f"/report-jobs/{job.pk}", f"/report-jobs/{job.pk}/file"):
+        assert api.get(outsider, org_url(rival, path)).status_code == 404
+        assert api.get(outsider, org_url(team, path)).status_code == 404
+
+
+def test_a_report_not_built_yet_has_no_file(team, token, api):
+    secret = token(team.viewer, team.org)
+    job = api.get(secret, org_url(team, "/reports/review"), {"format": "html"}).json()
+    missing = api.get(secret, job["url"] + "/file")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 
 
 def test_a_method_an_operation_does_not_take_is_json_405(team, token, api):

@@ -14,14 +14,16 @@ from punchlist import config
 from punchlist.config import ConfigurationError
 
 
-def test_without_a_storage_url_files_stay_in_the_two_local_folders():
+def test_without_a_storage_url_files_stay_in_the_local_folders():
     found = config.storages(None, None, None)
     assert found["evidence"] == {"BACKEND": "punchlist.storage.LocalVault",
                                  "OPTIONS": {"setting": "PUNCHLIST_EVIDENCE_DIR"}}
     assert found["imports"]["BACKEND"] == "punchlist.storage.LocalStaging"
+    assert found["reports"] == {"BACKEND": "punchlist.storage.LocalReports",
+                                "OPTIONS": {"setting": "PUNCHLIST_REPORT_DIR"}}
 
 
-def test_an_s3_url_puts_evidence_and_imports_under_one_prefix_of_the_bucket():
+def test_an_s3_url_puts_evidence_imports_and_reports_under_one_prefix_of_the_bucket():
     found = config.storages("s3://acme-poam/prod/punchlist?region=us-gov-west-1"
                             "&endpoint=https://s3-fips.us-gov-west-1.amazonaws.com&addressing=virtual", None, None)
     evidence, imports = found["evidence"], found["imports"]
@@ -32,6 +34,8 @@ def test_an_s3_url_puts_evidence_and_imports_under_one_prefix_of_the_bucket():
         "endpoint_url": "https://s3-fips.us-gov-west-1.amazonaws.com", "addressing_style": "virtual",
         "location": "prod/punchlist/evidence"}
     assert imports["OPTIONS"]["location"] == "prod/punchlist/imports"
+    assert found["reports"]["BACKEND"] == "punchlist.storage_s3.S3Reports"
+    assert found["reports"]["OPTIONS"] == {**evidence["OPTIONS"], "location": "prod/punchlist/reports"}
     assert config.storages("s3://acme-poam", None, None)["evidence"]["OPTIONS"]["location"] == "evidence"
 
 
@@ -49,6 +53,12 @@ def test_an_s3_url_puts_evidence_and_imports_under_one_prefix_of_the_bucket():
 def test_bad_storage_urls_name_the_variable(url, folders, message):
     with pytest.raises(ConfigurationError, match=message) as raised:
         config.storages(url, *folders)
+    assert "PUNCHLIST_STORAGE_URL" in str(raised.value) and "secret" not in str(raised.value)
+
+
+def test_a_report_folder_beside_a_storage_url_is_refused():
+    with pytest.raises(ConfigurationError, match="PUNCHLIST_REPORT_DIR and PUNCHLIST_STORAGE_URL are both set") as raised:
+        config.storages("s3://acme", None, None, report_dir="/srv/reports")
     assert "PUNCHLIST_STORAGE_URL" in str(raised.value) and "secret" not in str(raised.value)
 
 
@@ -83,5 +93,5 @@ def test_a_bad_storage_url_stops_django_from_starting(tmp_path):
     result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0
-    assert ("ConfigurationError: PUNCHLIST_EVIDENCE_DIR and PUNCHLIST_STORAGE_URL are both set: evidence and "
-            "imports go to the bucket 'acme'; unset PUNCHLIST_EVIDENCE_DIR") in result.stderr
+    assert ("ConfigurationError: PUNCHLIST_EVIDENCE_DIR and PUNCHLIST_STORAGE_URL are both set: evidence, "
+            "imports and reports go to the bucket 'acme'; unset PUNCHLIST_EVIDENCE_DIR") in result.stderr

@@ -18,6 +18,9 @@ from report_builders import add_items, build_register
 
 from punchlist.register import mapping
 from punchlist.register.models import PoamItem
+from punchlist.testing.report_jobs import ask_and_download, body
+from punchlist.testing.storage import StoredFiles
+from punchlist.web.models import ReportJob
 
 VIEWS = ("report_leadership", "report_security", "report_operations")
 OPEN = [s.value for s in mapping.OPEN_STATUSES]
@@ -68,8 +71,9 @@ def test_outsiders_get_nothing(acme, rival, login_as):
     outsider = login_as(rival.admin)
     for name in VIEWS:
         assert outsider.get(reverse(f"web:{name}", args=[acme.org.slug])).status_code == 404
-    assert outsider.get(reverse("web:report_download", args=[acme.org.slug, "review", "pdf"])).status_code == 404
-    assert outsider.get(reverse("web:report_package", args=[acme.org.slug])).status_code == 404
+    assert outsider.post(reverse("web:report_ask", args=[acme.org.slug, "review", "pdf"])).status_code == 404
+    assert outsider.post(reverse("web:report_ask", args=[acme.org.slug, "package", "zip"])).status_code == 404
+    assert not ReportJob.objects.exists()
     anonymous = Client().get(reverse("web:report_leadership", args=[acme.org.slug]))
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
 
@@ -93,24 +97,27 @@ def test_each_view_takes_a_fixed_number_of_queries(team, rival, login_as):
 
 def test_html_download_is_an_attachment(acme, login_as):
     client = login_as(acme.team.viewer)
-    response = client.get(reverse("web:report_download", args=[acme.org.slug, "readiness", "html"]))
-    assert response.status_code == 200
+    response = ask_and_download(client, acme.org, "readiness", "html")
+    assert response.status_code == 200 and response["Content-Type"] == "text/html; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="' + acme.org.slug + '-readiness-report-')
-    assert "Level 2 readiness report" in response.content.decode()
-    assert client.get(reverse("web:report_download", args=[acme.org.slug, "secret", "pdf"])).status_code == 404
-    assert client.get(reverse("web:report_download", args=[acme.org.slug, "review", "exe"])).status_code == 404
+    assert "Level 2 readiness report" in body(response).decode()
+    assert client.post(reverse("web:report_ask", args=[acme.org.slug, "secret", "pdf"])).status_code == 404
+    assert client.post(reverse("web:report_ask", args=[acme.org.slug, "review", "exe"])).status_code == 404
+    assert client.post(reverse("web:report_ask", args=[acme.org.slug, "package", "pdf"])).status_code == 404
+    assert client.get(reverse("web:report_ask", args=[acme.org.slug, "review", "pdf"])).status_code == 405
+    assert ReportJob.objects.count() == 1
 
 
 def test_pdf_download_and_package(acme, login_as, caplog):
     caplog.set_level(logging.INFO, logger="punchlist.security")
     client = login_as(acme.team.viewer)
-    pdf = client.get(reverse("web:report_download", args=[acme.org.slug, "leadership", "pdf"]))
+    pdf = ask_and_download(client, acme.org, "leadership", "pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF-") and "attachment" in pdf["Content-Disposition"]
-    package = client.get(reverse("web:report_package", args=[acme.org.slug]))
+    assert body(pdf).startswith(b"%PDF-") and "attachment" in pdf["Content-Disposition"]
+    package = ask_and_download(client, acme.org, "package", "zip")
     assert package.status_code == 200 and package["Content-Type"] == "application/zip"
     assert "attachment" in package["Content-Disposition"]
-    with zipfile.ZipFile(io.BytesIO(b"".join(package.streaming_content))) as archive:
+    with zipfile.ZipFile(io.BytesIO(body(package))) as archive:
         names = {name.split("/", 1)[1] for name in archive.namelist()}
     assert "evidence-index.csv" in names and "audit-trail-verification.json" in names
     # Both files left Punchlist, and the security log says who took them (3.3.1).
@@ -125,14 +132,38 @@ def test_the_package_form_leaves_the_evidence_files_out_when_asked(acme, login_a
     client = login_as(acme.team.viewer)
     page = client.get(reverse("web:report_leadership", args=[acme.org.slug])).content.decode()
     assert 'name="without_evidence_files"' in page
-    url = reverse("web:report_package", args=[acme.org.slug])
+    assert f'action="{reverse("web:report_ask", args=[acme.org.slug, "package", "zip"])}"' in page
 
     def names(response):
-        with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        with zipfile.ZipFile(io.BytesIO(body(response))) as archive:
             return {name.split("/", 1)[1] for name in archive.namelist()}
 
-    assert any(name.startswith("evidence/") for name in names(client.get(url)))
-    assert not any(name.startswith("evidence/") for name in names(client.get(url, {"without_evidence_files": "1"})))
+    assert any(name.startswith("evidence/") for name in names(ask_and_download(client, acme.org, "package", "zip")))
+    assert not any(name.startswith("evidence/") for name in names(
+        ask_and_download(client, acme.org, "package", "zip", {"without_evidence_files": "1"})))
+
+
+def test_a_built_report_is_for_the_organization_members_only_and_goes_after_a_day(acme, rival, login_as, clock):
+    viewer, owner = login_as(acme.team.viewer), login_as(acme.team.owner)
+    first = ask_and_download(viewer, acme.org, "review", "html")
+    assert "attachment" in first["Content-Disposition"]
+    job = ReportJob.objects.get()
+    page = reverse("web:report_job", args=[acme.org.slug, job.pk])
+    link = reverse("web:report_job_download", args=[acme.org.slug, job.pk])
+    assert body(owner.get(link)) == body(viewer.get(link))  # every member of the organization may take it
+    outsider = login_as(rival.admin)
+    assert outsider.get(page).status_code == 404 and outsider.get(link).status_code == 404
+    # Under the rival's own address the job is not theirs either.
+    assert outsider.get(reverse("web:report_job_download", args=[rival.org.slug, job.pk])).status_code == 404
+    assert StoredFiles("reports").files() != []
+
+    clock.shift(25 * 3600)
+    viewer = login_as(acme.team.viewer)  # a new session: the first one ended with the day
+    assert viewer.get(link).status_code == 404
+    assert "has been removed" in text(viewer.get(page))
+    # The next request of the organization clears the stale file from the storage.
+    viewer.post(reverse("web:report_ask", args=[acme.org.slug, "review", "pdf"]))
+    assert StoredFiles("reports").files() == []
 
 
 def test_a_second_look_reuses_the_figures_until_the_register_changes(acme, login_as):
@@ -176,3 +207,31 @@ def test_rule_ids_sit_in_why_links_not_in_the_sentences(acme, login_as, name):
     shown = text(page)
     assert not re.findall(r".{40}\bR-[A-Z]+-\d+", shown), re.findall(r".{40}\bR-[A-Z]+-\d+", shown)
     assert "why?" in shown
+
+
+def test_the_built_file_is_kept_in_the_reports_storage_folder_or_bucket(vault_backend, acme, login_as):
+    client = login_as(acme.team.viewer)
+    response = ask_and_download(client, acme.org, "readiness", "html")
+    job = ReportJob.objects.get()
+    kept = StoredFiles("reports", vault_backend.url)
+    assert kept.kind == vault_backend.kind
+    assert kept.files() == [job.stored]
+    assert re.fullmatch(rf"{acme.org.pk}/{job.pk}/\d+/{re.escape(job.file_name)}", job.stored), job.stored
+    assert "Level 2 readiness report" in body(response).decode()
+
+
+def test_a_job_whose_person_left_the_organization_fails_and_says_so(acme, login_as):
+    from punchlist.orgs.models import Membership
+    from punchlist.testing.report_jobs import run_report_jobs
+
+    viewer, owner = login_as(acme.team.viewer), login_as(acme.team.owner)
+    asked = viewer.post(reverse("web:report_ask", args=[acme.org.slug, "review", "pdf"]))
+    Membership.objects.filter(organization=acme.org, user=acme.team.viewer).delete()
+    assert run_report_jobs() == 1
+    job = ReportJob.objects.get()
+    assert job.state == ReportJob.State.FAILED and not job.stored
+    page = text(owner.get(asked["Location"]))
+    assert "It could not be built" in page and "Download" not in page
+    assert f"{acme.team.viewer.username} may no longer read this organization's register" in page
+    assert owner.get(reverse("web:report_job_download", args=[acme.org.slug, job.pk])).status_code == 404
+    assert StoredFiles("reports").files() == []

@@ -336,6 +336,7 @@ class Work:
         self.saves: list[dict] = []  # {"item", "reason", "due", "status", "stale"}
         self.files: dict[str, bytes] = {}  # evidence name -> content
         self.imports: list[dict] = []
+        self.reports: list[dict] = []  # {"kind", "format", "job": the job's page}
         self.problems: list[str] = []
 
     def item_path(self, identifier: str, rest: str = "") -> str:
@@ -378,12 +379,38 @@ class Work:
         self.files[name] = content
 
     def report(self, round_: int) -> None:
+        """Ask for a report on the Reports screen; a worker builds it (downloaded in ``wait_for_reports``)."""
         kind = ("leadership", "review", "readiness")[round_ % 3]
         fmt = "pdf" if round_ == 2 else "html"
-        answer = self.person.get(f"/o/{ORG}/reports/download/{kind}.{fmt}")
-        disposition = answer.headers.get("Content-Disposition", "") if answer.headers else ""
-        if answer.status != 200 or "attachment" not in disposition or not answer.content:
-            self.problems.append(f"report {kind}.{fmt}: {answer.status}")
+        page = self.person.get(f"/o/{ORG}/reports/")
+        asked = self.person.post(f"/o/{ORG}/reports/ask/{kind}.{fmt}", {}, page)
+        if asked.status != 302 or "/reports/jobs/" not in asked.headers.get("Location", ""):
+            self.problems.append(f"report {kind}.{fmt}: {asked.status} {asked.words()[:300]}")
+            return
+        self.reports.append({"kind": kind, "format": fmt, "job": asked.headers["Location"]})
+
+    def wait_for_reports(self) -> None:
+        """Each asked-for report's page (through either server) until its download shows, then the file."""
+        for job in self.reports:
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:
+                page = self.person.get(job["job"])
+                link = re.search(r'href="([^"]+/reports/jobs/\d+/download)"', page.text)
+                if link or "could not be built" in page.text:
+                    break
+                time.sleep(1)
+            else:
+                self.problems.append(f"the report {job['job']} was not built within 600 s")
+                continue
+            if not link:
+                self.problems.append(f"the report {job['job']}: {page.words()[:300]}")
+                continue
+            answer = self.person.get(link.group(1))
+            disposition = answer.headers.get("Content-Disposition", "") if answer.headers else ""
+            whole = (answer.content.startswith(b"%PDF-") if job["format"] == "pdf"
+                     else b"</html>" in answer.content.lower())
+            if answer.status != 200 or "attachment" not in disposition or not whole:
+                self.problems.append(f"report {job['kind']}.{job['format']}: {answer.status} {disposition}")
 
     def import_file(self) -> None:
         """The web import, with the columns mapped on its preview; the workers check and import it."""
@@ -431,6 +458,7 @@ class Work:
                 if round_ % 3 == 0:
                     self.person.get(f"/o/{ORG}/register/")
             self.wait_for_imports()
+            self.wait_for_reports()
         except Exception as exc:  # noqa: BLE001 - said by the test, with the person, after the other threads
             self.problems.append(f"{type(exc).__name__}: {exc}")
 
@@ -483,7 +511,8 @@ def test_two_servers_and_two_workers_share_one_register(postgresql_database, red
               f"p95 {percentile(times, 0.95):.0f} ms, max {max(times):.0f} ms; {len(errors)} errors (5xx); "
               f"{len(saves)} due-date saves: {len(accepted)} accepted, {len(refused)} refused as stale "
               f"({sum(1 for s in refused if s['stale'])} of them stale on purpose); "
-              f"{sum(len(w.files) for w in works)} evidence files; {sum(len(w.imports) for w in works)} imports")
+              f"{sum(len(w.files) for w in works)} evidence files; {sum(len(w.imports) for w in works)} imports; "
+              f"{sum(len(w.reports) for w in works)} reports built by the workers")
 
         assert not errors, errors[:10]
         assert [problem for work in works for problem in work.problems] == []
@@ -530,7 +559,10 @@ def test_two_servers_and_two_workers_share_one_register(postgresql_database, red
         imports = [t for t in tasks if t["task"] == "run_import_job"]
         assert len(imports) == sum(len(w.imports) for w in works)
         assert all(t["status"] == "SUCCESSFUL" and len(t["workers"]) == 1 for t in imports), imports
-        scheduled = [t["task"] for t in tasks if t["task"] != "run_import_job"]
+        reports = [t for t in tasks if t["task"] == "build_report"]
+        assert len(reports) == sum(len(w.reports) for w in works) > 0
+        assert all(t["status"] == "SUCCESSFUL" and len(t["workers"]) == 1 for t in reports), reports
+        scheduled = [t["task"] for t in tasks if t["task"] not in ("run_import_job", "build_report")]
         task_of = {"reminders": "send_reminders_task", "evidence-rehash": "rehash_evidence_task"}
         assert sorted(scheduled) == sorted(task_of[name] for name, _slot in facts["scheduled"])
         assert {name for name, _slot in facts["scheduled"]} == {"reminders", "evidence-rehash"}

@@ -124,8 +124,8 @@ def test_punchlist_demo_serves_over_http(tmp_path):
     assert f"address      http://127.0.0.1:{port}/" in output
     assert "marcus   secret " in output and "dana     secret " in output
     assert demo.PASSWORD in output
-    # A worker for large imports ran beside the server, and stopped with it.
-    worker = re.search(r"Started `punchlist worker` for large imports \(process (\d+)\)", output)
+    # A worker for large imports and reports ran beside the server, and stopped with it.
+    worker = re.search(r"Started `punchlist worker` for large imports and reports \(process (\d+)\)", output)
     assert worker, output
     assert not Path(f"/proc/{worker.group(1)}").exists() or "zombie" in Path(
         f"/proc/{worker.group(1)}/status").read_text().lower()

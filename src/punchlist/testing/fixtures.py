@@ -55,6 +55,7 @@ def evidence_root(settings, tmp_path):
     passwords are hashed cheaply (the hasher is Django's concern, not what these tests check)."""
     settings.MEDIA_ROOT = settings.PUNCHLIST_EVIDENCE_DIR = str(tmp_path / "evidence")
     settings.PUNCHLIST_IMPORT_DIR = str(tmp_path / "imports")  # uploads kept between a web import's steps
+    settings.PUNCHLIST_REPORT_DIR = str(tmp_path / "reports")  # reports built by the worker, kept a day
     settings.PUNCHLIST_AUDIT_CHECKPOINT = str(tmp_path / "audit-checkpoint.json")  # each test's chains are its own
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return tmp_path / "evidence"

@@ -31,7 +31,8 @@ class StoredFiles:
         if self.url is not None:
             return {"PUNCHLIST_STORAGE_URL": self.url}
         return {"PUNCHLIST_EVIDENCE_DIR": settings.PUNCHLIST_EVIDENCE_DIR,
-                "PUNCHLIST_IMPORT_DIR": settings.PUNCHLIST_IMPORT_DIR}
+                "PUNCHLIST_IMPORT_DIR": settings.PUNCHLIST_IMPORT_DIR,
+                "PUNCHLIST_REPORT_DIR": settings.PUNCHLIST_REPORT_DIR}
 
     @property
     def backend(self):

@@ -125,7 +125,7 @@ def check_shared_services(app_configs=None, **kwargs):
                 f"The cache of PUNCHLIST_CACHE_URL cannot be used ({why}); sign-in limits (3.1.8) are counted there.",
                 hint="Check the host, port, database number and password of PUNCHLIST_CACHE_URL, and that Redis "
                      "is running and reachable from this server.", id="punchlist.E005"))
-    for alias in ("evidence", "imports"):
+    for alias in ("evidence", "imports", "reports"):
         backend = settings.STORAGES[alias]["BACKEND"]
         if not backend.startswith("punchlist.storage_s3."):
             continue

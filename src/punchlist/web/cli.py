@@ -42,7 +42,7 @@ def add_commands(commands) -> None:
     demo.set_defaults(run=run_demo)
 
     worker = commands.add_parser(
-        "worker", help="run the background tasks (large imports, the reminders and the evidence re-hash)",
+        "worker", help="run the background tasks (large imports, reports and the assessor package, the reminders and the evidence re-hash)",
         description="Run the tasks the web app leaves for later (checks and imports of large uploads) and those "
                     "the schedule queues without cron (the reminders every PUNCHLIST_REMIND_EVERY_MINUTES, the "
                     "re-hash of every evidence file every PUNCHLIST_REHASH_EVERY_HOURS), as they are queued in "
@@ -164,11 +164,11 @@ def run_worker(args) -> int:
 
 
 def _start_worker(folder) -> subprocess.Popen:
-    """A `punchlist worker` beside the demo's server, so that a large import runs there too."""
+    """A `punchlist worker` beside the demo's server, so that large imports and reports run there too."""
     # No schedule: the demo's people have example.com addresses and there is no mail server to send to.
     worker = subprocess.Popen([sys.executable, "-m", "punchlist", "worker", "--no-schedule", "--data-dir",
                                str(folder)])
-    _say(f"Started `punchlist worker` for large imports (process {worker.pid}).")
+    _say(f"Started `punchlist worker` for large imports and reports (process {worker.pid}).")
     return worker
 
 
