@@ -147,7 +147,9 @@ def own_export():
 def test_mutated_punchlist_exports_never_escape_the_reader(own_export, part):
     """The evidence's resources, the observations that point at them and the items' own properties, mutated: read
     or refused in one sentence."""
-    @settings(max_examples=max(EXAMPLES // 3, 100), deadline=None, database=None,
+    # Derandomized: the same documents on every run, so that "some are read" is a fact of the run and not a draw
+    # (random draws of 100 back-matter mutations once read none).
+    @settings(max_examples=max(EXAMPLES // 3, 100), deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(document=mutated(own_export, within=("plan-of-action-and-milestones", part)))
     def run(document):

@@ -93,8 +93,11 @@ def bucket(s3_server) -> str:
 
 def environment(database_url: str, cache_url: str, storage_url: str, folder: Path) -> dict:
     """The one environment file every server and worker of the deployment reads."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PUNCHLIST_")}
+    # Nothing of this test process's own environment that production would not have (the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE, say, which `serve`'s deployment check rightly refuses).
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PUNCHLIST_", "DJANGO_"))}
     env.update({
+        "DJANGO_SETTINGS_MODULE": "punchlist.settings",
         "PUNCHLIST_DATABASE_URL": database_url, "PUNCHLIST_CACHE_URL": cache_url,
         "PUNCHLIST_STORAGE_URL": storage_url, "PUNCHLIST_SECRET_KEY": os.environ["PUNCHLIST_SECRET_KEY"],
         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION,
